@@ -1,0 +1,117 @@
+"""Values that break exactly one rule of a property's subschema.
+
+Nothing here draws what the design calls ambiguous: integral floats for integers,
+``""`` for formatted strings or enums, case or spacing variants of allowed values.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from hypothesis import strategies as st
+
+from contract.property_rules import FORMAT_CHECKER, decode_json_content
+from contract.strategies._limits import TransportLimits
+from contract.strategies._values import json_text, values_for
+
+_FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split()).replace("_", "").replace("-", "").casefold()
+
+
+def _simple_values(limits: TransportLimits) -> st.SearchStrategy[Any]:
+    scalars: st.SearchStrategy[Any] = st.booleans() | limits.integers() | limits.text(max_size=8)
+    return scalars | st.none() if limits.has_null else scalars
+
+
+def wrong_type_values(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrategy[Any]:
+    """Values of a JSON type the property does not take: booleans and fractions for
+    integers, numbers for strings, and arrays, objects or null for anything."""
+    kind = schema.get("type")
+    options: list[st.SearchStrategy[Any]] = [
+        st.lists(_simple_values(limits), max_size=3),
+        st.dictionaries(limits.text(min_size=1, max_size=8), _simple_values(limits), max_size=3),
+    ]
+    if limits.has_null:
+        options.append(st.none())
+    if kind == "integer":
+        options += [st.booleans(), _FINITE.filter(lambda x: not float(x).is_integer())]
+    elif kind == "number":
+        options += [st.booleans(), limits.text(max_size=8)]
+    elif kind == "string":
+        options += [limits.integers(), _FINITE]
+    elif kind == "boolean":
+        options += [limits.integers(), limits.text(max_size=8)]
+    return st.one_of(options)
+
+
+def out_of_enum_values(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrategy[str]:
+    """Non-empty text of the right type that is no allowed value, nor a case or spacing variant."""
+    allowed = {_squash(str(value)) for value in schema["enum"]}
+    return limits.text(min_size=1, max_size=20).filter(
+        lambda text: text.strip() != "" and _squash(text) not in allowed
+    )
+
+
+def _impossible_dates() -> st.SearchStrategy[str]:
+    def exists(year: int, month: int, day: int) -> bool:
+        try:
+            date(year, month, day)
+        except ValueError:
+            return False
+        return True
+
+    numbers = st.tuples(st.integers(1000, 9999), st.integers(1, 99), st.integers(1, 99))
+    return numbers.filter(lambda ymd: not exists(*ymd)).map(lambda ymd: "%04d-%02d-%02d" % ymd)
+
+
+def _other_date_shapes() -> st.SearchStrategy[str]:
+    return st.dates(min_value=date(1000, 1, 1)).flatmap(
+        lambda day: st.sampled_from(
+            [day.strftime("%d/%m/%Y"), day.strftime("%m-%d-%Y"), day.strftime("%Y%m%d"),
+             f"{day.isoformat()}T00:00:00Z", day.strftime("%d %B %Y")]
+        )
+    )
+
+
+def _not_json(limits: TransportLimits) -> st.SearchStrategy[str]:
+    return limits.text(min_size=1, max_size=20).filter(
+        lambda text: text.strip() != "" and not decode_json_content(text)[0]
+    )
+
+
+def bad_format_values(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrategy[str]:
+    """Non-empty strings whose content breaks the property's format or content schema."""
+    if schema.get("format") == "date":
+        text = limits.text(min_size=1, max_size=12).filter(
+            lambda s: s.strip() != "" and not FORMAT_CHECKER.conforms(s.strip(), "date")
+        )
+        return st.one_of(_impossible_dates(), _other_date_shapes(), text)
+    content = schema.get("contentSchema", {})
+    wrong_content = wrong_type_values(content, limits).filter(
+        lambda value: not (isinstance(value, float) and not math.isfinite(value))
+    )
+    options = [_not_json(limits), wrong_content.flatmap(json_text)]
+    items = content.get("items")
+    if content.get("type") == "array" and isinstance(items, dict) and "type" in items:
+        bad_items = st.lists(wrong_type_values(items, limits), min_size=1, max_size=3)
+        mixed = st.tuples(st.lists(values_for(items, limits), max_size=2), bad_items)
+        options.append(mixed.map(lambda parts: parts[0] + parts[1]).flatmap(json_text))
+    return st.one_of(options)
+
+
+def has_format(schema: dict[str, Any]) -> bool:
+    """True when the subschema constrains a string's content (a format or a content schema)."""
+    return schema.get("format") == "date" or "contentSchema" in schema
+
+
+def unknown_names(known: set[str], limits: TransportLimits) -> st.SearchStrategy[str]:
+    """Property names that no contact has, nor resemble one up to case and separators."""
+    squashed = {_squash(name) for name in known}
+    return limits.text(min_size=1, max_size=24).filter(
+        lambda name: name.strip() != "" and _squash(name) not in squashed
+    )

@@ -1,0 +1,71 @@
+"""Valid values drawn from one property's subschema."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import strategies as st
+
+from contract.strategies._limits import TransportLimits
+
+_SUPPORTED = frozenset(
+    {"type", "enum", "const", "format", "contentMediaType", "contentSchema", "items",
+     "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "pattern",
+     "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly",
+     "$comment"}
+)
+
+
+class UnsupportedSchemaError(ValueError):
+    """A subschema uses keywords the strategies cannot draw values for."""
+
+
+def json_text(value: Any) -> st.SearchStrategy[str]:
+    """The ways a client may write *value* as JSON text: compact or spaced, escaped or not."""
+    return st.builds(
+        json.dumps,
+        st.just(value),
+        ensure_ascii=st.booleans(),
+        separators=st.sampled_from([(",", ":"), (", ", ": ")]),
+    )
+
+
+def values_for(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrategy[Any]:
+    """Every value *schema* accepts that *limits*' transport carries unchanged."""
+    unsupported = sorted(set(schema) - _SUPPORTED)
+    if unsupported:
+        raise UnsupportedSchemaError(f"cannot draw values for a schema using {unsupported}")
+    if "const" in schema:
+        return st.just(schema["const"])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    kind = schema.get("type")
+    if kind == "integer":
+        return limits.integers(schema.get("minimum"), schema.get("maximum"))
+    if kind == "number":
+        bounds = {"min_value": schema.get("minimum"), "max_value": schema.get("maximum")}
+        return limits.integers(**bounds) | st.floats(allow_nan=False, allow_infinity=False, **bounds)
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "array":
+        return st.lists(
+            values_for(schema.get("items", {"type": "string"}), limits),
+            min_size=schema.get("minItems", 0),
+            max_size=schema.get("maxItems", 8),
+        )
+    if kind == "string":
+        return _strings(schema, limits)
+    raise UnsupportedSchemaError(f"cannot draw values of type {kind!r}")
+
+
+def _strings(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrategy[str]:
+    if schema.get("format") == "date":
+        return st.dates().map(lambda day: day.isoformat())
+    if "format" in schema:
+        raise UnsupportedSchemaError(f"cannot draw strings of format {schema['format']!r}")
+    if schema.get("contentMediaType") == "application/json":
+        return values_for(schema.get("contentSchema", {"type": "string"}), limits).flatmap(json_text)
+    if "pattern" in schema:
+        return st.from_regex(schema["pattern"], fullmatch=True, alphabet=limits.characters)
+    return limits.text(schema.get("minLength", 0), schema.get("maxLength"))

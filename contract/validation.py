@@ -1,0 +1,135 @@
+"""Validating an UpdateContact payload before it is sent."""
+
+from __future__ import annotations
+
+import functools
+import json
+import warnings
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from contract.property_rules import PropertyRules
+from contract.schema import Contract, load_contract
+from contract.violations import (
+    DeprecatedPropertyWarning,
+    PayloadError,
+    Violation,
+    closest_property,
+    got,
+    property_label,
+    show,
+)
+
+Extension = Mapping[str, Any] | str | Path
+
+
+class UpdateValidator:
+    """Validates UpdateContact payloads against one contract; build once, reuse."""
+
+    def __init__(self, contract: Contract | None = None) -> None:
+        self.contract = contract or load_contract()
+        update = self.contract.update
+        if update.get("additionalProperties") is not False:
+            raise ValueError("the update schema must forbid additional properties")
+        self._min_properties: int = update.get("minProperties", 0)
+        self._rules = {name: PropertyRules(name, sub) for name, sub in update["properties"].items()}
+        self._fast_checks = {name: rules.is_valid for name, rules in self._rules.items()}
+        self._read_only = frozenset(self.contract.read_only)
+        self._deprecated = self.contract.deprecated
+
+    def is_valid(self, properties: object) -> bool:
+        """True when *properties* is a valid update payload."""
+        if self._is_certainly_valid(properties):
+            return True
+        return next(self.iter_violations(properties), None) is None
+
+    def _is_certainly_valid(self, properties: object) -> bool:
+        # The hot path of bulk validation: plain type tests, no allocation.
+        if type(properties) is not dict or len(properties) < self._min_properties:
+            return False
+        checks = self._fast_checks
+        for name, value in properties.items():
+            check = checks.get(name)
+            if check is None or not check(value):
+                return False
+        return True
+
+    def iter_violations(self, properties: object) -> Iterator[Violation]:
+        """Every violation in *properties*, one per offending property, in payload order."""
+        if not isinstance(properties, Mapping):
+            yield Violation(
+                None, "not_an_object",
+                f"properties must be a JSON object of property names to values, {got(properties)} (rule: not_an_object)",
+            )
+            return
+        try:
+            items = list(properties.items())
+        except Exception:
+            yield Violation(None, "not_an_object", f"properties could not be read as a mapping: {show(properties)} (rule: not_an_object)")
+            return
+        if len(items) < self._min_properties:
+            yield Violation(
+                None, "empty",
+                f"properties must name at least {self._min_properties} property to update, {got(properties)} (rule: empty)",
+            )
+        for key, value in items:
+            yield from self._property_violation(key, value)
+
+    def _property_violation(self, key: object, value: Any) -> Iterator[Violation]:
+        rules = self._rules.get(key) if isinstance(key, str) else None
+        if rules is not None:
+            violation = rules.violation(value)
+            if violation is not None:
+                yield violation
+            return
+        name = property_label(key)
+        if key in self._read_only:
+            yield Violation(name, "read_only", f"`{name}` is read-only and cannot be updated, {got(value)} (rule: read_only)")
+            return
+        suggestion = closest_property(name, self._rules)
+        hint = f"; did you mean `{suggestion}`?" if suggestion else ""
+        yield Violation(name, "unknown", f"`{name}` is not a contact property, {got(value)} (rule: unknown){hint}")
+
+    def validate(self, properties: object) -> dict[str, Any]:
+        """Return *properties* as a dict when valid; raise :class:`PayloadError` listing every violation."""
+        if not self._is_certainly_valid(properties):
+            errors = list(self.iter_violations(properties))
+            if errors:
+                raise PayloadError(errors)
+        payload = properties if type(properties) is dict else dict(properties)  # type: ignore[call-overload]
+        used = self._deprecated.intersection(payload)
+        for name in sorted(used):
+            comment = self.contract.properties[name].get("$comment", "")
+            warnings.warn(f"`{name}` is deprecated. {comment}".strip(), DeprecatedPropertyWarning, stacklevel=3)
+        return payload
+
+
+@functools.cache
+def _validator_for_key(key: str | None) -> UpdateValidator:
+    extension = None if key is None else json.loads(key)
+    return UpdateValidator(load_contract(extension))
+
+
+def validator_for(extension: Extension | None = None) -> UpdateValidator:
+    """The shared validator for the contract, or for the contract plus *extension*."""
+    if extension is None:
+        return _validator_for_key(None)
+    if not isinstance(extension, Mapping):
+        return UpdateValidator(load_contract(extension))
+    return _validator_for_key(json.dumps(extension, sort_keys=True))
+
+
+def validate_update(properties: object, *, extension: Extension | None = None) -> dict[str, Any]:
+    """Return the payload when it is a valid UpdateContact ``properties``; else raise :class:`PayloadError`."""
+    return validator_for(extension).validate(properties)
+
+
+def is_valid_update(properties: object, *, extension: Extension | None = None) -> bool:
+    """True when *properties* is a valid UpdateContact payload."""
+    return validator_for(extension).is_valid(properties)
+
+
+def iter_violations(properties: object, *, extension: Extension | None = None) -> Iterator[Violation]:
+    """Every contract violation in *properties*; nothing when it is valid."""
+    return validator_for(extension).iter_violations(properties)
