@@ -55,6 +55,12 @@ class UpdateValidator:
                 return False
         return True
 
+    def violations(self, properties: object) -> list[Violation]:
+        """Every violation in *properties* as a list, empty when it is valid."""
+        if self._is_certainly_valid(properties):
+            return []
+        return list(self.iter_violations(properties))
+
     def iter_violations(self, properties: object) -> Iterator[Violation]:
         """Every violation in *properties*, one per offending property, in payload order."""
         if not isinstance(properties, Mapping):
@@ -93,10 +99,9 @@ class UpdateValidator:
 
     def validate(self, properties: object) -> dict[str, Any]:
         """Return *properties* as a dict when valid; raise :class:`PayloadError` listing every violation."""
-        if not self._is_certainly_valid(properties):
-            errors = list(self.iter_violations(properties))
-            if errors:
-                raise PayloadError(errors)
+        errors = self.violations(properties)
+        if errors:
+            raise PayloadError(errors)
         payload = properties if type(properties) is dict else dict(properties)  # type: ignore[call-overload]
         used = self._deprecated.intersection(payload)
         for name in sorted(used):

@@ -1,0 +1,121 @@
+"""The ``contract`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from contract import __version__
+from contract.bulk import BulkResult, check_stream, json_reporter, text_reporter
+from contract.openapi import openapi_document
+from contract.records import InputError
+from contract.schema import SCHEMA_NAMES, SchemaExtensionError, bundle, load_contract, load_schema_file
+from contract.validation import UpdateValidator
+
+EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A command could not run; the message is its one-line reason."""
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    if args.schema_extension is not None:
+        contract = load_contract(args.schema_extension)
+        _print_json({"contact": contract.contact, "update": contract.update, "response": contract.response}[args.name])
+    elif args.bundled:
+        _print_json(bundle(args.name))
+    else:
+        _print_json(load_schema_file(args.name))
+    return EXIT_OK
+
+
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    _print_json(openapi_document(load_contract(args.schema_extension)))
+    return EXIT_OK
+
+
+def _open_input(name: str) -> IO[bytes]:
+    if name == "-":
+        return sys.stdin.buffer
+    path = Path(name)
+    if path.is_dir():
+        raise CommandError(f"{name}: is a directory, not a file of payloads")
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise CommandError(f"{name}: cannot read it: {error.strerror}") from None
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    validator = UpdateValidator(load_contract(args.schema_extension))
+    report = json_reporter(sys.stdout) if args.format == "json" else text_reporter(sys.stdout)
+    result = BulkResult()
+    stream = _open_input(args.file)
+    try:
+        check_stream(stream, validator, report, result)
+    except InputError as error:
+        raise CommandError(f"{args.file}: {error}") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    if args.format == "json":
+        summary = {"records": result.records, "valid": result.valid, "invalid": result.invalid}
+        sys.stdout.write(json.dumps({"summary": summary}) + "\n")
+    else:
+        sys.stderr.write(f"{result.records} record(s) checked: {result.valid} valid, {result.invalid} invalid\n")
+    return EXIT_FAILED if result.invalid else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every ``contract`` command."""
+    parser = argparse.ArgumentParser(
+        prog="contract", description="Contract tests for the UpdateContact API."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    extension = argparse.ArgumentParser(add_help=False)
+    extension.add_argument(
+        "--schema-extension", metavar="FILE",
+        help='a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields',
+    )
+
+    schema = commands.add_parser("schema", parents=[extension], help="print a schema of the contract")
+    schema.add_argument("name", choices=SCHEMA_NAMES)
+    schema.add_argument("--bundled", action="store_true", help="inline every $ref (self-contained)")
+    schema.set_defaults(handler=_cmd_schema)
+
+    validate = commands.add_parser(
+        "validate", parents=[extension],
+        help="validate payloads: a JSON object, a JSON array of objects, or JSON Lines",
+    )
+    validate.add_argument("file", metavar="FILE", help="the payloads; '-' reads standard input")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.set_defaults(handler=_cmd_validate)
+
+    openapi = commands.add_parser("openapi", parents=[extension], help="print an OpenAPI 3.1 document")
+    openapi.set_defaults(handler=_cmd_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``contract`` command; return its exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (CommandError, SchemaExtensionError) as error:
+        sys.stderr.write(f"contract {args.command}: {error}\n")
+        return EXIT_CANNOT_RUN
+    except BrokenPipeError:
+        # The reader went away (``| head``); that is not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
