@@ -27,7 +27,9 @@ class BulkResult:
         return self.records - self.invalid
 
 
-def check_stream(stream: IO[bytes], validator: UpdateValidator, report: Report, result: BulkResult) -> None:
+def check_stream(
+    stream: IO[bytes], validator: UpdateValidator, report: Report, result: BulkResult
+) -> None:
     """Validate every record of *stream*, calling *report* with each invalid record's violations.
 
     *result* is filled in as records are read, so it is meaningful even when reading
@@ -56,6 +58,8 @@ def json_reporter(out: IO[str]) -> Report:
     """One JSON object per invalid record: its line and its violations."""
 
     def report(line: int, violations: list[Violation]) -> None:
-        out.write(json.dumps({"line": line, "violations": [v.to_dict() for v in violations]}) + "\n")
+        out.write(
+            json.dumps({"line": line, "violations": [v.to_dict() for v in violations]}) + "\n"
+        )
 
     return report

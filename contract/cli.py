@@ -13,7 +13,13 @@ from contract import __version__
 from contract.bulk import BulkResult, check_stream, json_reporter, text_reporter
 from contract.openapi import openapi_document
 from contract.records import InputError
-from contract.schema import SCHEMA_NAMES, SchemaExtensionError, bundle, load_contract, load_schema_file
+from contract.schema import (
+    SCHEMA_NAMES,
+    SchemaExtensionError,
+    bundle,
+    load_contract,
+    load_schema_file,
+)
 from contract.validation import UpdateValidator
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN = 0, 1, 2
@@ -30,7 +36,8 @@ def _print_json(data: object) -> None:
 def _cmd_schema(args: argparse.Namespace) -> int:
     if args.schema_extension is not None:
         contract = load_contract(args.schema_extension)
-        _print_json({"contact": contract.contact, "update": contract.update, "response": contract.response}[args.name])
+        effective = {"contact": contract.contact, "update": contract.update}
+        _print_json(effective.get(args.name, contract.response))
     elif args.bundled:
         _print_json(bundle(args.name))
     else:
@@ -71,7 +78,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         summary = {"records": result.records, "valid": result.valid, "invalid": result.invalid}
         sys.stdout.write(json.dumps({"summary": summary}) + "\n")
     else:
-        sys.stderr.write(f"{result.records} record(s) checked: {result.valid} valid, {result.invalid} invalid\n")
+        sys.stderr.write(
+            f"{result.records} record(s) checked: {result.valid} valid, {result.invalid} invalid\n"
+        )
     return EXIT_FAILED if result.invalid else EXIT_OK
 
 
@@ -85,24 +94,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     extension = argparse.ArgumentParser(add_help=False)
     extension.add_argument(
-        "--schema-extension", metavar="FILE",
+        "--schema-extension",
+        metavar="FILE",
         help='a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields',
     )
 
-    schema = commands.add_parser("schema", parents=[extension], help="print a schema of the contract")
+    schema = commands.add_parser(
+        "schema", parents=[extension], help="print a schema of the contract"
+    )
     schema.add_argument("name", choices=SCHEMA_NAMES)
     schema.add_argument("--bundled", action="store_true", help="inline every $ref (self-contained)")
     schema.set_defaults(handler=_cmd_schema)
 
     validate = commands.add_parser(
-        "validate", parents=[extension],
+        "validate",
+        parents=[extension],
         help="validate payloads: a JSON object, a JSON array of objects, or JSON Lines",
     )
     validate.add_argument("file", metavar="FILE", help="the payloads; '-' reads standard input")
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.set_defaults(handler=_cmd_validate)
 
-    openapi = commands.add_parser("openapi", parents=[extension], help="print an OpenAPI 3.1 document")
+    openapi = commands.add_parser(
+        "openapi", parents=[extension], help="print an OpenAPI 3.1 document"
+    )
     openapi.set_defaults(handler=_cmd_openapi)
     return parser
 

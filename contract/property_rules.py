@@ -14,14 +14,22 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from contract.violations import Violation, expected_type, got, show
+from contract.violations import Violation, expected_type, got, show, violation
 
 Check = Callable[[Any], bool]
 
 FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 _ANNOTATIONS = frozenset(
-    {"title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly",
-     "$comment"}
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "$comment",
+    }
 )
 _RULE_OF_KEYWORD = {"const": "enum", "contentSchema": "format"}
 _RULE_PRIORITY = {"type": 0, "enum": 1, "format": 2}
@@ -123,23 +131,31 @@ class PropertyRules:
         if errors:
             return self._describe(min(errors, key=self._priority), value)
         if isinstance(value, float) and not math.isfinite(value):
-            return self._violation("type", f"must be a finite number (JSON has no NaN or Infinity), {got(value)}")
+            return self._violation(
+                "type", f"must be a finite number (JSON has no NaN or Infinity), {got(value)}"
+            )
         if isinstance(value, str):
             if has_lone_surrogate(value):
-                return self._violation("text", f"must be Unicode text without lone surrogates, {got(value)}")
+                return self._violation(
+                    "text", f"must be Unicode text without lone surrogates, {got(value)}"
+                )
             if self._content is not None and not self._content_ok(value):
                 return self._violation("format", f"must be {self._format_hint()}, {got(value)}")
         return None
 
     @staticmethod
     def _priority(error: ValidationError) -> int:
-        return _RULE_PRIORITY.get(_RULE_OF_KEYWORD.get(str(error.validator), str(error.validator)), 9)
+        return _RULE_PRIORITY.get(
+            _RULE_OF_KEYWORD.get(str(error.validator), str(error.validator)), 9
+        )
 
     def _violation(self, rule: str, text: str, hint: str = "") -> Violation:
-        return Violation(self.name, rule, f"`{self.name}` {text} (rule: {rule}){hint}")
+        return violation(self.name, rule, f"`{self.name}` {text}", hint)
 
     def _type_violation(self, value: Any) -> Violation:
-        return self._violation("type", f"must be {expected_type(self.schema.get('type', 'valid'))}, {got(value)}")
+        return self._violation(
+            "type", f"must be {expected_type(self.schema.get('type', 'valid'))}, {got(value)}"
+        )
 
     def _describe(self, error: ValidationError, value: Any) -> Violation:
         rule = _RULE_OF_KEYWORD.get(str(error.validator), str(error.validator))
@@ -148,13 +164,16 @@ class PropertyRules:
         if rule == "enum" and not error.path:
             allowed = self.schema.get("enum", [self.schema.get("const")])
             return self._violation(
-                "enum", f"must be one of {', '.join(map(show, allowed))}, {got(value)}",
+                "enum",
+                f"must be one of {', '.join(map(show, allowed))}, {got(value)}",
                 self._enum_hint(value, allowed),
             )
         if rule == "format" and not error.path:
             return self._violation("format", f"must be {self._format_hint()}, {got(value)}")
         where = "".join(f"[{show(step)}]" for step in error.path)
-        return self._violation(rule, f"{where}: {show(error.instance)} breaks `{rule}`: {error.message[:200]}")
+        return self._violation(
+            rule, f"{where}: {show(error.instance)} breaks `{rule}`: {error.message[:200]}"
+        )
 
     @staticmethod
     def _enum_hint(value: Any, allowed: list[Any]) -> str:

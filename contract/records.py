@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -15,6 +16,7 @@ _CHUNK = 1 << 16
 _MAX_RECORD = 16 << 20
 _WHITESPACE = " \t\r\n"
 _decoder = json.JSONDecoder()
+_NUMBER_TAIL = re.compile(r"[0-9.eE+\-]*")
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,16 @@ def _decode_line(raw: bytes, number: int) -> str:
 
 
 def _json_error(error: json.JSONDecodeError, first_line: int) -> InputError:
-    return InputError(f"not valid JSON: {error.msg} (column {error.colno})", first_line + error.lineno - 1)
+    return InputError(
+        f"not valid JSON: {error.msg} (column {error.colno})", first_line + error.lineno - 1
+    )
 
 
-def iter_records(stream: IO[bytes]) -> Iterator[Record]:
-    """Every record in *stream*, whichever of the three layouts it uses."""
+def iter_records(stream: IO[bytes], chunk_size: int = _CHUNK) -> Iterator[Record]:
+    """Every record in *stream*, whichever of the three layouts it uses.
+
+    *chunk_size* is how much of a JSON array is read at a time.
+    """
     number = 0
     for raw in stream:
         number += 1
@@ -56,7 +63,7 @@ def iter_records(stream: IO[bytes]) -> Iterator[Record]:
             continue
         first = _decode_line(raw, number)
         if first.lstrip().startswith("["):
-            yield from _array_records(first, stream, number)
+            yield from _ArrayReader(first, stream, number, chunk_size).records()
         else:
             yield from _line_records(first, stream, number)
         return
@@ -86,7 +93,9 @@ def _line_records(first: str, stream: IO[bytes], first_number: int) -> Iterator[
         except RecursionError:
             raise InputError("JSON nested too deeply", number) from None
         except json.JSONDecodeError as error:
-            raise InputError(f"not valid JSON: {error.msg} (column {error.colno})", number) from None
+            raise InputError(
+                f"not valid JSON: {error.msg} (column {error.colno})", number
+            ) from None
 
 
 def _whole_document(
@@ -111,8 +120,9 @@ def _whole_document(
 class _ArrayReader:
     """Decodes a JSON array element by element, pulling text from the stream as needed."""
 
-    def __init__(self, first: str, stream: IO[bytes], first_number: int) -> None:
+    def __init__(self, first: str, stream: IO[bytes], first_number: int, chunk_size: int) -> None:
         self._stream = stream
+        self._chunk_size = chunk_size
         self._utf8 = codecs.getincrementaldecoder("utf-8")()
         self._text = first
         self._pos = first.index("[") + 1
@@ -123,12 +133,14 @@ class _ArrayReader:
         if self._eof:
             return False
         # Grow reads with the pending text so a large element is re-parsed O(log n) times.
-        chunk = self._stream.read(max(_CHUNK, len(self._text) - self._pos))
+        chunk = self._stream.read(max(self._chunk_size, len(self._text) - self._pos))
         self._eof = not chunk
         try:
             decoded = self._utf8.decode(chunk, final=self._eof)
         except UnicodeDecodeError:
-            raise InputError("not UTF-8 text", self._line + self._text.count("\n", self._pos)) from None
+            raise InputError(
+                "not UTF-8 text", self._line + self._text.count("\n", self._pos)
+            ) from None
         self._line += self._text.count("\n", 0, self._pos)
         self._text = self._text[self._pos :] + decoded
         self._pos = 0
@@ -159,11 +171,15 @@ class _ArrayReader:
             yield Record(line, self._element())
             separator = self._skip_whitespace()
             self._pos += 1
+            if separator == "":
+                raise InputError("the JSON array is not closed: the input ends early", self._here())
             if separator == "]":
                 yield from self._end()
                 return
             if separator != ",":
-                raise InputError(f"expected ',' or ']' in the JSON array, found {separator!r}", self._here())
+                raise InputError(
+                    f"expected ',' or ']' in the JSON array, found {separator!r}", self._here()
+                )
 
     def _element(self) -> Any:
         while True:
@@ -177,8 +193,8 @@ class _ArrayReader:
                     continue
                 line = self._line + self._text.count("\n", 0, error.pos)
                 raise InputError(f"not valid JSON: {error.msg}", line) from None
-            if end == len(self._text) and self._more():
-                continue  # a number at the chunk's edge might go on
+            if _NUMBER_TAIL.fullmatch(self._text, end) and self._more():
+                continue  # a number at the chunk's edge may go on (``10`` of ``10.5``)
             self._pos = end
             return value
 
@@ -186,7 +202,3 @@ class _ArrayReader:
         if self._skip_whitespace() != "":
             raise InputError("unexpected content after the JSON array", self._here())
         return iter(())
-
-
-def _array_records(first: str, stream: IO[bytes], first_number: int) -> Iterator[Record]:
-    return _ArrayReader(first, stream, first_number).records()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urldefrag, urljoin
 
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 SchemaName = Literal["contact", "update", "response"]
@@ -48,9 +48,7 @@ def load_schema_file(name: SchemaName) -> Schema:
 @functools.cache
 def registry() -> Registry[Any]:
     """A ``referencing`` registry holding every schema file under its ``$id``."""
-    resources = [
-        DRAFT202012.create_resource(load_schema_file(name)) for name in SCHEMA_NAMES
-    ]
+    resources = [DRAFT202012.create_resource(load_schema_file(name)) for name in SCHEMA_NAMES]
     return Registry().with_resources((resource.id(), resource) for resource in resources)  # type: ignore[misc]
 
 
@@ -82,7 +80,9 @@ def load_extension(source: Mapping[str, Any] | str | Path) -> Schema:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise SchemaExtensionError(f"cannot read schema extension {path}: {error.strerror}") from None
+        raise SchemaExtensionError(
+            f"cannot read schema extension {path}: {error.strerror}"
+        ) from None
     except ValueError as error:
         raise SchemaExtensionError(f"schema extension {path} is not JSON: {error}") from None
     if not isinstance(data, dict):
@@ -103,7 +103,9 @@ def _checked_extension(extension: Schema, built_in: Mapping[str, Any]) -> dict[s
         if name in built_in:
             raise SchemaExtensionError(f"custom field `{name}` redefines a built-in property")
         if not isinstance(subschema, dict):
-            raise SchemaExtensionError(f"custom field `{name}` must be described by a schema object")
+            raise SchemaExtensionError(
+                f"custom field `{name}` must be described by a schema object"
+            )
     return properties
 
 
@@ -157,7 +159,9 @@ def _build_contract(extension: Schema | None) -> Contract:
         update["properties"].update(
             {name: copy.deepcopy(sub) for name, sub in custom.items() if not sub.get("readOnly")}
         )
-    return Contract(contact=contact, update=update, response=bundle("response"), extension=extension)
+    return Contract(
+        contact=contact, update=update, response=bundle("response"), extension=extension
+    )
 
 
 @functools.cache

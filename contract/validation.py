@@ -19,6 +19,7 @@ from contract.violations import (
     got,
     property_label,
     show,
+    violation,
 )
 
 Extension = Mapping[str, Any] | str | Path
@@ -64,20 +65,27 @@ class UpdateValidator:
     def iter_violations(self, properties: object) -> Iterator[Violation]:
         """Every violation in *properties*, one per offending property, in payload order."""
         if not isinstance(properties, Mapping):
-            yield Violation(
-                None, "not_an_object",
-                f"properties must be a JSON object of property names to values, {got(properties)} (rule: not_an_object)",
+            yield violation(
+                None,
+                "not_an_object",
+                f"properties must be a JSON object of property names to values, {got(properties)}",
             )
             return
         try:
             items = list(properties.items())
         except Exception:
-            yield Violation(None, "not_an_object", f"properties could not be read as a mapping: {show(properties)} (rule: not_an_object)")
+            yield violation(
+                None,
+                "not_an_object",
+                f"properties could not be read as a mapping: {show(properties)}",
+            )
             return
         if len(items) < self._min_properties:
-            yield Violation(
-                None, "empty",
-                f"properties must name at least {self._min_properties} property to update, {got(properties)} (rule: empty)",
+            yield violation(
+                None,
+                "empty",
+                f"properties must name at least {self._min_properties} property to update, "
+                f"{got(properties)}",
             )
         for key, value in items:
             yield from self._property_violation(key, value)
@@ -85,20 +93,22 @@ class UpdateValidator:
     def _property_violation(self, key: object, value: Any) -> Iterator[Violation]:
         rules = self._rules.get(key) if isinstance(key, str) else None
         if rules is not None:
-            violation = rules.violation(value)
-            if violation is not None:
-                yield violation
+            found = rules.violation(value)
+            if found is not None:
+                yield found
             return
         name = property_label(key)
         if key in self._read_only:
-            yield Violation(name, "read_only", f"`{name}` is read-only and cannot be updated, {got(value)} (rule: read_only)")
+            yield violation(
+                name, "read_only", f"`{name}` is read-only and cannot be updated, {got(value)}"
+            )
             return
         suggestion = closest_property(name, self._rules)
         hint = f"; did you mean `{suggestion}`?" if suggestion else ""
-        yield Violation(name, "unknown", f"`{name}` is not a contact property, {got(value)} (rule: unknown){hint}")
+        yield violation(name, "unknown", f"`{name}` is not a contact property, {got(value)}", hint)
 
     def validate(self, properties: object) -> dict[str, Any]:
-        """Return *properties* as a dict when valid; raise :class:`PayloadError` listing every violation."""
+        """*properties* as a dict when valid; else :class:`PayloadError` listing every violation."""
         errors = self.violations(properties)
         if errors:
             raise PayloadError(errors)
@@ -106,7 +116,11 @@ class UpdateValidator:
         used = self._deprecated.intersection(payload)
         for name in sorted(used):
             comment = self.contract.properties[name].get("$comment", "")
-            warnings.warn(f"`{name}` is deprecated. {comment}".strip(), DeprecatedPropertyWarning, stacklevel=3)
+            warnings.warn(
+                f"`{name}` is deprecated. {comment}".strip(),
+                DeprecatedPropertyWarning,
+                stacklevel=3,
+            )
         return payload
 
 
@@ -126,7 +140,7 @@ def validator_for(extension: Extension | None = None) -> UpdateValidator:
 
 
 def validate_update(properties: object, *, extension: Extension | None = None) -> dict[str, Any]:
-    """Return the payload when it is a valid UpdateContact ``properties``; else raise :class:`PayloadError`."""
+    """The payload, when it is valid UpdateContact ``properties``; else :class:`PayloadError`."""
     return validator_for(extension).validate(properties)
 
 
@@ -135,6 +149,8 @@ def is_valid_update(properties: object, *, extension: Extension | None = None) -
     return validator_for(extension).is_valid(properties)
 
 
-def iter_violations(properties: object, *, extension: Extension | None = None) -> Iterator[Violation]:
+def iter_violations(
+    properties: object, *, extension: Extension | None = None
+) -> Iterator[Violation]:
     """Every contract violation in *properties*; nothing when it is valid."""
     return validator_for(extension).iter_violations(properties)

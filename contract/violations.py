@@ -7,7 +7,6 @@ import re
 import reprlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
 
 _JSON_TYPE_NAMES: dict[type, str] = {
     dict: "object",
@@ -41,6 +40,11 @@ class Violation:
 
     def __str__(self) -> str:
         return self.message
+
+
+def violation(prop: str | None, rule: str, text: str, hint: str = "") -> Violation:
+    """A violation whose message ends by naming its rule, then any hint."""
+    return Violation(prop, rule, f"{text} (rule: {rule}){hint}")
 
 
 class PayloadError(ValueError):

@@ -55,12 +55,18 @@ def valid_updates(
     """Valid UpdateContact ``properties``: any non-empty mix of writable properties."""
     contract = _contract(extension)
     limits = limits_for(transport)
-    optional = {name: values_for(contract.update["properties"][name], limits) for name in contract.writable}
+    optional = {
+        name: values_for(contract.update["properties"][name], limits) for name in contract.writable
+    }
     return st.fixed_dictionaries({}, optional=optional).filter(bool)
 
 
 def _with_siblings(
-    contract: Contract, limits: TransportLimits, name: str, bad: st.SearchStrategy[Any], siblings: bool
+    contract: Contract,
+    limits: TransportLimits,
+    name: str,
+    bad: st.SearchStrategy[Any],
+    siblings: bool,
 ) -> st.SearchStrategy[Payload]:
     """A payload of valid other properties (if *siblings*) plus *name* set to a *bad* value."""
     others = {
@@ -92,33 +98,37 @@ def invalid_updates(
     update = contract.update["properties"]
 
     def per_property(
-        rule: str, names: Collection[str], bad_values: Callable[[dict[str, Any]], st.SearchStrategy[Any]]
+        rule: str,
+        names: Collection[str],
+        bad_values: Callable[[dict[str, Any]], st.SearchStrategy[Any]],
     ) -> st.SearchStrategy[InvalidCase]:
         return st.sampled_from(sorted(names)).flatmap(
-            lambda name: _with_siblings(contract, limits, name, bad_values(update[name]), siblings).map(
-                lambda payload: InvalidCase(payload, rule, name)
-            )
+            lambda name: _with_siblings(
+                contract, limits, name, bad_values(update[name]), siblings
+            ).map(lambda payload: InvalidCase(payload, rule, name))
         )
 
     drawn: dict[str, st.SearchStrategy[InvalidCase]] = {
         "type": per_property("type", contract.writable, lambda sub: wrong_type_values(sub, limits)),
         "enum": per_property(
-            "enum", [n for n in contract.writable if "enum" in update[n]],
+            "enum",
+            [n for n in contract.writable if "enum" in update[n]],
             lambda sub: out_of_enum_values(sub, limits),
         ),
         "format": per_property(
-            "format", [n for n in contract.writable if has_format(update[n])],
+            "format",
+            [n for n in contract.writable if has_format(update[n])],
             lambda sub: bad_format_values(sub, limits),
         ),
         "read_only": st.sampled_from(contract.read_only).flatmap(
-            lambda name: _extra_property(contract, limits, name, values_for(contract.properties[name], limits), siblings).map(
-                lambda payload: InvalidCase(payload, "read_only", name)
-            )
+            lambda name: _extra_property(
+                contract, limits, name, values_for(contract.properties[name], limits), siblings
+            ).map(lambda payload: InvalidCase(payload, "read_only", name))
         ),
         "unknown": unknown_names(set(contract.properties), limits).flatmap(
-            lambda name: _extra_property(contract, limits, name, limits.text(max_size=20), siblings).map(
-                lambda payload: InvalidCase(payload, "unknown", name)
-            )
+            lambda name: _extra_property(
+                contract, limits, name, limits.text(max_size=20), siblings
+            ).map(lambda payload: InvalidCase(payload, "unknown", name))
         ),
         "empty": st.just(InvalidCase({}, "empty", None)),
     }
@@ -126,7 +136,11 @@ def invalid_updates(
 
 
 def _extra_property(
-    contract: Contract, limits: TransportLimits, name: str, value: st.SearchStrategy[Any], siblings: bool
+    contract: Contract,
+    limits: TransportLimits,
+    name: str,
+    value: st.SearchStrategy[Any],
+    siblings: bool,
 ) -> st.SearchStrategy[Payload]:
     base = valid_updates(limits.name, contract.extension) if siblings else st.just({})
     return st.builds(lambda payload, v: {**payload, name: v}, base, value)

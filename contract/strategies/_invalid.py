@@ -32,10 +32,13 @@ def wrong_type_values(schema: dict[str, Any], limits: TransportLimits) -> st.Sea
     """Values of a JSON type the property does not take: booleans and fractions for
     integers, numbers for strings, and arrays, objects or null for anything."""
     kind = schema.get("type")
-    options: list[st.SearchStrategy[Any]] = [
-        st.lists(_simple_values(limits), max_size=3),
-        st.dictionaries(limits.text(min_size=1, max_size=8), _simple_values(limits), max_size=3),
-    ]
+    options: list[st.SearchStrategy[Any]] = []
+    if kind != "array":
+        options.append(st.lists(_simple_values(limits), max_size=3))
+    if kind != "object":
+        options.append(
+            st.dictionaries(limits.text(min_size=1, max_size=8), _simple_values(limits), max_size=3)
+        )
     if limits.has_null:
         options.append(st.none())
     if kind == "integer":
@@ -66,14 +69,21 @@ def _impossible_dates() -> st.SearchStrategy[str]:
         return True
 
     numbers = st.tuples(st.integers(1000, 9999), st.integers(1, 99), st.integers(1, 99))
-    return numbers.filter(lambda ymd: not exists(*ymd)).map(lambda ymd: "%04d-%02d-%02d" % ymd)
+    return numbers.filter(lambda ymd: not exists(*ymd)).map(
+        lambda ymd: f"{ymd[0]:04d}-{ymd[1]:02d}-{ymd[2]:02d}"
+    )
 
 
 def _other_date_shapes() -> st.SearchStrategy[str]:
     return st.dates(min_value=date(1000, 1, 1)).flatmap(
         lambda day: st.sampled_from(
-            [day.strftime("%d/%m/%Y"), day.strftime("%m-%d-%Y"), day.strftime("%Y%m%d"),
-             f"{day.isoformat()}T00:00:00Z", day.strftime("%d %B %Y")]
+            [
+                day.strftime("%d/%m/%Y"),
+                day.strftime("%m-%d-%Y"),
+                day.strftime("%Y%m%d"),
+                f"{day.isoformat()}T00:00:00Z",
+                day.strftime("%d %B %Y"),
+            ]
         )
     )
 

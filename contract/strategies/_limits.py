@@ -25,7 +25,9 @@ class TransportLimits:
         """Text made only of characters this transport carries unchanged."""
         return st.text(self.characters, min_size=min_size, max_size=max_size)
 
-    def integers(self, min_value: int | None = None, max_value: int | None = None) -> st.SearchStrategy[int]:
+    def integers(
+        self, min_value: int | None = None, max_value: int | None = None
+    ) -> st.SearchStrategy[int]:
         """Integers this transport carries, within optional schema bounds."""
         low = self.min_int if min_value is None else max(min_value, self.min_int)
         high = self.max_int if max_value is None else min(max_value, self.max_int)
@@ -50,7 +52,7 @@ XMLRPC = TransportLimits(
     max_int=2**31 - 1,
     characters=st.characters(
         codec="utf-8",
-        exclude_categories=("Cs",),
+        exclude_categories=["Cs"],
         exclude_characters="".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n")
         + "\ufffe\uffff",
     ),
@@ -65,4 +67,6 @@ def limits_for(transport: Transport) -> TransportLimits:
     try:
         return _LIMITS[transport]
     except KeyError:
-        raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}") from None
+        raise ValueError(
+            f"transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}"
+        ) from None

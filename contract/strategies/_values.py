@@ -10,10 +10,30 @@ from hypothesis import strategies as st
 from contract.strategies._limits import TransportLimits
 
 _SUPPORTED = frozenset(
-    {"type", "enum", "const", "format", "contentMediaType", "contentSchema", "items",
-     "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "pattern",
-     "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly",
-     "$comment"}
+    {
+        "type",
+        "enum",
+        "const",
+        "format",
+        "contentMediaType",
+        "contentSchema",
+        "items",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "minItems",
+        "maxItems",
+        "pattern",
+        "title",
+        "description",
+        "default",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "$comment",
+    }
 )
 
 
@@ -44,8 +64,9 @@ def values_for(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStra
     if kind == "integer":
         return limits.integers(schema.get("minimum"), schema.get("maximum"))
     if kind == "number":
-        bounds = {"min_value": schema.get("minimum"), "max_value": schema.get("maximum")}
-        return limits.integers(**bounds) | st.floats(allow_nan=False, allow_infinity=False, **bounds)
+        low, high = schema.get("minimum"), schema.get("maximum")
+        fractions = st.floats(low, high, allow_nan=False, allow_infinity=False)
+        return limits.integers(low, high) | fractions
     if kind == "boolean":
         return st.booleans()
     if kind == "array":
@@ -65,7 +86,9 @@ def _strings(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrate
     if "format" in schema:
         raise UnsupportedSchemaError(f"cannot draw strings of format {schema['format']!r}")
     if schema.get("contentMediaType") == "application/json":
-        return values_for(schema.get("contentSchema", {"type": "string"}), limits).flatmap(json_text)
+        return values_for(schema.get("contentSchema", {"type": "string"}), limits).flatmap(
+            json_text
+        )
     if "pattern" in schema:
         return st.from_regex(schema["pattern"], fullmatch=True, alphabet=limits.characters)
     return limits.text(schema.get("minLength", 0), schema.get("maxLength"))
