@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import site
 import subprocess
 import sys
 import venv
@@ -37,9 +38,13 @@ def test_the_wheel_ships_the_schemas_and_the_typing_marker(wheel: Path) -> None:
 
 def test_a_fresh_venv_imports_contract_from_anywhere(wheel: Path, tmp_path: Path) -> None:
     env = tmp_path / "venv"
-    # System site-packages supply the dependencies offline; the wheel itself goes into the venv.
-    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env)
+    venv.EnvBuilder(with_pip=True).create(env)
     python = env / "bin" / "python"
+    # The dependencies come from this interpreter's site-packages, offline; a path line in
+    # a .pth file does not run the .pth files it points at, so this checkout's editable
+    # install stays out of sight and only the wheel can provide `contract`.
+    (venv_site,) = (env / "lib").glob("python*/site-packages")
+    (venv_site / "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
         check=True,

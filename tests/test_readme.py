@@ -1,0 +1,80 @@
+"""The README is a contract too: its commands, its table and its examples must hold."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract import load_contract
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _rule(schema: dict[str, Any]) -> str:
+    if "enum" in schema:
+        return ", ".join(f"`{value}`" for value in schema["enum"])
+    if schema.get("format") == "date":
+        return "calendar date `YYYY-MM-DD`"
+    if "contentSchema" in schema:
+        return "string holding a JSON array of strings"
+    return ""
+
+
+def render_property_table() -> str:
+    """The README's property table, rendered from the contact schema."""
+    rows = [
+        "| property | type | allowed values / format | default | read-only |",
+        "|---|---|---|---|---|",
+    ]
+    for name, schema in load_contract().properties.items():
+        kind = schema["type"] + (" (deprecated)" if schema.get("deprecated") else "")
+        default = json.dumps(schema["default"]) if "default" in schema else ""
+        read_only = "yes" if schema.get("readOnly") else ""
+        rows.append(f"| `{name}` | {kind} | {_rule(schema)} | {default} | {read_only} |")
+    return "\n".join(rows)
+
+
+def _first_code_block() -> list[str]:
+    match = re.search(r"```(?:sh|bash|console)?\n(.*?)```", README, re.S)
+    assert match, "the README starts with a code block of set-up commands"
+    return [line for line in match.group(1).splitlines() if line.strip()]
+
+
+def test_the_readme_starts_with_exactly_two_set_up_commands() -> None:
+    before = README[: README.index("```")]
+    assert before.count("\n") <= 3, "nothing but a title before the set-up commands"
+    main_job, tests = _first_code_block()
+    assert "pip install" in main_job
+    assert "contract " in main_job
+    assert "pytest" in tests
+
+
+def test_ci_runs_the_readmes_test_command() -> None:
+    _, tests = _first_code_block()
+    assert tests in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_property_table_matches_the_schema() -> None:
+    table = render_property_table()
+    assert table in README, "regenerate the README's table:\n" + table
+
+
+def _python_examples() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+def test_the_readme_has_python_examples() -> None:
+    assert len(_python_examples()) >= 3
+
+
+@pytest.mark.parametrize("example", _python_examples())
+def test_every_python_example_runs(
+    example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README.md", "exec"), {"__name__": "readme_example"})
