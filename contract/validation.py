@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from contract.property_rules import PropertyRules
+from contract.property_rules import Check, PropertyRules
 from contract.schema import Contract, load_contract
 from contract.violations import (
     DeprecatedPropertyWarning,
@@ -25,6 +25,23 @@ from contract.violations import (
 Extension = Mapping[str, Any] | str | Path
 
 
+def _fast_path(checks: dict[str, Check], min_properties: int) -> Check:
+    """Plain type tests that say "certainly valid", or defer to the full report."""
+    check_of = checks.get
+
+    def is_certainly_valid(properties: object) -> bool:
+        # The hot path of bulk validation: no allocation, no attribute lookups.
+        if type(properties) is not dict or len(properties) < min_properties:
+            return False
+        for name, value in properties.items():
+            check = check_of(name)
+            if check is None or not check(value):
+                return False
+        return True
+
+    return is_certainly_valid
+
+
 class UpdateValidator:
     """Validates UpdateContact payloads against one contract; build once, reuse."""
 
@@ -35,26 +52,15 @@ class UpdateValidator:
             raise ValueError("the update schema must forbid additional properties")
         self._min_properties: int = update.get("minProperties", 0)
         self._rules = {name: PropertyRules(name, sub) for name, sub in update["properties"].items()}
-        self._fast_checks = {name: rules.is_valid for name, rules in self._rules.items()}
+        self._is_certainly_valid = _fast_path(
+            {name: rules.is_valid for name, rules in self._rules.items()}, self._min_properties
+        )
         self._read_only = frozenset(self.contract.read_only)
         self._deprecated = self.contract.deprecated
 
     def is_valid(self, properties: object) -> bool:
         """True when *properties* is a valid update payload."""
-        if self._is_certainly_valid(properties):
-            return True
-        return next(self.iter_violations(properties), None) is None
-
-    def _is_certainly_valid(self, properties: object) -> bool:
-        # The hot path of bulk validation: plain type tests, no allocation.
-        if type(properties) is not dict or len(properties) < self._min_properties:
-            return False
-        checks = self._fast_checks
-        for name, value in properties.items():
-            check = checks.get(name)
-            if check is None or not check(value):
-                return False
-        return True
+        return self._is_certainly_valid(properties) or not any(self.iter_violations(properties))
 
     def violations(self, properties: object) -> list[Violation]:
         """Every violation in *properties* as a list, empty when it is valid."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections import OrderedDict
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 import contract
 from contract import DeprecatedPropertyWarning, PayloadError, Violation
+from contract.property_rules import decode_json_content
 from contract.strategies import invalid_updates, valid_updates
 
 
@@ -228,3 +230,19 @@ def test_every_valid_payload_also_passes_plain_jsonschema(payload: dict[str, Any
         bundle("update"), format_checker=Draft202012Validator.FORMAT_CHECKER
     )
     assert oracle.is_valid(payload)
+
+
+@given(
+    st.text()
+    | _json.map(json.dumps).flatmap(
+        lambda t: st.sampled_from([t, f" {t}\n", f"{t} x", f"\ufeff{t}"])
+    )
+)
+def test_json_content_is_decoded_exactly_as_json_loads_does(text: str) -> None:
+    try:
+        expected = (True, json.loads(text))
+    except (ValueError, RecursionError):
+        expected = (False, None)
+    decoded = decode_json_content(text)
+    assert decoded[0] == expected[0]
+    assert json.dumps(decoded[1]) == json.dumps(expected[1])
