@@ -20,6 +20,7 @@ from contract.schema import (
     load_contract,
     load_schema_file,
 )
+from contract.server.cli import add_serve_command
 from contract.validation import UpdateValidator
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN = 0, 1, 2
@@ -119,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         "openapi", parents=[extension], help="print an OpenAPI 3.1 document"
     )
     openapi.set_defaults(handler=_cmd_openapi)
+
+    add_serve_command(commands)
     return parser
 
 

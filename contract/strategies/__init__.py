@@ -20,8 +20,9 @@ from contract.strategies._invalid import (
     unknown_names,
     wrong_type_values,
 )
-from contract.strategies._limits import TRANSPORTS, Transport, TransportLimits, limits_for
+from contract.strategies._limits import TransportLimits, limits_for
 from contract.strategies._values import UnsupportedSchemaError, values_for
+from contract.transports import TRANSPORTS, Transport
 from contract.validation import Extension, validator_for
 
 Payload = dict[str, Any]

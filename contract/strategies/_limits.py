@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 from hypothesis import strategies as st
 
-Transport = Literal["rest", "xmlrpc"]
-TRANSPORTS: tuple[Transport, ...] = get_args(Transport)
+from contract.transports import TRANSPORTS, Transport
 
 
 @dataclass(frozen=True)

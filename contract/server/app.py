@@ -1,0 +1,132 @@
+"""The reference server as a plain WSGI application: routing, authentication, limits, safety net."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+import traceback
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from contract.server.auth import CHALLENGE, BasicAuth
+from contract.server.http_io import BodyTooLargeError, Response, error_response, read_body
+from contract.server.rest import (
+    CONTACT_METHODS,
+    CONTACT_PATH,
+    contact_not_found,
+    get_contact,
+    parse_contact_id,
+    put_contact,
+)
+from contract.server.service import ContactService
+from contract.server.xmlrpc import FAULT_INTERNAL_ERROR, XMLRPCEndpoint, fault_response
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+logger = logging.getLogger("contract.server")
+
+
+class ReferenceApp:
+    """The WSGI application of the reference server; usable in process or behind any WSGI server."""
+
+    def __init__(
+        self,
+        service: ContactService,
+        *,
+        user: str,
+        api_key: str,
+        xmlrpc_path: str,
+        max_body_bytes: int,
+        latency_ms: float = 0.0,
+    ) -> None:
+        self.service = service
+        self.xmlrpc = XMLRPCEndpoint(service)
+        self.xmlrpc_path = xmlrpc_path
+        self.max_body_bytes = max_body_bytes
+        self.latency = latency_ms / 1000
+        self._auth = BasicAuth(user, api_key)
+        # What a log line must never show: the key, alone or inside a Basic header.
+        basic = base64.b64encode(f"{user}:{api_key}".encode()).decode("ascii")
+        self._secrets = (api_key, basic)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Answer one request; every failure becomes an HTTP answer, never an exception."""
+        if self.latency:
+            time.sleep(self.latency)
+        try:
+            response = self._respond(environ)
+        except Exception as error:
+            self._log_bug(environ, error)
+            response = self._internal_error(environ)
+        start_response(response.status_line, response.header_list())
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            return [b""]
+        return [response.body]
+
+    def _respond(self, environ: Mapping[str, Any]) -> Response:
+        method = str(environ.get("REQUEST_METHOD", ""))
+        path = str(environ.get("PATH_INFO", ""))
+        if path == self.xmlrpc_path:
+            return self._xmlrpc(environ, method)
+        match = CONTACT_PATH.fullmatch(path)
+        if match is None:
+            return error_response(404, "no such resource; contacts are at /api/2.0/contacts/{id}")
+        if method not in CONTACT_METHODS:
+            return _method_not_allowed(method, CONTACT_METHODS)
+        if not self._auth.allows(environ.get("HTTP_AUTHORIZATION")):
+            return _unauthorized()
+        contact_id = parse_contact_id(match["id"])
+        if contact_id is None:
+            return contact_not_found(None)
+        if method == "PUT":
+            try:
+                body = read_body(environ, self.max_body_bytes)
+            except BodyTooLargeError:
+                return self._too_large()
+            return put_contact(self.service, contact_id, body)
+        return get_contact(self.service, contact_id)
+
+    def _xmlrpc(self, environ: Mapping[str, Any], method: str) -> Response:
+        if method != "POST":
+            return _method_not_allowed(method, ("POST",))
+        if not self._auth.allows(environ.get("HTTP_AUTHORIZATION")):
+            return _unauthorized()
+        try:
+            body = read_body(environ, self.max_body_bytes)
+        except BodyTooLargeError:
+            return self._too_large()
+        return self.xmlrpc.respond(body)
+
+    def _too_large(self) -> Response:
+        return error_response(413, f"the body is over the limit of {self.max_body_bytes} bytes")
+
+    def _internal_error(self, environ: Mapping[str, Any]) -> Response:
+        if environ.get("PATH_INFO") == self.xmlrpc_path:
+            return fault_response(FAULT_INTERNAL_ERROR, "internal server error", status=500)
+        return error_response(500, "internal server error")
+
+    def _log_bug(self, environ: Mapping[str, Any], error: Exception) -> None:
+        trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        # repr() keeps a hostile method or path from forging log lines.
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        text = f"internal error answering {method!r} {path!r} (answered 500):\n{trace}"
+        for secret in self._secrets:
+            text = text.replace(secret, "<redacted>")
+        logger.error("%s", text)
+
+
+def _method_not_allowed(method: str, allowed: Iterable[str]) -> Response:
+    allow = ", ".join(allowed)
+    return error_response(
+        405, f"method {method!r} is not allowed here; use {allow}", [("Allow", allow)]
+    )
+
+
+def _unauthorized() -> Response:
+    return error_response(
+        401,
+        "Basic authentication with username:apikey is required",
+        [("WWW-Authenticate", CHALLENGE)],
+    )

@@ -1,0 +1,203 @@
+"""``contract serve``: the reference server in the foreground until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sqlite3
+import sys
+import time
+from types import FrameType
+from typing import Any
+
+from contract.server.options import (
+    DEFAULT_CONTACTS,
+    DEFAULT_HOST,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_THREADS,
+    DEFAULT_USER,
+    DEFAULT_XMLRPC_PATH,
+    MEMORY_DATABASE,
+    POLICIES,
+    ServerOptions,
+)
+from contract.server.runner import ReferenceServer
+
+API_KEY_VARIABLE = "CONTRACT_SERVER_API_KEY"
+EXIT_OK, EXIT_CANNOT_RUN = 0, 2
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be positive: {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a non-negative number: {text}")
+    return value
+
+
+def add_serve_command(commands: Any) -> argparse.ArgumentParser:
+    """Register ``serve`` on the ``contract`` command's subparsers; returns its parser."""
+    serve: argparse.ArgumentParser = commands.add_parser(
+        "serve",
+        help="run the reference UpdateContact server (REST + XML-RPC on SQLite)",
+        description="Run the reference UpdateContact server until Ctrl-C or SIGTERM.",
+    )
+    serve.add_argument(
+        "--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)"
+    )
+    serve.add_argument(
+        "--port",
+        type=_non_negative_int,
+        default=8080,
+        help="0 picks a free port (default %(default)s)",
+    )
+    serve.add_argument(
+        "--user", default=DEFAULT_USER, help="the Basic auth user name (default %(default)s)"
+    )
+    serve.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help=f"the API key (default: ${API_KEY_VARIABLE}, else a generated one, printed at start)",
+    )
+    serve.add_argument(
+        "--db",
+        default=MEMORY_DATABASE,
+        metavar="PATH",
+        help="SQLite database file, created if missing (default %(default)s)",
+    )
+    serve.add_argument(
+        "--contacts",
+        type=_non_negative_int,
+        default=DEFAULT_CONTACTS,
+        metavar="N",
+        help="make sure contacts 1..N exist, with plausible data (default %(default)s)",
+    )
+    serve.add_argument(
+        "--readonly-policy",
+        choices=POLICIES,
+        default="reject",
+        help="what an update carrying read-only properties gets (default %(default)s)",
+    )
+    serve.add_argument(
+        "--unknown-policy",
+        choices=POLICIES,
+        default="reject",
+        help="what an update carrying unknown properties gets (default %(default)s)",
+    )
+    serve.add_argument(
+        "--latency-ms",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="N",
+        help="delay every answer by N milliseconds, to rehearse a remote install",
+    )
+    serve.add_argument("--xmlrpc-path", default=DEFAULT_XMLRPC_PATH, help="default %(default)s")
+    serve.add_argument(
+        "--max-body-bytes",
+        type=_positive_int,
+        default=DEFAULT_MAX_BODY_BYTES,
+        metavar="N",
+        help="larger request bodies get 413 (default %(default)s)",
+    )
+    serve.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=DEFAULT_THREADS,
+        metavar="N",
+        help="worker threads (default %(default)s)",
+    )
+    serve.add_argument(
+        "--schema-extension",
+        metavar="FILE",
+        help='a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields',
+    )
+    serve.set_defaults(handler=run_serve)
+    return serve
+
+
+def _options(args: argparse.Namespace) -> ServerOptions:
+    return ServerOptions(
+        host=args.host,
+        port=args.port,
+        user=args.user,
+        api_key=args.api_key or os.environ.get(API_KEY_VARIABLE) or None,
+        db=args.db,
+        contacts=args.contacts,
+        readonly_policy=args.readonly_policy,
+        unknown_policy=args.unknown_policy,
+        latency_ms=args.latency_ms,
+        xmlrpc_path=args.xmlrpc_path,
+        max_body_bytes=args.max_body_bytes,
+        threads=args.threads,
+        schema_extension=args.schema_extension,
+    )
+
+
+class StopSignals:
+    """Catches SIGINT and SIGTERM while active, so that serving ends cleanly rather than abruptly.
+
+    The handler only sets an attribute: a signal handler must not take a lock the
+    interrupted code may hold.
+    """
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.received = signum
+
+    def __enter__(self) -> StopSignals:
+        self._previous = {signum: signal.signal(signum, self._handle) for signum in _STOP_SIGNALS}
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def wait(self, poll_seconds: float = 0.1) -> int:
+        """Block until a stop signal has arrived (maybe already); return its number."""
+        while self.received is None:
+            time.sleep(poll_seconds)
+        return self.received
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Run ``contract serve`` with parsed *args*; returns the exit code."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # waitress warns whenever requests queue behind busy threads, which a benchmark does on purpose.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    with StopSignals() as stop:
+        try:
+            server = ReferenceServer(_options(args))
+            server.start()
+        except (OSError, sqlite3.Error, ValueError) as error:
+            sys.stderr.write(f"contract serve: cannot start: {error}\n")
+            return EXIT_CANNOT_RUN
+        try:
+            if server.api_key_generated:
+                sys.stdout.write(f"generated api key for user {server.user}: {server.api_key}\n")
+            sys.stdout.write(f"listening on {server.url}\n")
+            sys.stdout.flush()
+            stop.wait()
+        finally:
+            server.stop()
+    return EXIT_OK

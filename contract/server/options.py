@@ -1,0 +1,77 @@
+"""How a reference server is configured: one frozen set of options shared by every part."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+Policy = Literal["reject", "ignore"]
+POLICIES: tuple[Policy, ...] = get_args(Policy)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_USER = "admin"
+DEFAULT_XMLRPC_PATH = "/api/2.0/xmlrpc"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_CONTACTS = 10
+DEFAULT_THREADS = 8
+MEMORY_DATABASE = ":memory:"
+
+
+def generate_api_key() -> str:
+    """A fresh random API key, for a server started without one."""
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """Everything a reference server needs to know before it starts.
+
+    ``api_key=None`` means "generate one"; ``port=0`` means "any free port".
+    """
+
+    host: str = DEFAULT_HOST
+    port: int = 0
+    user: str = DEFAULT_USER
+    api_key: str | None = None
+    db: str | Path = MEMORY_DATABASE
+    contacts: int = DEFAULT_CONTACTS
+    readonly_policy: Policy = "reject"
+    unknown_policy: Policy = "reject"
+    latency_ms: float = 0.0
+    xmlrpc_path: str = DEFAULT_XMLRPC_PATH
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    threads: int = DEFAULT_THREADS
+    schema_extension: Mapping[str, Any] | str | Path | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        for name, policy in (
+            ("readonly_policy", self.readonly_policy),
+            ("unknown_policy", self.unknown_policy),
+        ):
+            if policy not in POLICIES:
+                raise ValueError(f"{name} must be one of {', '.join(POLICIES)}, not {policy!r}")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be between 0 and 65535, not {self.port}")
+        if self.contacts < 0:
+            raise ValueError(f"contacts must not be negative, not {self.contacts}")
+        if self.latency_ms < 0:
+            raise ValueError(f"latency_ms must not be negative, not {self.latency_ms}")
+        if self.max_body_bytes < 1:
+            raise ValueError(f"max_body_bytes must be positive, not {self.max_body_bytes}")
+        if self.threads < 1:
+            raise ValueError(f"threads must be positive, not {self.threads}")
+        if not self.xmlrpc_path.startswith("/"):
+            raise ValueError(f"xmlrpc_path must start with '/', not {self.xmlrpc_path!r}")
+        if ":" in self.user:
+            # Basic auth splits user and key at the first colon.
+            raise ValueError("user must not contain ':'")
+        if self.api_key is not None and not self.api_key:
+            raise ValueError("api_key must not be empty")
+
+    def __repr__(self) -> str:
+        # The key must never reach a log line or a traceback through a repr.
+        shown = f"host={self.host!r}, port={self.port}, user={self.user!r}, db={str(self.db)!r}"
+        return f"ServerOptions({shown})"

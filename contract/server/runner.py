@@ -1,0 +1,170 @@
+"""Running the WSGI application under waitress in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from types import TracebackType
+from typing import Any
+
+from waitress import wasyncore
+from waitress.server import BaseWSGIServer, create_server
+
+from contract.schema import load_contract
+from contract.server.app import ReferenceApp
+from contract.server.options import ServerOptions, generate_api_key
+from contract.server.seeding import plausible_contact
+from contract.server.service import ContactService
+from contract.server.store import ContactStore
+from contract.validation import UpdateValidator
+
+# How often the serving loop looks at its stop flag; also the longest a stop waits.
+_POLL_SECONDS = 0.2
+# Idle keep-alive connections are closed after this long.
+_CHANNEL_TIMEOUT_SECONDS = 60
+
+
+def build_app(options: ServerOptions, api_key: str) -> ReferenceApp:
+    """The WSGI application for *options*: schemas loaded, database opened and seeded."""
+    contract = load_contract(options.schema_extension)
+    store = ContactStore(options.db)
+    try:
+        store.seed(options.contacts, lambda contact_id: plausible_contact(contract, contact_id))
+    except BaseException:
+        store.close()
+        raise
+    service = ContactService(
+        store,
+        UpdateValidator(contract),
+        readonly_policy=options.readonly_policy,
+        unknown_policy=options.unknown_policy,
+    )
+    return ReferenceApp(
+        service,
+        user=options.user,
+        api_key=api_key,
+        xmlrpc_path=options.xmlrpc_path,
+        max_body_bytes=options.max_body_bytes,
+        latency_ms=options.latency_ms,
+    )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    # The first address the name resolves to, IPv4 or IPv6, like a client would pick.
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    return socket.create_server(address, family=family)
+
+
+def _url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+class ReferenceServer:
+    """A reference UpdateContact server on a background thread.
+
+    ``with ReferenceServer(port=0) as srv:`` starts it on a free port; ``srv.url``,
+    ``srv.user`` and ``srv.api_key`` say how to reach it. Keyword arguments are the
+    fields of :class:`~contract.server.options.ServerOptions`.
+    """
+
+    def __init__(self, options: ServerOptions | None = None, **overrides: Any) -> None:
+        if options is None:
+            options = ServerOptions(**overrides)
+        elif overrides:
+            raise TypeError("pass either a ServerOptions or keyword options, not both")
+        self.options = options
+        self.user = options.user
+        self.api_key = options.api_key or generate_api_key()
+        self.api_key_generated = options.api_key is None
+        self.app: ReferenceApp | None = None
+        self.url = ""
+        self.host = options.host
+        self.port = options.port
+        self._map: dict[int, Any] = {}
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def __repr__(self) -> str:
+        return f"ReferenceServer(url={self.url!r}, user={self.user!r})"
+
+    @property
+    def contact_ids(self) -> list[int]:
+        """The ids of the contacts the server holds."""
+        if self.app is None:
+            raise RuntimeError("the server is not running")
+        return self.app.service.store.contact_ids()
+
+    def start(self) -> ReferenceServer:
+        """Open the database, bind the socket and serve on a background thread."""
+        if self._thread is not None:
+            raise RuntimeError("the server is already running")
+        options = self.options
+        app = build_app(options, self.api_key)
+        listener: socket.socket | None = None
+        try:
+            listener = _listen(options.host, options.port)
+            server = create_server(
+                app,
+                map=self._map,
+                sockets=[listener],
+                threads=options.threads,
+                # waitress refuses far larger bodies itself (413, from the headers alone);
+                # up to twice the limit, the application answers with its own JSON 413.
+                max_request_body_size=2 * options.max_body_bytes + 1,
+                channel_timeout=_CHANNEL_TIMEOUT_SECONDS,
+                ident="contract-reference-server",
+            )
+            if not isinstance(server, BaseWSGIServer):  # pragma: no cover - one socket, one server
+                raise TypeError(f"waitress made a {type(server).__name__} for one socket")
+        except BaseException:
+            if listener is not None:
+                listener.close()
+            wasyncore.close_all(self._map)
+            app.service.store.close()
+            raise
+        self.app = app
+        self.port = listener.getsockname()[1]
+        self.url = _url(self.host, self.port)
+        self._server = server
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=self._serve, name="contract-reference-server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        # The loop, the sockets and the worker threads are all closed from this thread,
+        # so stop() never touches waitress's state from another one.
+        server = self._server
+        if server is None:  # pragma: no cover - start() sets it before the thread runs
+            return
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=_POLL_SECONDS, map=self._map, use_poll=True, count=1)
+        finally:
+            wasyncore.close_all(self._map)
+            server.task_dispatcher.shutdown(timeout=5)
+
+    def stop(self) -> None:
+        """Stop serving, finish the requests in progress and close the database."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stopping.set()
+            thread.join()
+        if self.app is not None:
+            self.app.service.store.close()
+            self.app = None
+
+    def __enter__(self) -> ReferenceServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,127 @@
+"""XML-RPC on the wire: a safe reader of method calls and an exact writer of answers.
+
+The reader is the standard library's ``xmlrpc.client.Unmarshaller`` fed by an expat
+parser that refuses DOCTYPE and entity declarations, so no entity expansion (the
+"billion laughs") or external entity can happen. The writer is ours because the
+standard one refuses integers beyond 32 bits and lets carriage returns turn into
+line feeds on the way.
+"""
+
+from __future__ import annotations
+
+import re
+import xmlrpc.client
+from collections.abc import Mapping, Sequence
+from typing import Any
+from xml.parsers import expat
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+# Characters XML 1.0 cannot carry at all, not even as character references.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class XMLRPCParseError(ValueError):
+    """The body is not well-formed XML, or declares a DOCTYPE or entities."""
+
+
+class XMLRPCRequestError(ValueError):
+    """Well-formed XML that is not an XML-RPC method call."""
+
+
+class UnrepresentableError(ValueError):
+    """A value XML-RPC cannot carry (text with characters XML 1.0 forbids)."""
+
+
+def _refuse_declarations(*_: object) -> None:
+    raise XMLRPCParseError("DOCTYPE and entity declarations are not accepted")
+
+
+def parse_method_call(body: bytes) -> tuple[str, tuple[Any, ...]]:
+    """The method name and parameters of an XML-RPC ``methodCall`` document."""
+    unmarshaller = xmlrpc.client.Unmarshaller()
+    # encoding=None: expat already hands out str, which must not be decoded again.
+    unmarshaller.xml(None, None)  # type: ignore[arg-type]
+    parser = expat.ParserCreate(None, None)
+    parser.buffer_text = True
+    parser.StartDoctypeDeclHandler = _refuse_declarations
+    parser.EntityDeclHandler = _refuse_declarations
+    parser.UnparsedEntityDeclHandler = _refuse_declarations
+    parser.ExternalEntityRefHandler = _refuse_declarations  # type: ignore[assignment]
+    parser.StartElementHandler = unmarshaller.start
+    parser.EndElementHandler = unmarshaller.end
+    parser.CharacterDataHandler = unmarshaller.data
+    try:
+        parser.Parse(body, True)
+    except expat.ExpatError as error:
+        raise XMLRPCParseError(f"not well-formed XML: {error}") from None
+    except XMLRPCParseError:
+        raise
+    except Exception as error:
+        # The unmarshaller raises whatever its conversions raise (bad <int>, <boolean>,
+        # unknown tags); all of it means "not a valid XML-RPC document".
+        raise XMLRPCRequestError(
+            f"not a valid XML-RPC document: {type(error).__name__}: {error}"
+        ) from None
+    try:
+        params = unmarshaller.close()
+    except Exception:
+        raise XMLRPCRequestError("not a complete XML-RPC methodCall") from None
+    method = unmarshaller.getmethodname()
+    if not isinstance(method, str):
+        raise XMLRPCRequestError("not an XML-RPC methodCall: no methodName")
+    return method, params
+
+
+def _escape(text: str) -> str:
+    if _NOT_XML.search(text):
+        raise UnrepresentableError("text holds characters XML 1.0 cannot carry")
+    # A raw CR would come back as LF from any XML parser; a character reference keeps it.
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
+
+
+def _write_value(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("<value><nil/></value>")
+    elif type(value) is bool:
+        out.append(f"<value><boolean>{int(value)}</boolean></value>")
+    elif type(value) is int:
+        # <int> is 32-bit; <i8> carries the rest (readers such as Python's take any size).
+        tag = "int" if INT32_MIN <= value <= INT32_MAX else "i8"
+        out.append(f"<value><{tag}>{value}</{tag}></value>")
+    elif type(value) is float:
+        out.append(f"<value><double>{value!r}</double></value>")
+    elif type(value) is str:
+        out.append(f"<value><string>{_escape(value)}</string></value>")
+    elif isinstance(value, Mapping):
+        out.append("<value><struct>")
+        for key, item in value.items():
+            out.append(f"<member><name>{_escape(str(key))}</name>")
+            _write_value(item, out)
+            out.append("</member>")
+        out.append("</struct></value>")
+    elif isinstance(value, Sequence):
+        out.append("<value><array><data>")
+        for item in value:
+            _write_value(item, out)
+        out.append("</data></array></value>")
+    else:
+        raise UnrepresentableError(f"XML-RPC has no type for {type(value).__name__}")
+
+
+def dump_response(value: Any) -> bytes:
+    """A ``methodResponse`` carrying *value*; :class:`UnrepresentableError` when it cannot."""
+    out = ["<?xml version='1.0'?>\n<methodResponse><params><param>"]
+    _write_value(value, out)
+    out.append("</param></params></methodResponse>\n")
+    return "".join(out).encode("utf-8")
+
+
+def dump_fault(code: int, message: str) -> bytes:
+    """A ``methodResponse`` carrying a fault; characters XML cannot carry become U+FFFD."""
+    out = ["<?xml version='1.0'?>\n<methodResponse><fault>"]
+    _write_value({"faultCode": code, "faultString": _NOT_XML.sub("\ufffd", message)}, out)
+    out.append("</fault></methodResponse>\n")
+    return "".join(out).encode("utf-8")

@@ -1,0 +1,1 @@
+"""Tests of the reference server, over real HTTP on loopback."""

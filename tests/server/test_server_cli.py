@@ -1,0 +1,217 @@
+"""``contract serve`` as a real subprocess: its output, its options, its clean shutdown."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pytest
+import requests
+
+from contract.server.cli import API_KEY_VARIABLE
+
+from .clients import CONTACTS_PATH
+
+READY_SECONDS = 30
+LISTENING = re.compile(r"listening on (http://\S+)\n")
+
+
+@dataclass
+class Served:
+    """A running ``contract serve`` and what it printed before it was ready."""
+
+    process: subprocess.Popen[str]
+    url: str
+    printed: list[str]
+    lines: queue.Queue[str | None]
+    stderr: IO[str]
+
+    def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str, str]:
+        """Send *signum*; wait for the exit; return its code and the rest of stdout and stderr."""
+        self.process.send_signal(signum)
+        code = self.process.wait(timeout=30)
+        rest = "".join(iter(lambda: self.lines.get(timeout=30) or "", ""))
+        self.stderr.seek(0)
+        return code, rest, self.stderr.read()
+
+
+def _environment(api_key: str | None) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != API_KEY_VARIABLE}
+    if api_key is not None:
+        env[API_KEY_VARIABLE] = api_key
+    return env
+
+
+def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
+    # A thread, not select(): a buffered text stream may hold several lines already read.
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+@contextmanager
+def serve(*args: str, api_key: str | None = "cli-test-key") -> Iterator[Served]:
+    """Start ``contract serve --port 0 ARGS`` and wait until it prints its listening line."""
+    with tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "contract", "serve", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=_environment(api_key),
+        )
+        assert process.stdout is not None
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True).start()
+        printed: list[str] = []
+        try:
+            while True:
+                line = lines.get(timeout=READY_SECONDS)
+                if line is None:
+                    raise AssertionError(f"exited before listening: {printed}")
+                printed.append(line)
+                match = LISTENING.fullmatch(line)
+                if match:
+                    break
+            yield Served(process, match[1], printed, lines, stderr)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
+            process.stdout.close()
+
+
+def test_prints_one_listening_line_and_stops_cleanly_on_sigterm() -> None:
+    with serve() as served:
+        assert served.printed == [f"listening on {served.url}\n"]
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", served.url)
+        response = requests.put(
+            f"{served.url}{CONTACTS_PATH}/1",
+            json={"name": "Ada"},
+            auth=("admin", "cli-test-key"),
+            timeout=30,
+        )
+        assert (response.status_code, response.json()) == (200, 1)
+        code, out, err = served.stop(signal.SIGTERM)
+    assert (code, out) == (0, "")
+    assert "Traceback" not in err
+    assert "cli-test-key" not in err
+
+
+def test_stops_cleanly_on_ctrl_c() -> None:
+    with serve() as served:
+        code, out, err = served.stop(signal.SIGINT)
+    assert (code, out) == (0, "")
+    assert "Traceback" not in err
+
+
+def test_without_a_key_it_generates_one_and_prints_it() -> None:
+    with serve(api_key=None) as served:
+        assert len(served.printed) == 2
+        generated = re.fullmatch(r"generated api key for user admin: (\S+)\n", served.printed[0])
+        assert generated is not None
+        url = f"{served.url}{CONTACTS_PATH}/1"
+        assert requests.get(url, auth=("admin", generated[1]), timeout=30).status_code == 200
+        assert requests.get(url, auth=("admin", "guess"), timeout=30).status_code == 401
+        served.stop()
+
+
+def test_options_shape_the_server(tmp_path: Path) -> None:
+    args = ["--contacts", "3", "--user", "ops", "--api-key", "k3y", "--readonly-policy", "ignore"]
+    with serve(*args, "--xmlrpc-path", "/rpc", "--latency-ms", "250") as served:
+        auth = ("ops", "k3y")
+        assert (
+            requests.get(f"{served.url}{CONTACTS_PATH}/3", auth=auth, timeout=30).status_code == 200
+        )
+        assert (
+            requests.get(f"{served.url}{CONTACTS_PATH}/4", auth=auth, timeout=30).status_code == 404
+        )
+        started = time.monotonic()
+        response = requests.put(
+            f"{served.url}{CONTACTS_PATH}/2", json={"id": 7, "city": "Oslo"}, auth=auth, timeout=30
+        )
+        assert time.monotonic() - started >= 0.25
+        assert response.status_code == 200
+        assert (
+            requests.post(f"{served.url}/rpc", data=b"<x/>", auth=auth, timeout=30).status_code
+            == 200
+        )
+        assert served.stop()[0] == 0
+
+
+def test_a_file_database_keeps_updates_across_restarts(tmp_path: Path) -> None:
+    database = tmp_path / "nested" / "contacts.sqlite"
+    database.parent.mkdir()
+    with serve("--db", str(database), "--contacts", "5") as served:
+        url = f"{served.url}{CONTACTS_PATH}/5"
+        assert (
+            requests.put(
+                url, json={"name": "persisted"}, auth=("admin", "cli-test-key"), timeout=30
+            ).status_code
+            == 200
+        )
+        assert served.stop()[0] == 0
+    with serve("--db", str(database), "--contacts", "2") as served:
+        url = f"{served.url}{CONTACTS_PATH}/5"
+        contact = requests.get(url, auth=("admin", "cli-test-key"), timeout=30).json()
+        assert contact["name"] == "persisted"
+        assert served.stop()[0] == 0
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "contract", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_environment("k"),
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_a_busy_port_is_a_one_line_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = _cli("--port", str(taken.getsockname()[1]))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("contract serve: cannot start:")
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unopenable_database_is_a_one_line_error(tmp_path: Path) -> None:
+    result = _cli("--port", "0", "--db", str(tmp_path / "missing" / "dir" / "x.sqlite"))
+    assert result.returncode == 2
+    assert "cannot start" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--readonly-policy", "maybe"],
+        ["--port", "-1"],
+        ["--contacts", "many"],
+        ["--latency-ms", "-5"],
+        ["--threads", "0"],
+    ],
+)
+def test_bad_options_exit_2(args: list[str]) -> None:
+    result = _cli(*args)
+    assert result.returncode == 2
+    assert "usage:" in result.stderr

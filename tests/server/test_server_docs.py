@@ -1,0 +1,55 @@
+"""The server's documentation holds: its examples run, its tables match the code."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from contract.server import xmlrpc as xmlrpc_module
+from contract.server.cli import add_serve_command
+
+ROOT = Path(__file__).resolve().parents[2]
+SECTION = "## Reference server"
+
+
+def _server_docs() -> str:
+    """The server's section of the README."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index(SECTION) :]
+    following = section.find("\n## ", len(SECTION))
+    return section if following == -1 else section[:following]
+
+
+DOCS = _server_docs()
+
+
+def _python_examples() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", DOCS, re.S)
+
+
+@pytest.mark.parametrize("example", _python_examples())
+def test_every_python_example_runs(example: str, capsys: pytest.CaptureFixture[str]) -> None:
+    exec(compile(example, "README.md", "exec"), {"__name__": "docs_example"})
+    printed = capsys.readouterr().out.strip()
+    assert f"prints `{printed}`" in DOCS or f"# {printed}:" in example
+
+
+def test_every_serve_option_is_documented() -> None:
+    parser = argparse.ArgumentParser()
+    serve = add_serve_command(parser.add_subparsers())
+    options = [
+        flag for action in serve._actions for flag in action.option_strings if flag.startswith("--")
+    ]
+    table = DOCS[DOCS.index("### Options") : DOCS.index("### What it answers")]
+    documented = re.findall(r"^\| `(--[a-z-]+)", table, re.M)
+    assert sorted(documented) == sorted(option for option in options if option != "--help")
+
+
+def test_every_fault_code_is_documented() -> None:
+    codes = [value for name, value in vars(xmlrpc_module).items() if name.startswith("FAULT_")]
+    table = DOCS[DOCS.index("| fault code |") :]
+    documented = [int(code) for code in re.findall(r"^\| `(-?\d+)`", table, re.M)]
+    assert sorted(documented) == sorted(codes)
