@@ -1,0 +1,299 @@
+"""The checks of the certification suite: each a named function that raises :class:`CheckFailed`.
+
+A check names the requirement it proves. Its failure says what was expected, what came
+back, and how to send the same request again, credentials left out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from contract.client import Answer
+from contract.reproduce import reproduction
+
+Policy = Literal["reject", "ignore", "either"]
+Contact = Mapping[str, Any]
+
+
+class CheckFailed(AssertionError):
+    """A requirement of the contract that the install does not meet."""
+
+    def __init__(
+        self,
+        requirement: str,
+        expected: str,
+        got: str,
+        *,
+        answer: Answer | None = None,
+        payload: object = None,
+    ) -> None:
+        self.requirement = requirement
+        self.expected = expected
+        self.got = got
+        self.answer = answer
+        self.payload = payload
+        super().__init__(self.render())
+
+    @property
+    def transport(self) -> str | None:
+        """The transport of the request that failed, if one did."""
+        return self.answer.transport if self.answer is not None else None
+
+    @property
+    def reproduction(self) -> str | None:
+        """A command that sends the failing request again."""
+        return reproduction(self.answer.sent) if self.answer is not None else None
+
+    def render(self) -> str:
+        """The failure as a person reads it."""
+        over = f" over {self.transport}" if self.transport else ""
+        lines = [f"{self.requirement}{over}: expected {self.expected}", f"  got:      {self.got}"]
+        if self.payload is not None:
+            lines.append(f"  payload:  {_compact(self.payload)}")
+        if self.reproduction is not None:
+            lines.append("  reproduce:")
+            lines += [f"    {line}" for line in self.reproduction.splitlines()]
+        return "\n".join(lines)
+
+
+def _compact(value: object) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 2000 else text[:2000] + "…"
+
+
+def same_value(left: Any, right: Any) -> bool:
+    """JSON equality that tells ``1`` from ``true`` and ``"1"`` from ``1``."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return left == right
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(same_value, left, right))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(same_value(left[k], right[k]) for k in left)
+    return type(left) is type(right) and left == right
+
+
+def _changed(before: Contact, after: Contact, names: Iterable[str]) -> dict[str, tuple[Any, Any]]:
+    return {
+        name: (before.get(name), after.get(name))
+        for name in names
+        if not same_value(before.get(name), after.get(name))
+    }
+
+
+def _describe_changes(changes: Mapping[str, tuple[Any, Any]]) -> str:
+    shown = [
+        f"{name}: {_compact(old)} -> {_compact(new)}"
+        for name, (old, new) in list(changes.items())[:5]
+    ]
+    more = f" and {len(changes) - 5} more" if len(changes) > 5 else ""
+    return "; ".join(shown) + more
+
+
+def no_server_error(answer: Answer, payload: object = None) -> None:
+    """No request ever gets a 5xx."""
+    if answer.server_error:
+        raise CheckFailed(
+            "UC-NO5XX", "no 5xx answer", answer.summary(), answer=answer, payload=payload
+        )
+
+
+def accepted_with_id(answer: Answer, contact_id: int, payload: object) -> None:
+    """A valid update is accepted and answered with the contact's id."""
+    no_server_error(answer, payload)
+    if not answer.accepted:
+        raise CheckFailed(
+            "UC-ACCEPT",
+            "the valid update to be accepted",
+            answer.summary(),
+            answer=answer,
+            payload=payload,
+        )
+    if answer.returned_id is not None and answer.returned_id != contact_id:
+        raise CheckFailed(
+            "UC-ACCEPT",
+            f"the contact's id {contact_id} as the answer",
+            answer.summary(),
+            answer=answer,
+            payload=payload,
+        )
+
+
+def well_formed(answer: Answer, payload: object) -> None:
+    """An accepted update's answer is a JSON integer (REST) or one XML-RPC int."""
+    if answer.accepted and answer.malformed is not None:
+        expected = (
+            "a JSON integer body with Content-Type application/json"
+            if answer.transport == "rest"
+            else "a methodResponse holding one int"
+        )
+        raise CheckFailed("UC-RESPONSE", expected, answer.summary(), answer=answer, payload=payload)
+
+
+def rejected(answer: Answer, requirement: str, payload: object, why: str) -> None:
+    """An invalid request is refused with a 4xx or an XML-RPC fault."""
+    no_server_error(answer, payload)
+    if not answer.rejected:
+        expected = f"a refusal (4xx or XML-RPC fault) of {why}"
+        raise CheckFailed(requirement, expected, answer.summary(), answer=answer, payload=payload)
+
+
+def unchanged(
+    before: Contact, after: Contact, requirement: str, *, answer: Answer, payload: object
+) -> None:
+    """A refused request changes nothing."""
+    changes = _changed(before, after, before.keys() | after.keys())
+    if changes:
+        raise CheckFailed(
+            requirement,
+            "the contact unchanged after the refusal",
+            f"changed {_describe_changes(changes)}",
+            answer=answer,
+            payload=payload,
+        )
+
+
+def persisted(sent: Mapping[str, Any], after: Contact, *, answer: Answer) -> None:
+    """Every accepted property reads back exactly as sent."""
+    changes = {
+        name: (value, after.get(name, "<missing>"))
+        for name, value in sent.items()
+        if not same_value(value, after.get(name))
+    }
+    if changes:
+        shown = "; ".join(
+            f"{n}: sent {_compact(s)}, read back {_compact(r)}"
+            for n, (s, r) in list(changes.items())[:5]
+        )
+        raise CheckFailed(
+            "UC-PERSIST",
+            "every accepted property to read back as sent",
+            shown,
+            answer=answer,
+            payload=dict(sent),
+        )
+
+
+def unsent_unchanged(
+    before: Contact,
+    after: Contact,
+    sent: Mapping[str, Any],
+    writable: Iterable[str],
+    *,
+    answer: Answer,
+) -> None:
+    """Properties an update did not send keep their values."""
+    changes = _changed(before, after, [name for name in writable if name not in sent])
+    if changes:
+        raise CheckFailed(
+            "UC-PARTIAL",
+            "properties not sent to stay unchanged",
+            f"changed {_describe_changes(changes)}",
+            answer=answer,
+            payload=dict(sent),
+        )
+
+
+def read_only_unchanged(
+    before: Contact, after: Contact, read_only: Iterable[str], *, answer: Answer, payload: object
+) -> None:
+    """No read-only property changes through an update."""
+    changes = _changed(before, after, read_only)
+    if changes:
+        raise CheckFailed(
+            "UC-READONLY",
+            "read-only properties to stay unchanged",
+            f"changed {_describe_changes(changes)}",
+            answer=answer,
+            payload=payload,
+        )
+
+
+def unknown_not_stored(
+    after: Contact, names: Iterable[str], *, answer: Answer, payload: object
+) -> None:
+    """Unknown properties are never stored."""
+    stored = sorted(name for name in names if name in after)
+    if stored:
+        raise CheckFailed(
+            "UC-UNKNOWN",
+            "unknown properties not to be stored",
+            f"read back {', '.join(map(repr, stored))}",
+            answer=answer,
+            payload=payload,
+        )
+
+
+def policy_followed(
+    answer: Answer, policy: Policy, requirement: str, payload: object, what: str
+) -> None:
+    """A read-only or unknown property is refused or ignored, as the policy says."""
+    no_server_error(answer, payload)
+    if policy == "reject" and not answer.rejected:
+        raise CheckFailed(
+            requirement,
+            f"a refusal of {what} (policy reject)",
+            answer.summary(),
+            answer=answer,
+            payload=payload,
+        )
+    if policy == "ignore" and not answer.accepted:
+        raise CheckFailed(
+            requirement,
+            f"{what} to be ignored and the rest accepted (policy ignore)",
+            answer.summary(),
+            answer=answer,
+            payload=payload,
+        )
+    if policy == "either" and not (answer.accepted or answer.rejected):
+        raise CheckFailed(
+            requirement,
+            f"{what} to be refused or ignored",
+            answer.summary(),
+            answer=answer,
+            payload=payload,
+        )
+
+
+def same_answer(first: Answer, second: Answer, payload: object) -> None:
+    """Sending the same update twice gives the same answer."""
+    if (first.status, first.fault, first.value) != (second.status, second.fault, second.value):
+        raise CheckFailed(
+            "UC-IDEMPOTENT",
+            f"the same answer again ({first.summary()})",
+            second.summary(),
+            answer=second,
+            payload=payload,
+        )
+
+
+def same_state(first: Contact, second: Contact, *, answer: Answer, payload: object) -> None:
+    """Sending the same update twice leaves the same state."""
+    changes = _changed(first, second, first.keys() | second.keys())
+    if changes:
+        raise CheckFailed(
+            "UC-IDEMPOTENT",
+            "the same state after the repeat",
+            f"changed {_describe_changes(changes)}",
+            answer=answer,
+            payload=payload,
+        )
+
+
+def same_verdict(rest: Answer, xmlrpc: Answer, payload: object) -> None:
+    """REST and XML-RPC accept or refuse the same payload alike."""
+    if rest.accepted != xmlrpc.accepted or rest.rejected != xmlrpc.rejected:
+        verdict = {True: "accepted", False: "refused"}
+        raise CheckFailed(
+            "UC-PARITY",
+            f"XML-RPC to reach REST's verdict ({verdict[rest.accepted]}: {rest.summary()})",
+            f"{verdict[xmlrpc.accepted]}: {xmlrpc.summary()}",
+            answer=xmlrpc,
+            payload=payload,
+        )

@@ -1,0 +1,324 @@
+"""A client for one install, over REST and XML-RPC, that keeps what it sent and what came back.
+
+Both transports go through one keep-alive ``requests.Session``, so ``responses`` can record
+and replay either, and every answer carries the request that produced it (credentials
+left out) for a reproduction a person can paste.
+"""
+
+from __future__ import annotations
+
+import json
+import xmlrpc.client
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit
+
+import requests
+import requests.auth
+
+from contract import __version__
+from contract.transports import Transport
+
+CONTACT_PATH = "/api/2.0/contacts/{id}"
+XMLRPC_PATH = "/api/2.0/xmlrpc"
+UPDATE_METHOD = "contacts.UpdateContact"
+MAX_BODY_BYTES = 1 << 20
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+Credentials = tuple[str, str] | None | Literal["session"]
+"""Who a request signs in as: the endpoint's user ("session"), other credentials, or nobody."""
+
+
+class _NoCredentials(requests.auth.AuthBase):
+    """Sends a request with no Authorization header, whatever the session holds."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers.pop("Authorization", None)
+        return request
+
+
+class EndpointUnreachable(ConnectionError):
+    """The install could not be reached, or did not answer in time; the message says why."""
+
+
+class ReadBackUnavailable(RuntimeError):
+    """The install does not answer ``GET /api/2.0/contacts/:id`` with a contact."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where an install is and how to sign in; the API key never shows in a repr."""
+
+    url: str
+    user: str
+    api_key: str = field(repr=False)
+    xmlrpc_url: str | None = None
+    timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"the URL must look like https://host[:port], not {self.url!r}")
+
+    @property
+    def base_url(self) -> str:
+        """The install's address without a trailing slash."""
+        return self.url.rstrip("/")
+
+    @property
+    def rpc_url(self) -> str:
+        """Where XML-RPC calls go."""
+        return self.xmlrpc_url or self.base_url + XMLRPC_PATH
+
+    @property
+    def is_loopback(self) -> bool:
+        """True when the install runs on this machine."""
+        host = urlsplit(self.url).hostname or ""
+        return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+    def contact_url(self, contact_id: object) -> str:
+        """The REST address of one contact; odd ids are sent as they are, percent-encoded."""
+        return self.base_url + CONTACT_PATH.format(id=quote(str(contact_id), safe=""))
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    """A request as it went out, without its credentials."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    rpc_call: tuple[str, tuple[Any, ...]] | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What an install answered to one update, classified the way the contract reads it."""
+
+    transport: Transport
+    sent: SentRequest
+    status: int
+    content_type: str
+    body: bytes
+    value: Any = None
+    fault: tuple[int, str] | None = None
+    malformed: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        """The update was taken: 200, and over XML-RPC no fault."""
+        return self.status == 200 and self.fault is None
+
+    @property
+    def rejected(self) -> bool:
+        """The update was refused: a 4xx, or an XML-RPC fault."""
+        return 400 <= self.status < 500 or (self.status == 200 and self.fault is not None)
+
+    @property
+    def server_error(self) -> bool:
+        """The install failed: a 5xx."""
+        return self.status >= 500
+
+    @property
+    def returned_id(self) -> int | None:
+        """The integer id an accepted update answered with, if it is one."""
+        value = self.value
+        return value if type(value) is int and self.malformed is None else None
+
+    def summary(self) -> str:
+        """One line: the status and what the body held."""
+        if self.fault is not None:
+            return f"HTTP {self.status}, XML-RPC fault {self.fault[0]}: {self.fault[1][:200]}"
+        if self.malformed is not None:
+            return (
+                f"HTTP {self.status} ({self.content_type or 'no content type'}): {self.malformed}"
+            )
+        return f"HTTP {self.status} ({self.content_type or 'no content type'}): {self.value!r}"[
+            :300
+        ]
+
+
+def _read_bounded(response: requests.Response) -> bytes:
+    body = bytearray()
+    for chunk in response.iter_content(chunk_size=65536):
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            break
+    response.close()
+    return bytes(body[: MAX_BODY_BYTES + 1])
+
+
+class ContactClient:
+    """Sends updates and read-backs to one install, counting every request."""
+
+    def __init__(self, endpoint: Endpoint, session: requests.Session | None = None) -> None:
+        self.endpoint = endpoint
+        self.session = session or requests.Session()
+        self.session.auth = (endpoint.user, endpoint.api_key)
+        self.session.headers["User-Agent"] = f"updatecontact-contract/{__version__}"
+        self.requests_sent = 0
+
+    def close(self) -> None:
+        """Close the keep-alive connections."""
+        self.session.close()
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        credentials: Credentials = "session",
+    ) -> tuple[requests.Response, bytes]:
+        self.requests_sent += 1
+        auth: requests.auth.AuthBase | tuple[str, str] | None = None
+        if credentials is None:
+            auth = _NoCredentials()
+        elif credentials != "session":
+            auth = credentials
+        try:
+            response = self.session.request(
+                method,
+                url,
+                data=body or None,
+                headers=headers,
+                auth=auth,
+                timeout=self.endpoint.timeout,
+                stream=True,
+                allow_redirects=False,
+            )
+            return response, _read_bounded(response)
+        except requests.Timeout:
+            raise EndpointUnreachable(
+                f"{urlsplit(url).netloc} did not answer within {self.endpoint.timeout:g} s"
+            ) from None
+        except requests.RequestException as error:
+            reason = type(error).__name__
+            raise EndpointUnreachable(f"cannot reach {urlsplit(url).netloc}: {reason}") from None
+
+    def update(
+        self,
+        contact_id: object,
+        properties: object,
+        transport: Transport,
+        *,
+        credentials: Credentials = "session",
+    ) -> Answer:
+        """Send one UpdateContact, signed in as *credentials*."""
+        if transport == "rest":
+            body = json.dumps(properties, ensure_ascii=False).encode("utf-8")
+            return self.send_rest(contact_id, body, "application/json", credentials=credentials)
+        params: tuple[Any, ...] = (contact_id, properties)
+        body = xmlrpc.client.dumps(
+            params, UPDATE_METHOD, encoding="utf-8", allow_none=True
+        ).encode()
+        return self.send_xmlrpc(body, rpc_call=(UPDATE_METHOD, params), credentials=credentials)
+
+    def send_rest(
+        self,
+        contact_id: object,
+        body: bytes,
+        content_type: str | None,
+        *,
+        credentials: Credentials = "session",
+    ) -> Answer:
+        """PUT any body to a contact: the way to send what no valid client would."""
+        headers = {"Accept": "application/json"}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        url = self.endpoint.contact_url(contact_id)
+        response, raw = self._send("PUT", url, body, headers, credentials)
+        sent = SentRequest("PUT", url, headers, body)
+        return _rest_answer(sent, response, raw)
+
+    def send_xmlrpc(
+        self,
+        body: bytes,
+        *,
+        rpc_call: tuple[str, tuple[Any, ...]] | None = None,
+        credentials: Credentials = "session",
+    ) -> Answer:
+        """POST any XML-RPC document to the install."""
+        headers = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml"}
+        url = self.endpoint.rpc_url
+        response, raw = self._send("POST", url, body, headers, credentials)
+        sent = SentRequest("POST", url, headers, body, rpc_call)
+        return _xmlrpc_answer(sent, response, raw)
+
+    def read(self, contact_id: object) -> dict[str, Any] | None:
+        """The contact as the install reads it back, or ``None`` when it does not exist."""
+        url = self.endpoint.contact_url(contact_id)
+        response, raw = self._send("GET", url, b"", {"Accept": "application/json"})
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise ReadBackUnavailable(f"GET {CONTACT_PATH} answered HTTP {response.status_code}")
+        try:
+            contact = json.loads(raw)
+        except ValueError:
+            raise ReadBackUnavailable(f"GET {CONTACT_PATH} did not answer JSON") from None
+        if not isinstance(contact, dict):
+            raise ReadBackUnavailable(f"GET {CONTACT_PATH} did not answer a JSON object")
+        return contact
+
+
+def _content_type(response: requests.Response) -> str:
+    return response.headers.get("Content-Type", "")
+
+
+def _rest_answer(sent: SentRequest, response: requests.Response, raw: bytes) -> Answer:
+    content_type = _content_type(response)
+    try:
+        value = json.loads(raw) if raw else None
+    except ValueError:
+        return Answer(
+            "rest", sent, response.status_code, content_type, raw, malformed="the body is not JSON"
+        )
+    malformed = None
+    if response.status_code == 200:
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            malformed = f"the content type is {content_type or 'missing'}, not application/json"
+        elif type(value) is not int:
+            malformed = f"the body is {value!r:.80}, not a JSON integer"
+    return Answer(
+        "rest", sent, response.status_code, content_type, raw, value=value, malformed=malformed
+    )
+
+
+def _xmlrpc_answer(sent: SentRequest, response: requests.Response, raw: bytes) -> Answer:
+    status, content_type = response.status_code, _content_type(response)
+    if status != 200:
+        return Answer("xmlrpc", sent, status, content_type, raw)
+    try:
+        params, _ = xmlrpc.client.loads(raw, use_builtin_types=True)
+    except xmlrpc.client.Fault as fault:
+        return Answer(
+            "xmlrpc",
+            sent,
+            status,
+            content_type,
+            raw,
+            fault=(fault.faultCode, str(fault.faultString)),
+        )
+    except Exception:  # expat and xmlrpc raise several types for a document that is not XML-RPC
+        return Answer(
+            "xmlrpc",
+            sent,
+            status,
+            content_type,
+            raw,
+            malformed="the body is not an XML-RPC methodResponse",
+        )
+    if len(params) != 1 or type(params[0]) is not int:
+        return Answer(
+            "xmlrpc",
+            sent,
+            status,
+            content_type,
+            raw,
+            value=params,
+            malformed=f"the response holds {params!r:.80}, not one int",
+        )
+    return Answer("xmlrpc", sent, status, content_type, raw, value=params[0])

@@ -1,0 +1,296 @@
+"""The pytest plugin: ``--contract-…`` options, fixtures, and the certificate of a run.
+
+Registered through the ``pytest11`` entry point, so installing the package is enough. It
+stays inert until a test asks for its fixtures or carries a ``contract_requirement``
+marker, as the built-in suite (``pytest --pyargs contract.suite``) does.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from contract.certificate import Certificate, Verdict
+from contract.checks import CheckFailed
+from contract.client import ContactClient, EndpointUnreachable
+from contract.pytest_plugin.certifier import Certifier
+from contract.pytest_plugin.contact import (
+    ContactSetupError,
+    ContactUnderTest,
+    open_contact,
+    restore,
+)
+from contract.pytest_plugin.options import SuiteConfig, add_options, resolve
+from contract.reports import summary_lines, write_report
+from contract.schema import Contract, load_contract
+
+CONFIG = pytest.StashKey[SuiteConfig]()
+CERTIFICATE = pytest.StashKey[Certificate]()
+CONTACTS = pytest.StashKey[list[tuple[ContactClient, ContactUnderTest]]]()
+MARKER = "contract_requirement"
+_PROPERTY = "contract"
+
+_active: list[SuiteConfig] = []
+
+
+def active_config() -> SuiteConfig | None:
+    """The settings of the pytest run in progress, for the suite's import-time decorators."""
+    return _active[-1] if _active else None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MARKER}(id): the UpdateContact requirement (UC-…) a test certifies"
+    )
+    suite = resolve(config)
+    config.stash[CONFIG] = suite
+    config.stash[CONTACTS] = []
+    _active.append(suite)
+    if suite.report and suite.report.endswith(".xml") and not config.option.xmlpath:
+        config.option.xmlpath = suite.report  # pytest's own JUnit writer makes the .xml
+    contract = load_contract(suite.schema_extension)
+    certificate = Certificate(
+        target=suite.url,
+        options=suite.public() if suite.url else {},
+        schema_fingerprint=contract.fingerprint,
+        seed=suite.seed,
+    )
+    config.stash[CERTIFICATE] = certificate
+    config.pluginmanager.register(_CertificateCollector(certificate), "contract-certificate")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if CONFIG in config.stash and config.stash[CONFIG] in _active:
+        _active.remove(config.stash[CONFIG])
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "transport" in metafunc.fixturenames and metafunc.definition.get_closest_marker(MARKER):
+        transports = metafunc.config.stash[CONFIG].transports
+        metafunc.parametrize("transport", transports, ids=list(transports))
+
+
+@pytest.fixture(scope="session")
+def contract_config(pytestconfig: pytest.Config) -> SuiteConfig:
+    """The run's ``--contract-…`` settings."""
+    return pytestconfig.stash[CONFIG]
+
+
+@pytest.fixture(scope="session")
+def contract_schema(contract_config: SuiteConfig) -> Contract:
+    """The contract, with the install's custom fields when an extension was given."""
+    return load_contract(contract_config.schema_extension)
+
+
+@pytest.fixture(scope="session")
+def contract_client(contract_config: SuiteConfig) -> Iterator[ContactClient]:
+    """A keep-alive client of the install, for both transports."""
+    endpoint = contract_config.endpoint
+    if not endpoint.is_loopback and not contract_config.contact_ids:
+        pytest.exit(
+            f"{endpoint.base_url} is not on this machine: name the contact the run may change "
+            "with --contract-contact-id",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    client = ContactClient(endpoint)
+    yield client
+    client.close()
+
+
+def _worker_index(config: pytest.Config) -> int:
+    worker = getattr(config, "workerinput", {}).get("workerid", "gw0")
+    return int(str(worker).removeprefix("gw") or 0)
+
+
+def _restore_file(config: pytest.Config, contact_id: int) -> Path:
+    return Path(config.invocation_params.dir) / f"contract-restore-{contact_id}.json"
+
+
+def _interrupt_on_sigterm() -> Callable[[], None]:
+    """Turn SIGTERM into KeyboardInterrupt, so the contact is restored either way."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+
+    def undo() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return undo
+
+
+@pytest.fixture(scope="session")
+def contract_contact(
+    pytestconfig: pytest.Config,
+    contract_config: SuiteConfig,
+    contract_client: ContactClient,
+    contract_schema: Contract,
+) -> Iterator[ContactUnderTest]:
+    """The contact this worker may change, restored to its original values afterwards."""
+    ids = contract_config.contact_ids or (1,)
+    workers = int(getattr(pytestconfig, "workerinput", {}).get("workercount", 1))
+    if len(ids) < workers:
+        pytest.exit(
+            f"{workers} workers need {workers} contact ids, one each; got {len(ids)}",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    contact_id = ids[_worker_index(pytestconfig) % len(ids)]
+    try:
+        contact = open_contact(contract_client, contact_id)
+    except ContactSetupError as error:
+        pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
+    except EndpointUnreachable as error:
+        pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
+    pytestconfig.stash[CONTACTS].append((contract_client, contact))
+    undo_signal = _interrupt_on_sigterm()
+    try:
+        yield contact
+    finally:
+        undo_signal()
+        _restore(pytestconfig, contract_client, contact)
+
+
+def _restore(config: pytest.Config, client: ContactClient, contact: ContactUnderTest) -> None:
+    writable = load_contract(config.stash[CONFIG].schema_extension).writable
+    saved = restore(client, contact, writable, _restore_file(config, contact.id))
+    if saved is not None:
+        config.stash[CERTIFICATE].restore_file = saved
+        message = (
+            f"contract: contact {contact.id} could not be restored; its original values are in "
+            f"{saved}: run `contract restore {saved}`"
+        )
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(message, red=True, bold=True)
+
+
+@pytest.fixture(scope="session")
+def contract_certifier(
+    contract_config: SuiteConfig,
+    contract_client: ContactClient,
+    contract_contact: ContactUnderTest,
+    contract_schema: Contract,
+) -> Certifier:
+    """Sends, reads back and checks, counting the cases and requests of each test."""
+    return Certifier(contract_client, contract_contact, contract_schema, contract_config)
+
+
+def _outcome(
+    item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]
+) -> dict[str, Any]:
+    marker = item.get_closest_marker(MARKER)
+    assert marker is not None
+    requirement = str(marker.args[0])
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    certifier = getattr(item, "funcargs", {}).get("contract_certifier")
+    cases, requests = certifier.take_counts() if isinstance(certifier, Certifier) else (0, 0)
+    outcome: dict[str, Any] = {
+        "requirement": requirement,
+        "transport": params.get("transport"),
+        "cases": cases,
+        "requests": requests,
+    }
+    verdict: Verdict
+    if report.passed:
+        verdict = "passed"
+    elif report.skipped:
+        verdict = "not verifiable"
+        longrepr = report.longrepr
+        outcome["reason"] = str(
+            longrepr[2] if isinstance(longrepr, tuple) else longrepr
+        ).removeprefix("Skipped: ")
+    else:
+        error = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(error, CheckFailed):
+            verdict = "failed"
+            outcome["requirement"] = error.requirement
+            outcome["failure"] = {
+                "message": str(error),
+                "transport": error.transport,
+                "expected": error.expected,
+                "got": error.got,
+                "payload": error.payload,
+                "reproduction": error.reproduction,
+                "seed": item.config.stash[CONFIG].seed,
+            }
+        else:
+            verdict = "error"
+            outcome["reason"] = (
+                f"{type(error).__name__}: {error}"
+                if error is not None
+                else report.longreprtext[:500]
+            )
+    outcome["verdict"] = verdict
+    return outcome
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    decisive = report.when == "call" or (report.when == "setup" and not report.passed)
+    if decisive and item.get_closest_marker(MARKER) is not None:
+        outcome = _outcome(item, report, call)
+        report.user_properties.append((_PROPERTY, json.dumps(outcome, default=repr)))
+    return report
+
+
+class _CertificateCollector:
+    """Folds every test report into the certificate; on xdist, on the controller."""
+
+    def __init__(self, certificate: Certificate) -> None:
+        self.certificate = certificate
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name != _PROPERTY:
+                continue
+            outcome = json.loads(str(value))
+            self.certificate.results[outcome["requirement"]].record(
+                outcome["verdict"],
+                transport=outcome.get("transport"),
+                cases=outcome["cases"],
+                requests=outcome["requests"],
+                reason=outcome.get("reason"),
+                failure=outcome.get("failure"),
+            )
+
+
+def _ran_the_suite(certificate: Certificate) -> bool:
+    return any(result.verdict != "not run" for result in certificate.results.values())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    for client, contact in config.stash[CONTACTS]:
+        _restore(config, client, contact)  # after an interrupt the fixtures may not have
+    certificate = config.stash[CERTIFICATE]
+    report = config.stash[CONFIG].report
+    is_worker = hasattr(config, "workerinput")
+    if report and not is_worker and not report.endswith(".xml") and _ran_the_suite(certificate):
+        write_report(certificate, Path(report))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    certificate = config.stash[CERTIFICATE]
+    if not _ran_the_suite(certificate):
+        return
+    terminalreporter.section("UpdateContact certificate")
+    for line in summary_lines(certificate):
+        terminalreporter.write_line(line)

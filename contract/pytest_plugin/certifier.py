@@ -1,0 +1,116 @@
+"""What every certification test does: send, read back, check, and count."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from contract import checks
+from contract.checks import Contact
+from contract.client import Answer, ContactClient, Credentials
+from contract.pytest_plugin.contact import ContactUnderTest
+from contract.pytest_plugin.options import SuiteConfig
+from contract.schema import Contract
+from contract.transports import Transport
+
+
+class Certifier:
+    """The client, the contact under test and the contract, with the moves tests share."""
+
+    def __init__(
+        self,
+        client: ContactClient,
+        contact: ContactUnderTest,
+        contract: Contract,
+        config: SuiteConfig,
+    ) -> None:
+        self.client = client
+        self.contact = contact
+        self.contract = contract
+        self.config = config
+        self._cases = 0
+        self._requests_at_start = client.requests_sent
+
+    @property
+    def contact_id(self) -> int:
+        """The id of the contact under test."""
+        return self.contact.id
+
+    def case(self) -> None:
+        """Count one test case (one Hypothesis example, or one fixed probe)."""
+        self._cases += 1
+
+    def take_counts(self) -> tuple[int, int]:
+        """Cases run and requests sent since the last call; the plugin calls it after each test."""
+        counts = (self._cases, self.client.requests_sent - self._requests_at_start)
+        self._cases, self._requests_at_start = 0, self.client.requests_sent
+        return counts
+
+    def require_readback(self) -> None:
+        """Skip, as not verifiable, a check that needs to read the contact back."""
+        if not self.contact.readback:
+            pytest.skip(
+                f"not verifiable: the install has no read-back ({self.contact.no_readback})"
+            )
+
+    def read(self) -> dict[str, Any] | None:
+        """The contact under test as it is now, or ``None`` without read-back."""
+        if not self.contact.readback:
+            return None
+        contact = self.client.read(self.contact_id)
+        if contact is None:
+            raise checks.CheckFailed(
+                "UC-PERSIST", f"contact {self.contact_id} to exist", "it no longer reads back (404)"
+            )
+        return contact
+
+    def update(
+        self,
+        payload: object,
+        transport: Transport,
+        *,
+        contact_id: object = None,
+        credentials: Credentials = "session",
+    ) -> Answer:
+        """Send one update (to the contact under test unless *contact_id* says otherwise)."""
+        target = self.contact_id if contact_id is None else contact_id
+        answer = self.client.update(target, payload, transport, credentials=credentials)
+        checks.no_server_error(answer, payload)
+        return answer
+
+    def refused_and_unchanged(
+        self, requirement: str, payload: object, why: str, send: Callable[[], Answer]
+    ) -> Answer:
+        """Send with *send*; the install must refuse it and, where it reads back, change nothing."""
+        before = self.read()
+        answer = send()
+        checks.rejected(answer, requirement, payload, why)
+        after = self.read()
+        if before is not None and after is not None:
+            checks.unchanged(before, after, requirement, answer=answer, payload=payload)
+        return answer
+
+    def policy_outcome(
+        self,
+        requirement: str,
+        payload: dict[str, Any],
+        transport: Transport,
+        policy: checks.Policy,
+        what: str,
+        protected: Callable[[Contact, Contact, Answer], None],
+    ) -> Answer:
+        """Send a payload a policy rules on; a refusal changes nothing, an acceptance keeps
+        what *protected* guards."""
+        before = self.read()
+        answer = self.update(payload, transport)
+        checks.policy_followed(answer, policy, requirement, payload, what)
+        after = self.read()
+        assert before is not None
+        assert after is not None
+        if answer.rejected:
+            checks.unchanged(before, after, requirement, answer=answer, payload=payload)
+        else:
+            protected(before, after, answer)
+        return answer

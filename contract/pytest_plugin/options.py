@@ -1,0 +1,166 @@
+"""The plugin's options: ``--contract-…`` flags, their ini twins, and environment variables."""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field
+from typing import Any, cast, get_args
+
+import pytest
+
+from contract.checks import Policy
+from contract.client import Endpoint
+from contract.transports import TRANSPORTS, Transport
+
+POLICIES: tuple[Policy, ...] = get_args(Policy)
+TRANSPORT_CHOICES = (*TRANSPORTS, "both")
+DEFAULT_EXAMPLES = 25
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_USER = "admin"
+
+# name: (help, environment variable, default)
+_OPTIONS: dict[str, tuple[str, str | None, str | None]] = {
+    "url": ("base URL of the install, e.g. https://crm.example.com", "CONTRACT_URL", None),
+    "user": ("Basic auth user name", "CONTRACT_USER", DEFAULT_USER),
+    "api-key": ("Basic auth API key (prefer the environment variable)", "CONTRACT_API_KEY", None),
+    "contact-id": ("id of the contact to test, or a comma list (one per xdist worker)", None, None),
+    "transport": ("rest, xmlrpc or both", None, "both"),
+    "xmlrpc-url": ("XML-RPC endpoint (default <url>/api/2.0/xmlrpc)", None, None),
+    "readonly-policy": ("read-only properties must be: reject, ignore or either", None, "either"),
+    "unknown-policy": ("unknown properties must be: reject, ignore or either", None, "either"),
+    "examples": ("Hypothesis examples per requirement and transport", None, str(DEFAULT_EXAMPLES)),
+    "seed": ("Hypothesis seed, to replay a run", "CONTRACT_SEED", None),
+    "timeout": ("seconds to wait for each answer", None, str(DEFAULT_TIMEOUT)),
+    "report": ("write the certificate to PATH (.json, .md, .html or .xml)", None, None),
+    "schema-extension": ("JSON Schema fragment of the install's custom fields", None, None),
+}
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every ``--contract-…`` option and its ini twin."""
+    group = parser.getgroup("contract", "UpdateContact contract certification")
+    for name, (help_text, variable, default) in _OPTIONS.items():
+        ini_name = "contract_" + name.replace("-", "_")
+        env_note = f" [env {variable}]" if variable else ""
+        default_note = f" (default {default})" if default is not None else ""
+        group.addoption(
+            f"--contract-{name}", dest=ini_name, help=help_text + default_note + env_note
+        )
+        parser.addini(ini_name, help=help_text)
+
+
+def _raw(config: pytest.Config, name: str) -> str | None:
+    ini_name = "contract_" + name.replace("-", "_")
+    _, variable, default = _OPTIONS[name]
+    value: Any = config.getoption(ini_name)
+    if value is None:
+        value = config.getini(ini_name) or None
+    if value is None and variable is not None:
+        value = os.environ.get(variable) or None
+    return str(value) if value is not None else default
+
+
+def _choice(config: pytest.Config, name: str, choices: tuple[str, ...]) -> str:
+    value = _raw(config, name)
+    if value not in choices:
+        raise pytest.UsageError(
+            f"--contract-{name} must be one of {', '.join(choices)}, not {value!r}"
+        )
+    return value
+
+
+def _number(name: str, value: str | None, kind: type[int] | type[float], minimum: float) -> Any:
+    try:
+        number = kind(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise pytest.UsageError(f"--contract-{name} must be a number, not {value!r}") from None
+    if number < minimum:
+        raise pytest.UsageError(f"--contract-{name} must be at least {minimum:g}, not {value}")
+    return number
+
+
+def _contact_ids(value: str | None) -> tuple[int, ...]:
+    if value is None:
+        return ()
+    try:
+        ids = tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise pytest.UsageError(
+            f"--contract-contact-id takes ids like 7 or 7,8,9, not {value!r}"
+        ) from None
+    if not ids or any(i < 1 for i in ids) or len(set(ids)) != len(ids):
+        raise pytest.UsageError(f"--contract-contact-id takes distinct positive ids, not {value!r}")
+    return ids
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    """The certification's settings, resolved once from flags, ini and environment."""
+
+    url: str | None
+    user: str
+    api_key: str | None = field(repr=False)
+    contact_ids: tuple[int, ...]
+    transports: tuple[Transport, ...]
+    xmlrpc_url: str | None
+    readonly_policy: Policy
+    unknown_policy: Policy
+    examples: int
+    seed: int
+    timeout: float
+    report: str | None
+    schema_extension: str | None
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The install to certify; a usage error when no URL was given."""
+        if self.url is None:
+            raise pytest.UsageError("no install to certify: give --contract-url (or CONTRACT_URL)")
+        if self.api_key is None:
+            raise pytest.UsageError("no API key: give --contract-api-key (or CONTRACT_API_KEY)")
+        try:
+            return Endpoint(self.url, self.user, self.api_key, self.xmlrpc_url, self.timeout)
+        except ValueError as error:
+            raise pytest.UsageError(f"--contract-url: {error}") from None
+
+    def public(self) -> dict[str, Any]:
+        """The settings a certificate may show: everything but the secret."""
+        return {
+            "url": self.url,
+            "user": self.user,
+            "contact_ids": list(self.contact_ids),
+            "transports": list(self.transports),
+            "xmlrpc_url": self.endpoint.rpc_url if self.url else self.xmlrpc_url,
+            "readonly_policy": self.readonly_policy,
+            "unknown_policy": self.unknown_policy,
+            "examples": self.examples,
+            "seed": self.seed,
+            "timeout": self.timeout,
+            "schema_extension": self.schema_extension,
+        }
+
+
+def resolve(config: pytest.Config) -> SuiteConfig:
+    """Read every option once; a usage error names the option and the rule."""
+    transport = _choice(config, "transport", TRANSPORT_CHOICES)
+    transports = TRANSPORTS if transport == "both" else (cast(Transport, transport),)
+    seed = _raw(config, "seed")
+    if seed is None:
+        # Workers of one xdist run inherit the controller's environment, so they share it.
+        seed = os.environ.setdefault("CONTRACT_SEED", str(random.randrange(2**32)))
+    return SuiteConfig(
+        url=_raw(config, "url"),
+        user=_raw(config, "user") or DEFAULT_USER,
+        api_key=_raw(config, "api-key"),
+        contact_ids=_contact_ids(_raw(config, "contact-id")),
+        transports=transports,
+        xmlrpc_url=_raw(config, "xmlrpc-url"),
+        readonly_policy=cast(Policy, _choice(config, "readonly-policy", POLICIES)),
+        unknown_policy=cast(Policy, _choice(config, "unknown-policy", POLICIES)),
+        examples=_number("examples", _raw(config, "examples"), int, 1),
+        seed=_number("seed", seed, int, 0),
+        timeout=_number("timeout", _raw(config, "timeout"), float, 0.1),
+        report=_raw(config, "report"),
+        schema_extension=_raw(config, "schema-extension"),
+    )

@@ -1,0 +1,132 @@
+"""The certificate written out: a terminal summary, JSON, Markdown and one HTML page.
+
+JUnit XML comes from pytest's own writer (``--junitxml``), which the run switches on for
+a ``.xml`` report.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from contract.certificate import Certificate, RequirementResult
+
+REPORT_FORMATS = (".json", ".md", ".html", ".xml")
+_MARKS = {
+    "passed": "PASS",
+    "failed": "FAIL",
+    "error": "ERROR",
+    "not verifiable": "N/V",
+    "not run": "-",
+}
+
+
+def _detail(result: RequirementResult) -> str:
+    if result.failure is not None:
+        return str(result.failure.get("got", ""))
+    return result.reason or ""
+
+
+def summary_lines(certificate: Certificate) -> list[str]:
+    """A table of verdicts, then the overall verdict, for a terminal."""
+    lines = [f"{'requirement':<14} {'verdict':<6} {'cases':>6} {'requests':>9}  note"]
+    for result in certificate.results.values():
+        note = _detail(result).splitlines()[0][:70] if _detail(result) else ""
+        mark = _MARKS[result.verdict]
+        lines.append(f"{result.id:<14} {mark:<6} {result.cases:>6} {result.requests:>9}  {note}")
+    lines.append(f"{certificate.verdict.upper()}: {certificate.target} (seed {certificate.seed})")
+    if certificate.restore_file:
+        lines.append(f"contact NOT restored: original values in {certificate.restore_file}")
+    return lines
+
+
+def to_markdown(certificate: Certificate) -> str:
+    """The certificate as a Markdown document."""
+    out = [
+        f"# UpdateContact certificate: {certificate.verdict}",
+        "",
+        f"- target: {certificate.target}",
+        f"- date: {certificate.date}",
+        f"- library version: {certificate.version}, schema {certificate.schema_fingerprint}",
+        f"- seed: {certificate.seed}",
+        "",
+        "| requirement | verdict | cases | requests | transports | note |",
+        "|---|---|---:|---:|---|---|",
+    ]
+    for result in certificate.results.values():
+        note = _detail(result).replace("|", "\\|").replace("\n", " ")[:200]
+        out.append(
+            f"| {result.id} | {result.verdict} | {result.cases} | {result.requests} "
+            f"| {', '.join(result.transports)} | {note} |"
+        )
+    failures = [r for r in certificate.results.values() if r.failure]
+    if failures:
+        out += ["", "## Failures"]
+        for result in failures:
+            assert result.failure is not None
+            out += [
+                "",
+                f"### {result.id}: {result.requirement}",
+                "",
+                "```text",
+                result.failure["message"],
+                "```",
+            ]
+    return "\n".join(out) + "\n"
+
+
+_STYLE = """
+body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1 .certified{color:#17692f} h1 .not-certified{color:#a1261b}
+table{border-collapse:collapse;width:100%}
+th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
+td.n{text-align:right} .passed{color:#17692f} .failed,.error{color:#a1261b;font-weight:600}
+.not-verifiable,.not-run{color:#8a6d00}
+pre{background:#f6f6f6;padding:.75rem;overflow-x:auto;white-space:pre-wrap}
+"""
+
+
+def to_html(certificate: Certificate) -> str:
+    """The certificate as one self-contained HTML page."""
+    esc = html.escape
+    verdict = esc(certificate.verdict)
+    verdict_class = certificate.verdict.replace(" ", "-")
+    rows = "".join(
+        f"<tr><td><b>{esc(r.id)}</b><br><small>{esc(r.requirement)}</small></td>"
+        f"<td class='{r.verdict.replace(' ', '-')}'>{esc(r.verdict)}</td>"
+        f"<td class=n>{r.cases}</td><td class=n>{r.requests}</td>"
+        f"<td>{esc(', '.join(r.transports))}</td><td>{esc(_detail(r)[:300])}</td></tr>"
+        for r in certificate.results.values()
+    )
+    failures = "".join(
+        f"<h3>{esc(r.id)}</h3><pre>{esc(str(r.failure['message']))}</pre>"
+        for r in certificate.results.values()
+        if r.failure
+    )
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        f"<title>UpdateContact certificate: {verdict}</title><style>{_STYLE}</style>"
+        f"<h1>UpdateContact certificate: <span class='{verdict_class}'>{verdict}</span></h1>"
+        f"<p>Target <code>{esc(str(certificate.target))}</code>, {esc(certificate.date)}; "
+        f"library {esc(certificate.version)}, schema {esc(certificate.schema_fingerprint)}, "
+        f"seed {certificate.seed}.</p>"
+        "<table><tr><th>requirement</th><th>verdict</th><th>cases</th><th>requests</th>"
+        f"<th>transports</th><th>note</th></tr>{rows}</table>"
+        + (f"<h2>Failures</h2>{failures}" if failures else "")
+        + "</html>\n"
+    )
+
+
+def write_report(certificate: Certificate, path: Path) -> None:
+    """Write the certificate in the format its file name asks for."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        text = json.dumps(certificate.to_dict(), indent=2, ensure_ascii=True, default=repr) + "\n"
+    elif suffix == ".md":
+        text = to_markdown(certificate)
+    elif suffix == ".html":
+        text = to_html(certificate)
+    else:
+        raise ValueError(f"a report is {', '.join(REPORT_FORMATS)}, not {path.name}")
+    path.write_text(text, encoding="utf-8")

@@ -1,0 +1,46 @@
+"""Whatever the suite sends, the install never fails, and both transports agree."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contract import checks
+from contract.pytest_plugin.certifier import Certifier
+from contract.strategies import invalid_updates, valid_updates
+from contract.suite._support import certifies, extension
+from contract.transports import Transport
+
+
+@certifies("UC-NO5XX")
+@given(data=st.data())
+def test_no_request_gets_a_server_error(
+    contract_certifier: Certifier, transport: Transport, data: st.DataObject
+) -> None:
+    payload = data.draw(
+        valid_updates(transport, extension())
+        | invalid_updates(transport, extension()).map(lambda case: case.payload),
+        label="payload",
+    )
+    contract_certifier.case()
+    contract_certifier.update(payload, transport)  # checks no 5xx on every request
+
+
+@certifies("UC-PARITY", share=0.6)
+@given(data=st.data())
+def test_rest_and_xmlrpc_reach_the_same_verdict(
+    contract_certifier: Certifier, data: st.DataObject
+) -> None:
+    if len(contract_certifier.config.transports) < 2:
+        pytest.skip("not verifiable: parity needs both transports (--contract-transport both)")
+    # XML-RPC carries less than JSON, so cases come from its narrower strategies.
+    payload = data.draw(
+        valid_updates("xmlrpc", extension())
+        | invalid_updates("xmlrpc", extension(), siblings=False).map(lambda case: case.payload),
+        label="payload",
+    )
+    contract_certifier.case()
+    rest = contract_certifier.update(payload, "rest")
+    xmlrpc = contract_certifier.update(payload, "xmlrpc")
+    checks.same_verdict(rest, xmlrpc, payload)
