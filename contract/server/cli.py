@@ -127,6 +127,10 @@ def add_serve_command(commands: Any) -> argparse.ArgumentParser:
         metavar="FILE",
         help='a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields',
     )
+    # Planted faults are for testing the certification suite, not for users: kept out of --help.
+    serve.add_argument(
+        "--fault", action="append", default=[], metavar="NAME", help=argparse.SUPPRESS
+    )
     serve.set_defaults(handler=run_serve)
     return serve
 
@@ -146,6 +150,7 @@ def _options(args: argparse.Namespace) -> ServerOptions:
         max_body_bytes=args.max_body_bytes,
         threads=args.threads,
         schema_extension=args.schema_extension,
+        faults=frozenset(args.fault),
     )
 
 
@@ -193,6 +198,13 @@ def run_serve(args: argparse.Namespace) -> int:
             sys.stderr.write(f"contract serve: cannot start: {error}\n")
             return EXIT_CANNOT_RUN
         try:
+            if server.options.faults:
+                # stderr, so the two lines on stdout stay what scripts expect.
+                faults = ", ".join(sorted(server.options.faults))
+                sys.stderr.write(
+                    f"contract serve: planted faults, breaking the contract: {faults}\n"
+                )
+                sys.stderr.flush()
             if server.api_key_generated:
                 sys.stdout.write(f"generated api key for user {server.user}: {server.api_key}\n")
             sys.stdout.write(f"listening on {server.url}\n")

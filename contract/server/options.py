@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from contract.server.faults import check_fault_names
+
 Policy = Literal["reject", "ignore"]
 POLICIES: tuple[Policy, ...] = get_args(Policy)
 
@@ -45,8 +47,12 @@ class ServerOptions:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     threads: int = DEFAULT_THREADS
     schema_extension: Mapping[str, Any] | str | Path | None = field(default=None, compare=False)
+    # Planted faults (see contract.server.faults): for testing the certification suite only.
+    faults: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        # Any iterable of names is welcome; a frozen dataclass has to set the checked set itself.
+        object.__setattr__(self, "faults", check_fault_names(self.faults))
         for name, policy in (
             ("readonly_policy", self.readonly_policy),
             ("unknown_policy", self.unknown_policy),
@@ -74,4 +80,7 @@ class ServerOptions:
     def __repr__(self) -> str:
         # The key must never reach a log line or a traceback through a repr.
         shown = f"host={self.host!r}, port={self.port}, user={self.user!r}, db={str(self.db)!r}"
+        if self.faults:
+            # A server that breaks the contract on purpose must say so wherever it shows.
+            shown += f", faults={sorted(self.faults)!r}"
         return f"ServerOptions({shown})"

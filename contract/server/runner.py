@@ -12,6 +12,7 @@ from waitress.server import BaseWSGIServer, create_server
 
 from contract.schema import load_contract
 from contract.server.app import ReferenceApp
+from contract.server.faulty import faulty_app
 from contract.server.options import ServerOptions, generate_api_key
 from contract.server.seeding import plausible_contact
 from contract.server.service import ContactService
@@ -33,6 +34,20 @@ def build_app(options: ServerOptions, api_key: str) -> ReferenceApp:
     except BaseException:
         store.close()
         raise
+    if options.faults:
+        # A separate build, so that a fault-free server never runs the faults' code.
+        return faulty_app(
+            store,
+            UpdateValidator(contract),
+            faults=options.faults,
+            readonly_policy=options.readonly_policy,
+            unknown_policy=options.unknown_policy,
+            user=options.user,
+            api_key=api_key,
+            xmlrpc_path=options.xmlrpc_path,
+            max_body_bytes=options.max_body_bytes,
+            latency_ms=options.latency_ms,
+        )
     service = ContactService(
         store,
         UpdateValidator(contract),
@@ -65,7 +80,8 @@ class ReferenceServer:
 
     ``with ReferenceServer(port=0) as srv:`` starts it on a free port; ``srv.url``,
     ``srv.user`` and ``srv.api_key`` say how to reach it. Keyword arguments are the
-    fields of :class:`~contract.server.options.ServerOptions`.
+    fields of :class:`~contract.server.options.ServerOptions`; ``faults={"wrong-id"}``
+    plants faults (see :mod:`contract.server.faults`) for testing the certification suite.
     """
 
     def __init__(self, options: ServerOptions | None = None, **overrides: Any) -> None:

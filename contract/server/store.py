@@ -141,6 +141,20 @@ class ContactStore:
             )
         return True
 
+    def insert(self, contact_id: int, encoded: Mapping[str, str]) -> bool:
+        """Create the contact if it is missing, then store the values; False for an unstorable id.
+
+        Updates never create contacts; only a planted fault (``create-unknown-id``) calls this.
+        """
+        if not _is_storable_id(contact_id):
+            return False
+        with self._transaction() as connection:
+            connection.execute("INSERT OR IGNORE INTO contacts (id) VALUES (?)", (contact_id,))
+            connection.executemany(
+                _UPSERT, [(contact_id, name, text) for name, text in encoded.items()]
+            )
+        return True
+
     def get(self, contact_id: int) -> dict[str, Any] | None:
         """Every stored value of the contact, decoded; None when there is no such contact."""
         if not _is_storable_id(contact_id):
