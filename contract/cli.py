@@ -11,6 +11,7 @@ from typing import IO
 
 from contract import __version__
 from contract.bulk import BulkResult, check_stream, json_reporter, text_reporter
+from contract.certify import add_certify_command
 from contract.openapi import openapi_document
 from contract.records import InputError
 from contract.schema import (
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.set_defaults(handler=_cmd_openapi)
 
     add_serve_command(commands)
+    add_certify_command(commands)
     return parser
 
 

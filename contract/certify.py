@@ -1,0 +1,340 @@
+"""``contract certify``: run the certification suite against an install and say the verdict.
+
+Without ``--url`` it starts the bundled reference server and certifies that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from contract.certificate import REQUIREMENTS, Certificate, Verdict
+from contract.client import ContactClient, Endpoint, EndpointUnreachable, ReadBackUnavailable
+from contract.pytest_plugin import CERTIFICATE, MARKER
+from contract.pytest_plugin.options import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, DEFAULT_USER, POLICIES
+from contract.reports import REPORT_FORMATS, summary_lines
+from contract.transports import TRANSPORTS
+
+EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_CANNOT_RUN = 0, 1, 2
+_SEVERITY: dict[Verdict, int] = {
+    "not run": 0,
+    "not verifiable": 1,
+    "passed": 2,
+    "error": 3,
+    "failed": 4,
+}
+
+
+class CannotRun(Exception):
+    """The certification cannot start or finish; the message is the one-line reason."""
+
+
+def add_certify_command(commands: Any) -> None:
+    """Register ``contract certify`` on the CLI's sub-command parsers."""
+    certify = commands.add_parser(
+        "certify",
+        help="certify an install (default: the bundled reference server) against the contract",
+        description="Run the certification suite and print one verdict per requirement. "
+        "Exit 0: certified; 1: not certified; 2: could not run.",
+    )
+    certify.add_argument(
+        "--url", help="base URL of the install; without it, the bundled reference server"
+    )
+    certify.add_argument(
+        "--user", default=os.environ.get("CONTRACT_USER", DEFAULT_USER), help="Basic auth user"
+    )
+    certify.add_argument(
+        "--api-key", help="Basic auth API key (better: the CONTRACT_API_KEY variable)"
+    )
+    certify.add_argument(
+        "--contact-id", help="id of the contact to test, or a comma list, one per worker"
+    )
+    certify.add_argument("--transport", choices=(*TRANSPORTS, "both"), default="both")
+    certify.add_argument("--xmlrpc-url", help="XML-RPC endpoint (default <url>/api/2.0/xmlrpc)")
+    certify.add_argument("--readonly-policy", choices=POLICIES, default="either")
+    certify.add_argument("--unknown-policy", choices=POLICIES, default="either")
+    certify.add_argument(
+        "--examples", type=int, default=DEFAULT_EXAMPLES, help="Hypothesis examples per requirement"
+    )
+    certify.add_argument("--seed", type=int, help="Hypothesis seed, to replay a run")
+    certify.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds to wait for an answer"
+    )
+    certify.add_argument(
+        "--workers", type=int, default=1, help="parallel workers, one contact each"
+    )
+    certify.add_argument(
+        "--report", type=Path, help="write the certificate: .json, .md, .html or .xml"
+    )
+    certify.add_argument(
+        "--schema-extension", metavar="FILE", help="JSON Schema fragment of custom fields"
+    )
+    certify.set_defaults(handler=run_certify)
+
+
+@dataclass
+class _Target:
+    endpoint: Endpoint
+    contact_ids: tuple[int, ...]
+
+
+def _contact_ids(text: str | None, workers: int, loopback: bool) -> tuple[int, ...]:
+    if text is None:
+        if not loopback:
+            raise CannotRun(
+                "the install is not on this machine: "
+                "name the contact the run may change with --contact-id"
+            )
+        return tuple(range(1, workers + 1))
+    try:
+        ids = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise CannotRun(f"--contact-id takes ids like 7 or 7,8,9, not {text!r}") from None
+    if len(ids) < workers:
+        raise CannotRun(
+            f"--workers {workers} needs {workers} contact ids, one per worker; got {len(ids)}"
+        )
+    return ids
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    if args.examples < 1:
+        raise CannotRun("--examples must be at least 1")
+    if args.workers < 1:
+        raise CannotRun("--workers must be at least 1")
+    if args.timeout <= 0:
+        raise CannotRun("--timeout must be positive")
+    if args.report is not None and args.report.suffix.lower() not in REPORT_FORMATS:
+        raise CannotRun(f"--report must end in {', '.join(REPORT_FORMATS)}, not {args.report.name}")
+
+
+def _preflight(target: _Target) -> None:
+    """Reach the install once before any check, so "cannot run" is told apart from "failed"."""
+    client = ContactClient(target.endpoint)
+    try:
+        for contact_id in target.contact_ids:
+            try:
+                if client.read(contact_id) is None:
+                    raise CannotRun(
+                        f"contact {contact_id} does not exist on {target.endpoint.base_url}"
+                    )
+            except ReadBackUnavailable:
+                probe = client.update(contact_id, {}, "rest")
+                if probe.status in (401, 403):
+                    raise CannotRun(
+                        f"{target.endpoint.base_url} refused the credentials (HTTP {probe.status})"
+                    ) from None
+    except EndpointUnreachable as error:
+        raise CannotRun(str(error)) from None
+    finally:
+        client.close()
+
+
+@contextlib.contextmanager
+def _embedded_server(args: argparse.Namespace) -> Iterator[_Target]:
+    from contract.server import ReferenceServer
+
+    with ReferenceServer(
+        contacts=max(10, args.workers), schema_extension=args.schema_extension
+    ) as server:
+        endpoint = Endpoint(server.url, server.user, server.api_key, None, args.timeout)
+        yield _Target(endpoint, _contact_ids(args.contact_id, args.workers, loopback=True))
+
+
+@contextlib.contextmanager
+def _remote_install(args: argparse.Namespace) -> Iterator[_Target]:
+    api_key = args.api_key or os.environ.get("CONTRACT_API_KEY")
+    if not api_key:
+        raise CannotRun("no API key: give --api-key or set CONTRACT_API_KEY")
+    try:
+        endpoint = Endpoint(args.url, args.user, api_key, args.xmlrpc_url, args.timeout)
+    except ValueError as error:
+        raise CannotRun(str(error)) from None
+    yield _Target(endpoint, _contact_ids(args.contact_id, args.workers, endpoint.is_loopback))
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set variables for the run; workers inherit them, and the API key stays out of argv."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _requirement_of(nodeid: str) -> str | None:
+    """The requirement a suite test certifies, from its node id (all xdist tells the controller)."""
+    module_path, _, rest = nodeid.partition("::")
+    function = rest.split("[")[0]
+    module_name = "contract.suite." + Path(module_path).stem
+    module = sys.modules.get(module_name)
+    if module is None:
+        import importlib
+
+        module = importlib.import_module(module_name)
+    for mark in getattr(getattr(module, function, None), "pytestmark", []):
+        if mark.name == MARKER:
+            return str(mark.args[0])
+    return None
+
+
+@dataclass
+class _Tally:
+    pending: int = 0
+    verdict: Verdict = "not run"
+    cases: int = 0
+    requests: int = 0
+
+
+@dataclass(eq=False)  # pytest keeps plugins in sets
+class _Progress:
+    """Prints a line as each requirement finishes, and keeps the certificate at the end."""
+
+    out: IO[str]
+    tallies: dict[str, _Tally] = field(default_factory=lambda: {r: _Tally() for r in REQUIREMENTS})
+    certificate: Certificate | None = None
+    stopped: str | None = None
+    counted: bool = False
+
+    def _count(self, nodeids: list[str]) -> None:
+        if self.counted:
+            return
+        self.counted = True
+        for nodeid in nodeids:
+            requirement = _requirement_of(nodeid)
+            if requirement is not None:
+                self.tallies[requirement].pending += 1
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if not hasattr(session.config, "workerinput"):
+            self._count([item.nodeid for item in session.items])
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self._count(ids)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        import json
+
+        for name, value in report.user_properties:
+            if name != "contract":
+                continue
+            outcome = json.loads(str(value))
+            requirement = _requirement_of(report.nodeid) or outcome["requirement"]
+            tally = self.tallies[requirement]
+            tally.pending -= 1
+            tally.cases += outcome["cases"]
+            tally.requests += outcome["requests"]
+            verdict: Verdict = "failed" if outcome["verdict"] == "failed" else outcome["verdict"]
+            if _SEVERITY[verdict] > _SEVERITY[tally.verdict]:
+                tally.verdict = verdict
+            if tally.pending == 0:
+                counts = f"{tally.cases:>5} cases {tally.requests:>6} requests"
+                self.out.write(f"{requirement:<14} {tally.verdict:<15} {counts}\n")
+                self.out.flush()
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self.stopped = str(getattr(excinfo.value, "msg", "") or "interrupted")
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.certificate = session.config.stash[CERTIFICATE]
+
+
+def _pytest_args(args: argparse.Namespace, target: _Target, isolation: Path) -> list[str]:
+    endpoint = target.endpoint
+    # The suite runs alone: no ini file, conftest or plugin of the current directory joins in.
+    pytest_args = [
+        "--pyargs",
+        "contract.suite",
+        f"--config-file={isolation / 'pytest.ini'}",
+        f"--rootdir={isolation}",
+        "--noconftest",
+        "-p",
+        "no:terminal",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:benchmark",
+        "-s",
+        f"--contract-url={endpoint.base_url}",
+        f"--contract-user={endpoint.user}",
+        f"--contract-contact-id={','.join(map(str, target.contact_ids))}",
+        f"--contract-transport={args.transport}",
+        f"--contract-readonly-policy={args.readonly_policy}",
+        f"--contract-unknown-policy={args.unknown_policy}",
+        f"--contract-examples={args.examples}",
+        f"--contract-timeout={args.timeout}",
+    ]
+    if endpoint.xmlrpc_url:
+        pytest_args.append(f"--contract-xmlrpc-url={endpoint.xmlrpc_url}")
+    if args.report is not None:
+        pytest_args.append(f"--contract-report={args.report}")
+    if args.schema_extension:
+        pytest_args.append(f"--contract-schema-extension={args.schema_extension}")
+    if args.workers > 1:
+        pytest_args += ["-n", str(args.workers)]
+    return pytest_args
+
+
+def _exit_code(certificate: Certificate) -> int:
+    unreachable = [
+        r
+        for r in certificate.results.values()
+        if r.verdict == "error" and "EndpointUnreachable" in (r.reason or "")
+    ]
+    if unreachable:
+        raise CannotRun(str(unreachable[0].reason).removeprefix("EndpointUnreachable: "))
+    return EXIT_CERTIFIED if certificate.certified else EXIT_NOT_CERTIFIED
+
+
+def _print_failures(certificate: Certificate, out: IO[str]) -> None:
+    for result in certificate.results.values():
+        if result.failure is not None:
+            out.write(f"\n{result.failure['message']}\n")
+        elif result.verdict == "error":
+            out.write(f"\n{result.id}: the check itself failed: {result.reason}\n")
+
+
+def run_certify(args: argparse.Namespace) -> int:
+    """Certify the install the options name; return the exit code."""
+    out = sys.stdout
+    try:
+        _check_options(args)
+        target_of = _embedded_server if args.url is None else _remote_install
+        with target_of(args) as target:
+            _preflight(target)
+            seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")
+            out.write(f"certifying {target.endpoint.base_url} (seed {seed})\n")
+            progress = _Progress(out)
+            variables = {"CONTRACT_API_KEY": target.endpoint.api_key, "CONTRACT_SEED": str(seed)}
+            with _environment(**variables), tempfile.TemporaryDirectory() as isolation:
+                (Path(isolation) / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+                pytest_args = _pytest_args(args, target, Path(isolation))
+                code = pytest.main(pytest_args, plugins=[progress])
+        if progress.stopped is not None or progress.certificate is None:
+            raise CannotRun(
+                progress.stopped or f"the suite could not run (pytest exit code {int(code)})"
+            )
+        certificate = progress.certificate
+        _print_failures(certificate, out)
+        out.write("\n" + "\n".join(summary_lines(certificate)) + "\n")
+        if args.report is not None:
+            out.write(f"certificate written to {args.report}\n")
+        return _exit_code(certificate)
+    except CannotRun as reason:
+        sys.stderr.write(f"contract certify: could not run: {reason}\n")
+        return EXIT_CANNOT_RUN
