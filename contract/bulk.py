@@ -35,13 +35,20 @@ def check_stream(
     *result* is filled in as records are read, so it is meaningful even when reading
     stops early with :class:`contract.records.InputError`.
     """
-    violations = validator.violations
-    for record in iter_records(stream):
-        result.records += 1
-        found = violations(record.value)
-        if found:
-            result.invalid += 1
-            report(record.line, found)
+    is_certainly_valid = validator.is_certainly_valid
+    records = invalid = 0
+    try:
+        for line, value in iter_records(stream):
+            records += 1
+            if is_certainly_valid(value):
+                continue
+            found = validator.violations(value)
+            if found:
+                invalid += 1
+                report(line, found)
+    finally:
+        result.records += records
+        result.invalid += invalid
 
 
 def text_reporter(out: IO[str]) -> Report:

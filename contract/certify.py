@@ -13,16 +13,19 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
-
-import pytest
+from typing import IO, TYPE_CHECKING, Any
 
 from contract.certificate import REQUIREMENTS, Certificate, Verdict
-from contract.client import ContactClient, Endpoint, EndpointUnreachable, ReadBackUnavailable
-from contract.pytest_plugin import CERTIFICATE, MARKER
-from contract.pytest_plugin.options import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, DEFAULT_USER, POLICIES
+from contract.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, DEFAULT_USER, POLICIES
 from contract.reports import REPORT_FORMATS, summary_lines
 from contract.transports import TRANSPORTS
+
+# The run needs pytest, requests and the server; parsing the command line does not, so
+# they are imported where the run begins, keeping `contract validate` quick to start.
+if TYPE_CHECKING:
+    import pytest
+
+    from contract.client import Endpoint
 
 EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_CANNOT_RUN = 0, 1, 2
 _SEVERITY: dict[Verdict, int] = {
@@ -119,6 +122,8 @@ def _check_options(args: argparse.Namespace) -> None:
 
 def _preflight(target: _Target) -> None:
     """Reach the install once before any check, so "cannot run" is told apart from "failed"."""
+    from contract.client import ContactClient, EndpointUnreachable, ReadBackUnavailable
+
     client = ContactClient(target.endpoint)
     try:
         for contact_id in target.contact_ids:
@@ -141,6 +146,7 @@ def _preflight(target: _Target) -> None:
 
 @contextlib.contextmanager
 def _embedded_server(args: argparse.Namespace) -> Iterator[_Target]:
+    from contract.client import Endpoint
     from contract.server import ReferenceServer
 
     with ReferenceServer(
@@ -155,6 +161,8 @@ def _remote_install(args: argparse.Namespace) -> Iterator[_Target]:
     api_key = args.api_key or os.environ.get("CONTRACT_API_KEY")
     if not api_key:
         raise CannotRun("no API key: give --api-key or set CONTRACT_API_KEY")
+    from contract.client import Endpoint
+
     try:
         endpoint = Endpoint(args.url, args.user, api_key, args.xmlrpc_url, args.timeout)
     except ValueError as error:
@@ -179,6 +187,8 @@ def _environment(**values: str) -> Iterator[None]:
 
 def _requirement_of(nodeid: str) -> str | None:
     """The requirement a suite test certifies, from its node id (all xdist tells the controller)."""
+    from contract.pytest_plugin import MARKER
+
     module_path, _, rest = nodeid.partition("::")
     function = rest.split("[")[0]
     module_name = "contract.suite." + Path(module_path).stem
@@ -251,6 +261,8 @@ class _Progress:
         self.stopped = str(getattr(excinfo.value, "msg", "") or "interrupted")
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from contract.pytest_plugin import CERTIFICATE
+
         self.certificate = session.config.stash[CERTIFICATE]
 
 
@@ -311,6 +323,8 @@ def _print_failures(certificate: Certificate, out: IO[str]) -> None:
 
 def run_certify(args: argparse.Namespace) -> int:
     """Certify the install the options name; return the exit code."""
+    import pytest
+
     out = sys.stdout
     try:
         _check_options(args)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from contract.client import Answer
+from contract.defaults import Policy
 from contract.reproduce import reproduction
 
-Policy = Literal["reject", "ignore", "either"]
 Contact = Mapping[str, Any]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import json.scanner
 import math
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -34,6 +33,7 @@ _ANNOTATIONS = frozenset(
         "$comment",
     }
 )
+_PLAIN_JSON_TYPES = frozenset({str, int, float, bool, type(None), list, dict})
 _RULE_OF_KEYWORD = {"const": "enum", "contentSchema": "format"}
 _RULE_PRIORITY = {"type": 0, "enum": 1, "format": 2}
 
@@ -53,12 +53,12 @@ def _is_text(value: Any) -> bool:
     return type(value) is str and (value.isascii() or not has_lone_surrogate(value))
 
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
 def _is_calendar_date(value: Any) -> bool:
-    # jsonschema's own "date" test, minus the dispatch cost of FormatChecker.conforms.
-    if type(value) is not str or _ISO_DATE.fullmatch(value) is None:
+    # jsonschema's "date" test (ASCII YYYY-MM-DD, then a real day) without the dispatch cost
+    # of FormatChecker.conforms; fromisoformat reads only ASCII digits in those positions.
+    if type(value) is not str or len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return False
+    if not value.isascii():
         return False
     try:
         date.fromisoformat(value)
@@ -91,23 +91,29 @@ def decode_json_content(text: str) -> tuple[bool, Any]:
     return True, value
 
 
+def _not_a_non_finite_float(value: Any) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _no_lone_surrogate(value: Any) -> bool:
+    return not isinstance(value, str) or not has_lone_surrogate(value)
+
+
 def _is_finite_number(value: Any) -> bool:
     return type(value) is int or (type(value) is float and math.isfinite(value))
 
 
 def _compile_value_check(schema: dict[str, Any]) -> Check | None:
-    """A plain-Python check for the simple schemas content holds (arrays of strings and alike)."""
+    """A plain-Python check, exactly as strict as JSON Schema, for the decoded content of
+    a string (an array of strings, as `tags` holds), or ``None`` to leave it to jsonschema."""
     keys = schema.keys() - _ANNOTATIONS
     kind = schema.get("type")
     if keys == {"type"} and kind == "string":
         return lambda value: type(value) is str
-    if keys == {"type"} and kind == "integer":
-        return lambda value: type(value) is int
-    if kind == "array" and keys <= {"type", "items"}:
-        item_check = _compile_value_check(schema.get("items", {"type": "string"}))
-        if item_check is None:
-            return None
-        return lambda value: type(value) is list and all(item_check(item) for item in value)
+    if kind == "array" and keys == {"type"}:
+        return lambda value: type(value) is list
+    if kind == "array" and keys == {"type", "items"} and schema["items"] == {"type": "string"}:
+        return lambda value: type(value) is list and all(type(item) is str for item in value)
     return None
 
 
@@ -123,10 +129,46 @@ class PropertyRules:
         if content is not None and schema.get("contentMediaType") == "application/json":
             content_validator = Draft202012Validator(content, format_checker=FORMAT_CHECKER)
             self._content = _compile_value_check(content) or content_validator.is_valid
-        self.is_valid: Check = self._compile_fast_check() or self._is_valid_by_report
+        # Rules jsonschema does not enforce: (passes, rule, what a valid value must be).
+        self._extra_rules: list[tuple[Check, str, str]] = [
+            (
+                _not_a_non_finite_float,
+                "type",
+                "must be a finite number (JSON has no NaN or Infinity)",
+            ),
+            (_no_lone_surrogate, "text", "must be Unicode text without lone surrogates"),
+        ]
+        if self._content is not None:
+            self._extra_rules.append(
+                (self._content_or_not_text, "format", f"must be {self._format_hint()}")
+            )
+        fast_check = self._compile_fast_check()
+        self.is_certainly_valid: Check = fast_check or self._accepts_slowly
+        # A compiled check's "no" is final for plain JSON values, except that JSON Schema
+        # also counts an integral float (1.0) as an integer.
+        self._fast_check_is_exact = fast_check is not None
+        self._exact_for = _PLAIN_JSON_TYPES - (
+            {float} if schema.get("type") == "integer" else set()
+        )
 
-    def _is_valid_by_report(self, value: Any) -> bool:
-        return self.violation(value) is None
+    def accepts(self, value: Any) -> bool:
+        """True when *value* is valid: the same verdict as :meth:`violation`, without a message."""
+        if self.is_certainly_valid(value):
+            return True
+        if self._fast_check_is_exact and type(value) in self._exact_for:
+            return False
+        return self._accepts_slowly(value)
+
+    def _accepts_slowly(self, value: Any) -> bool:
+        try:
+            if not self._validator.is_valid(value):
+                return False
+        except Exception:  # a hostile value (odd __eq__, endless nesting) is simply invalid
+            return False
+        return all(passes(value) for passes, _, _ in self._extra_rules)
+
+    def _content_or_not_text(self, value: Any) -> bool:
+        return not isinstance(value, str) or self._content_ok(value)
 
     def _content_ok(self, text: str) -> bool:
         assert self._content is not None
@@ -154,28 +196,30 @@ class PropertyRules:
                 return _is_calendar_date
             return lambda value: _is_text(value) and FORMAT_CHECKER.conforms(value, wanted)
         if keys == {"type", "contentMediaType", "contentSchema"} and self._content is not None:
-            return lambda value: _is_text(value) and self._content_ok(value)
+            content_check = self._content
+
+            def is_json_content(value: Any) -> bool:
+                if not _is_text(value):
+                    return False
+                decoded, content = decode_json_content(value)
+                return decoded and content_check(content)
+
+            return is_json_content
         return None
 
     def violation(self, value: Any) -> Violation | None:
         """The one violation to report for *value*, the most basic broken rule first."""
+        if self.is_certainly_valid(value):
+            return None
         try:
             errors = list(self._validator.iter_errors(value))
         except Exception:  # a hostile value (odd __eq__, endless nesting) is simply invalid
             return self._type_violation(value)
         if errors:
             return self._describe(min(errors, key=self._priority), value)
-        if isinstance(value, float) and not math.isfinite(value):
-            return self._violation(
-                "type", f"must be a finite number (JSON has no NaN or Infinity), {got(value)}"
-            )
-        if isinstance(value, str):
-            if has_lone_surrogate(value):
-                return self._violation(
-                    "text", f"must be Unicode text without lone surrogates, {got(value)}"
-                )
-            if self._content is not None and not self._content_ok(value):
-                return self._violation("format", f"must be {self._format_hint()}, {got(value)}")
+        for passes, rule, requirement in self._extra_rules:
+            if not passes(value):
+                return self._violation(rule, f"{requirement}, {got(value)}")
         return None
 
     @staticmethod

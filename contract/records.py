@@ -9,8 +9,7 @@ import codecs
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 _CHUNK = 1 << 16
 _MAX_RECORD = 16 << 20
@@ -19,8 +18,7 @@ _decoder = json.JSONDecoder()
 _NUMBER_TAIL = re.compile(r"[0-9.eE+\-]*")
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """One payload read from the input: the line it starts on and its value."""
 
     line: int

@@ -52,19 +52,36 @@ class UpdateValidator:
             raise ValueError("the update schema must forbid additional properties")
         self._min_properties: int = update.get("minProperties", 0)
         self._rules = {name: PropertyRules(name, sub) for name, sub in update["properties"].items()}
-        self._is_certainly_valid = _fast_path(
-            {name: rules.is_valid for name, rules in self._rules.items()}, self._min_properties
+        #: True only for certainly valid payloads: plain type tests, no messages.
+        self.is_certainly_valid = _fast_path(
+            {name: rules.is_certainly_valid for name, rules in self._rules.items()},
+            self._min_properties,
         )
         self._read_only = frozenset(self.contract.read_only)
+        self._writable = tuple(self._rules)
         self._deprecated = self.contract.deprecated
 
     def is_valid(self, properties: object) -> bool:
         """True when *properties* is a valid update payload."""
-        return self._is_certainly_valid(properties) or not any(self.iter_violations(properties))
+        return self.is_certainly_valid(properties) or self._accepts(properties)
+
+    def _accepts(self, properties: object) -> bool:
+        # The verdict of iter_violations, without building a single message.
+        if not isinstance(properties, Mapping):
+            return False
+        try:
+            items = list(properties.items())
+        except Exception:
+            return False
+        rules = self._rules
+        return len(items) >= self._min_properties and all(
+            isinstance(key, str) and key in rules and rules[key].accepts(value)
+            for key, value in items
+        )
 
     def violations(self, properties: object) -> list[Violation]:
         """Every violation in *properties* as a list, empty when it is valid."""
-        if self._is_certainly_valid(properties):
+        if self.is_certainly_valid(properties):
             return []
         return list(self.iter_violations(properties))
 
@@ -109,7 +126,7 @@ class UpdateValidator:
                 name, "read_only", f"`{name}` is read-only and cannot be updated, {got(value)}"
             )
             return
-        suggestion = closest_property(name, self._rules)
+        suggestion = closest_property(name, self._writable)
         hint = f"; did you mean `{suggestion}`?" if suggestion else ""
         yield violation(name, "unknown", f"`{name}` is not a contact property, {got(value)}", hint)
 
@@ -131,15 +148,19 @@ class UpdateValidator:
 
 
 @functools.cache
-def _validator_for_key(key: str | None) -> UpdateValidator:
-    extension = None if key is None else json.loads(key)
-    return UpdateValidator(load_contract(extension))
+def _shared_validator() -> UpdateValidator:
+    return UpdateValidator(load_contract())
+
+
+@functools.cache
+def _validator_for_key(key: str) -> UpdateValidator:
+    return UpdateValidator(load_contract(json.loads(key)))
 
 
 def validator_for(extension: Extension | None = None) -> UpdateValidator:
     """The shared validator for the contract, or for the contract plus *extension*."""
     if extension is None:
-        return _validator_for_key(None)
+        return _shared_validator()
     if not isinstance(extension, Mapping):
         return UpdateValidator(load_contract(extension))
     return _validator_for_key(json.dumps(extension, sort_keys=True))
@@ -152,7 +173,8 @@ def validate_update(properties: object, *, extension: Extension | None = None) -
 
 def is_valid_update(properties: object, *, extension: Extension | None = None) -> bool:
     """True when *properties* is a valid UpdateContact payload."""
-    return validator_for(extension).is_valid(properties)
+    validator = _shared_validator() if extension is None else validator_for(extension)
+    return validator.is_valid(properties)
 
 
 def iter_violations(

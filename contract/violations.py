@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import reprlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 _JSON_TYPE_NAMES: dict[type, str] = {
@@ -89,9 +90,9 @@ def expected_type(schema_type: str | Sequence[str]) -> str:
     return "one of " + ", ".join(schema_type)
 
 
-def closest_property(name: str, candidates: Iterable[str]) -> str | None:
+@functools.lru_cache(maxsize=4096)  # bulk files repeat the same misspellings
+def closest_property(name: str, candidates: tuple[str, ...]) -> str | None:
     """The property a misspelt *name* most likely meant (``last name`` → ``lastname``)."""
-    candidates = list(candidates)
 
     def squash(text: str) -> str:
         return re.sub(r"[\s_\-]+", "", text).casefold()

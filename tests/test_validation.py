@@ -208,7 +208,7 @@ def test_any_value_gives_a_verdict_or_a_payload_error(payload: object) -> None:
 )
 def test_the_fast_path_and_the_full_report_agree(payload: object) -> None:
     validator = contract.validator_for()
-    fast = validator._is_certainly_valid(payload)
+    fast = validator.is_certainly_valid(payload)
     report = list(validator.iter_violations(payload))
     if fast:
         assert report == []
@@ -246,3 +246,15 @@ def test_json_content_is_decoded_exactly_as_json_loads_does(text: str) -> None:
     decoded = decode_json_content(text)
     assert decoded[0] == expected[0]
     assert json.dumps(decoded[1]) == json.dumps(expected[1])
+
+
+_date_like = st.from_regex(
+    r"[0-9+\- ٣W]{4}-[0-9 ٣x]{1,2}-[0-9\n٣]{1,3}", fullmatch=True
+) | st.dates().map(lambda day: day.isoformat())
+
+
+@given(_date_like | st.text(max_size=12))
+def test_the_fast_date_test_is_jsonschemas_date_format(text: str) -> None:
+    from contract.property_rules import FORMAT_CHECKER, _is_calendar_date
+
+    assert _is_calendar_date(text) == FORMAT_CHECKER.conforms(text, "date")

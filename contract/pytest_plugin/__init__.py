@@ -219,6 +219,9 @@ def _outcome(
         if isinstance(error, CheckFailed):
             verdict = "failed"
             outcome["requirement"] = error.requirement
+            if error.requirement == "UC-NO5XX" and requirement != "UC-NO5XX":
+                # A 5xx is no answer the tested requirement allows either.
+                outcome["also"] = [requirement]
             outcome["failure"] = {
                 "message": str(error),
                 "transport": error.transport,
@@ -270,6 +273,14 @@ class _CertificateCollector:
                 reason=outcome.get("reason"),
                 failure=outcome.get("failure"),
             )
+            for requirement in outcome.get("also", []):
+                self.certificate.results[requirement].record(
+                    "failed",
+                    transport=outcome.get("transport"),
+                    cases=0,
+                    requests=0,
+                    failure=outcome.get("failure"),
+                )
 
 
 def _ran_the_suite(certificate: Certificate) -> bool:

@@ -10,6 +10,7 @@ import pytest
 from contract import checks
 from contract.checks import Contact
 from contract.client import Answer, ContactClient, Credentials
+from contract.defaults import Policy
 from contract.pytest_plugin.contact import ContactUnderTest
 from contract.pytest_plugin.options import SuiteConfig
 from contract.schema import Contract
@@ -97,7 +98,7 @@ class Certifier:
         requirement: str,
         payload: dict[str, Any],
         transport: Transport,
-        policy: checks.Policy,
+        policy: Policy,
         what: str,
         protected: Callable[[Contact, Contact, Answer], None],
     ) -> Answer:

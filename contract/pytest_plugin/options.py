@@ -5,19 +5,15 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass, field
-from typing import Any, cast, get_args
+from typing import Any, cast
 
 import pytest
 
-from contract.checks import Policy
 from contract.client import Endpoint
+from contract.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, DEFAULT_USER, POLICIES, Policy
 from contract.transports import TRANSPORTS, Transport
 
-POLICIES: tuple[Policy, ...] = get_args(Policy)
 TRANSPORT_CHOICES = (*TRANSPORTS, "both")
-DEFAULT_EXAMPLES = 25
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_USER = "admin"
 
 # name: (help, environment variable, default)
 _OPTIONS: dict[str, tuple[str, str | None, str | None]] = {

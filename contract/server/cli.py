@@ -23,7 +23,6 @@ from contract.server.options import (
     POLICIES,
     ServerOptions,
 )
-from contract.server.runner import ReferenceServer
 
 API_KEY_VARIABLE = "CONTRACT_SERVER_API_KEY"
 EXIT_OK, EXIT_CANNOT_RUN = 0, 2
@@ -185,6 +184,9 @@ class StopSignals:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Run ``contract serve`` with parsed *args*; returns the exit code."""
+    # Imported here so that other commands do not pay for waitress and the app at start-up.
+    from contract.server.runner import ReferenceServer
+
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -152,8 +152,10 @@ __all__ = [
     "TRANSPORTS",
     "InvalidCase",
     "Transport",
+    "TransportLimits",
     "UnsupportedSchemaError",
     "invalid_updates",
+    "limits_for",
     "property_values",
     "valid_updates",
 ]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from contract.property_rules import FORMAT_CHECKER, decode_json_content
 from contract.strategies._limits import TransportLimits
-from contract.strategies._values import json_text, values_for
+from contract.strategies._values import json_texts, values_for
 
 _FINITE = st.floats(allow_nan=False, allow_infinity=False)
 
@@ -105,12 +105,12 @@ def bad_format_values(schema: dict[str, Any], limits: TransportLimits) -> st.Sea
     wrong_content = wrong_type_values(content, limits).filter(
         lambda value: not (isinstance(value, float) and not math.isfinite(value))
     )
-    options = [_not_json(limits), wrong_content.flatmap(json_text)]
+    options = [_not_json(limits), json_texts(wrong_content)]
     items = content.get("items")
     if content.get("type") == "array" and isinstance(items, dict) and "type" in items:
         bad_items = st.lists(wrong_type_values(items, limits), min_size=1, max_size=3)
         mixed = st.tuples(st.lists(values_for(items, limits), max_size=2), bad_items)
-        options.append(mixed.map(lambda parts: parts[0] + parts[1]).flatmap(json_text))
+        options.append(json_texts(mixed.map(lambda parts: parts[0] + parts[1])))
     return st.one_of(options)
 
 

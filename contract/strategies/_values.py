@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -41,14 +43,17 @@ class UnsupportedSchemaError(ValueError):
     """A subschema uses keywords the strategies cannot draw values for."""
 
 
-def json_text(value: Any) -> st.SearchStrategy[str]:
-    """The ways a client may write *value* as JSON text: compact or spaced, escaped or not."""
-    return st.builds(
-        json.dumps,
-        st.just(value),
-        ensure_ascii=st.booleans(),
-        separators=st.sampled_from([(",", ":"), (", ", ": ")]),
-    )
+_JSON_WRITERS: tuple[Callable[[Any], str], ...] = tuple(
+    functools.partial(json.dumps, ensure_ascii=ascii_only, separators=separators)
+    for ascii_only in (False, True)
+    for separators in ((",", ":"), (", ", ": "))
+)
+
+
+def json_texts(values: st.SearchStrategy[Any]) -> st.SearchStrategy[str]:
+    """*values* written as JSON text the ways a client may write it: compact or spaced,
+    escaped or not."""
+    return st.tuples(values, st.sampled_from(_JSON_WRITERS)).map(lambda pair: pair[1](pair[0]))
 
 
 def values_for(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrategy[Any]:
@@ -86,9 +91,8 @@ def _strings(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrate
     if "format" in schema:
         raise UnsupportedSchemaError(f"cannot draw strings of format {schema['format']!r}")
     if schema.get("contentMediaType") == "application/json":
-        return values_for(schema.get("contentSchema", {"type": "string"}), limits).flatmap(
-            json_text
-        )
+        content = schema.get("contentSchema", {"type": "string"})
+        return json_texts(values_for(content, limits))
     if "pattern" in schema:
         return st.from_regex(schema["pattern"], fullmatch=True, alphabet=limits.characters)
     return limits.text(schema.get("minLength", 0), schema.get("maxLength"))

@@ -9,8 +9,8 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, settings
 
+from contract.defaults import DEFAULT_EXAMPLES
 from contract.pytest_plugin import MARKER, active_config
-from contract.pytest_plugin.options import DEFAULT_EXAMPLES
 from contract.schema import Contract, load_contract
 
 Test = TypeVar("Test", bound=Callable[..., Any])

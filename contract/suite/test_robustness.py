@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from contract import checks
 from contract.pytest_plugin.certifier import Certifier
-from contract.strategies import invalid_updates, valid_updates
-from contract.suite._support import certifies, extension
+from contract.strategies import invalid_updates, limits_for, valid_updates
+from contract.suite._support import certifies, extension, suite_contract
 from contract.transports import Transport
+
+
+def _long_text(transport: Transport) -> st.SearchStrategy[dict[str, Any]]:
+    """Every free-text property far longer than most examples: where a column is too
+    narrow, the install must refuse the update, not fail."""
+    contract = suite_contract()
+    free_text = [
+        name
+        for name in contract.writable
+        if contract.update["properties"][name].get("type") == "string"
+        and not contract.update["properties"][name].keys() & {"enum", "format", "contentSchema"}
+    ]
+    long_text = limits_for(transport).text(min_size=41, max_size=400)
+    return st.fixed_dictionaries({}, optional=dict.fromkeys(free_text, long_text)).filter(bool)
 
 
 @certifies("UC-NO5XX")
@@ -20,6 +36,7 @@ def test_no_request_gets_a_server_error(
 ) -> None:
     payload = data.draw(
         valid_updates(transport, extension())
+        | _long_text(transport)
         | invalid_updates(transport, extension()).map(lambda case: case.payload),
         label="payload",
     )
