@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+pytest_plugins = ["pytester"]
+
 # CI runs the same number of examples as a developer, without the deadline a busy
 # 2-core machine would trip, and prints the blob that reproduces any failure.
 settings.register_profile(

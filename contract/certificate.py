@@ -32,7 +32,7 @@ REQUIREMENTS: dict[str, str] = {
 }
 
 # When several tests speak of one requirement, the worst outcome stands.
-_SEVERITY: dict[Verdict, int] = {
+SEVERITY: dict[Verdict, int] = {
     "not run": 0,
     "not verifiable": 1,
     "passed": 2,
@@ -69,7 +69,7 @@ class RequirementResult:
         self.requests += requests
         if transport and transport not in self.transports:
             self.transports.append(transport)
-        if _SEVERITY[verdict] > _SEVERITY[self.verdict]:
+        if SEVERITY[verdict] > SEVERITY[self.verdict]:
             self.verdict = verdict
             self.reason = reason
             self.failure = failure

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import sys
 import tempfile
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from contract.certificate import REQUIREMENTS, Certificate, Verdict
-from contract.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, DEFAULT_USER, POLICIES
+from contract.certificate import REQUIREMENTS, SEVERITY, Certificate, Verdict
+from contract.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, DEFAULT_USER, MIN_TIMEOUT, POLICIES
 from contract.reports import REPORT_FORMATS, summary_lines
 from contract.transports import TRANSPORTS
 
@@ -28,13 +29,6 @@ if TYPE_CHECKING:
     from contract.client import Endpoint
 
 EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_CANNOT_RUN = 0, 1, 2
-_SEVERITY: dict[Verdict, int] = {
-    "not run": 0,
-    "not verifiable": 1,
-    "passed": 2,
-    "error": 3,
-    "failed": 4,
-}
 
 
 class CannotRun(Exception):
@@ -114,10 +108,17 @@ def _check_options(args: argparse.Namespace) -> None:
         raise CannotRun("--examples must be at least 1")
     if args.workers < 1:
         raise CannotRun("--workers must be at least 1")
-    if args.timeout <= 0:
-        raise CannotRun("--timeout must be positive")
-    if args.report is not None and args.report.suffix.lower() not in REPORT_FORMATS:
-        raise CannotRun(f"--report must end in {', '.join(REPORT_FORMATS)}, not {args.report.name}")
+    if not math.isfinite(args.timeout) or args.timeout < MIN_TIMEOUT:
+        raise CannotRun(f"--timeout must be a number of seconds, at least {MIN_TIMEOUT:g}")
+    if args.seed is not None and args.seed < 0:
+        raise CannotRun("--seed must not be negative")
+    if args.report is not None:
+        if args.report.suffix.lower() not in REPORT_FORMATS:
+            raise CannotRun(
+                f"--report must end in {', '.join(REPORT_FORMATS)}, not {args.report.name}"
+            )
+        if not args.report.resolve().parent.is_dir():
+            raise CannotRun(f"--report: the folder {args.report.parent} does not exist")
 
 
 def _preflight(target: _Target) -> None:
@@ -250,7 +251,7 @@ class _Progress:
             tally.cases += outcome["cases"]
             tally.requests += outcome["requests"]
             verdict: Verdict = "failed" if outcome["verdict"] == "failed" else outcome["verdict"]
-            if _SEVERITY[verdict] > _SEVERITY[tally.verdict]:
+            if SEVERITY[verdict] > SEVERITY[tally.verdict]:
                 tally.verdict = verdict
             if tally.pending == 0:
                 counts = f"{tally.cases:>5} cases {tally.requests:>6} requests"
@@ -258,7 +259,9 @@ class _Progress:
                 self.out.flush()
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        self.stopped = str(getattr(excinfo.value, "msg", "") or "interrupted")
+        # pytest.exit() carries .msg; a run stopped for a lost install carries its reason.
+        reason = getattr(excinfo.value, "msg", None) or str(excinfo.value) or "interrupted"
+        self.stopped = reason.removeprefix("EndpointUnreachable: ")
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         from contract.pytest_plugin import CERTIFICATE
@@ -317,6 +320,7 @@ def _print_failures(certificate: Certificate, out: IO[str]) -> None:
     for result in certificate.results.values():
         if result.failure is not None:
             out.write(f"\n{result.failure['message']}\n")
+            out.write(f"  replay:   the same command with --seed {certificate.seed}\n")
         elif result.verdict == "error":
             out.write(f"\n{result.id}: the check itself failed: {result.reason}\n")
 
@@ -339,11 +343,16 @@ def run_certify(args: argparse.Namespace) -> int:
                 (Path(isolation) / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
                 pytest_args = _pytest_args(args, target, Path(isolation))
                 code = pytest.main(pytest_args, plugins=[progress])
-        if progress.stopped is not None or progress.certificate is None:
+        certificate = progress.certificate
+        if certificate is not None and certificate.restore_file:
+            out.write(
+                f"contact NOT restored: its original values are in {certificate.restore_file}; "
+                f"put them back with `contract restore {certificate.restore_file}`\n"
+            )
+        if progress.stopped is not None or certificate is None:
             raise CannotRun(
                 progress.stopped or f"the suite could not run (pytest exit code {int(code)})"
             )
-        certificate = progress.certificate
         _print_failures(certificate, out)
         out.write("\n" + "\n".join(summary_lines(certificate)) + "\n")
         if args.report is not None:

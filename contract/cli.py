@@ -14,6 +14,7 @@ from contract.bulk import BulkResult, check_stream, json_reporter, text_reporter
 from contract.certify import add_certify_command
 from contract.openapi import openapi_document
 from contract.records import InputError
+from contract.restore import add_restore_command
 from contract.schema import (
     SCHEMA_NAMES,
     SchemaExtensionError,
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_serve_command(commands)
     add_certify_command(commands)
+    add_restore_command(commands)
     return parser
 
 

@@ -7,6 +7,7 @@ left out) for a reproduction a person can paste.
 
 from __future__ import annotations
 
+import functools
 import json
 import xmlrpc.client
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ XMLRPC_PATH = "/api/2.0/xmlrpc"
 UPDATE_METHOD = "contacts.UpdateContact"
 MAX_BODY_BYTES = 1 << 20
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+USER_VARIABLE = "CONTRACT_USER"
+KEY_VARIABLE = "CONTRACT_API_KEY"
 
 
 Credentials = tuple[str, str] | None | Literal["session"]
@@ -40,6 +43,14 @@ class _NoCredentials(requests.auth.AuthBase):
 
 class EndpointUnreachable(ConnectionError):
     """The install could not be reached, or did not answer in time; the message says why."""
+
+
+class InstallLost(BaseException):
+    """The install stopped answering in the middle of a certification run.
+
+    A BaseException, so that Hypothesis does not shrink a lost connection example by
+    example: the run stops at once and says why.
+    """
 
 
 class ReadBackUnavailable(RuntimeError):
@@ -84,13 +95,19 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class SentRequest:
-    """A request as it went out, without its credentials."""
+    """A request as it went out, without its credentials.
+
+    ``sign_in`` says how it signed in, secret-free: ``None`` for no credentials, else
+    ``(user, key)`` where ``$CONTRACT_USER`` and ``$CONTRACT_API_KEY`` stand for the
+    real ones and a wrong key is always shown as ``wrong-api-key``.
+    """
 
     method: str
     url: str
     headers: dict[str, str]
     body: bytes
     rpc_call: tuple[str, tuple[Any, ...]] | None = None
+    sign_in: tuple[str, str] | None = (f"${USER_VARIABLE}", f"${KEY_VARIABLE}")
 
 
 @dataclass(frozen=True)
@@ -153,8 +170,15 @@ def _read_bounded(response: requests.Response) -> bytes:
 class ContactClient:
     """Sends updates and read-backs to one install, counting every request."""
 
-    def __init__(self, endpoint: Endpoint, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        session: requests.Session | None = None,
+        *,
+        stop_when_lost: bool = False,
+    ) -> None:
         self.endpoint = endpoint
+        self.stop_when_lost = stop_when_lost
         self.session = session or requests.Session()
         self.session.auth = (endpoint.user, endpoint.api_key)
         self.session.headers["User-Agent"] = f"updatecontact-contract/{__version__}"
@@ -191,12 +215,12 @@ class ContactClient:
             )
             return response, _read_bounded(response)
         except requests.Timeout:
-            raise EndpointUnreachable(
-                f"{urlsplit(url).netloc} did not answer within {self.endpoint.timeout:g} s"
-            ) from None
+            reason = f"{urlsplit(url).netloc} did not answer within {self.endpoint.timeout:g} s"
         except requests.RequestException as error:
-            reason = type(error).__name__
-            raise EndpointUnreachable(f"cannot reach {urlsplit(url).netloc}: {reason}") from None
+            reason = f"cannot reach {urlsplit(url).netloc}: {type(error).__name__}"
+        if self.stop_when_lost:
+            raise InstallLost(f"EndpointUnreachable: {reason}")
+        raise EndpointUnreachable(reason)
 
     def update(
         self,
@@ -230,7 +254,7 @@ class ContactClient:
             headers["Content-Type"] = content_type
         url = self.endpoint.contact_url(contact_id)
         response, raw = self._send("PUT", url, body, headers, credentials)
-        sent = SentRequest("PUT", url, headers, body)
+        sent = SentRequest("PUT", url, headers, body, sign_in=self._sign_in(credentials))
         return _rest_answer(sent, response, raw)
 
     def send_xmlrpc(
@@ -244,8 +268,22 @@ class ContactClient:
         headers = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml"}
         url = self.endpoint.rpc_url
         response, raw = self._send("POST", url, body, headers, credentials)
-        sent = SentRequest("POST", url, headers, body, rpc_call)
+        sent = SentRequest("POST", url, headers, body, rpc_call, self._sign_in(credentials))
         return _xmlrpc_answer(sent, response, raw)
+
+    def _sign_in(self, credentials: Credentials) -> tuple[str, str] | None:
+        """How a request signed in, in words that hold no secret."""
+        if credentials is None:
+            return None
+        if credentials == "session":
+            return (f"${USER_VARIABLE}", f"${KEY_VARIABLE}")
+        user, key = credentials
+        shown_user = f"${USER_VARIABLE}" if user == self.endpoint.user else user
+        if key == self.endpoint.api_key:
+            shown_key = f"${KEY_VARIABLE}"
+        else:
+            shown_key = "" if key == "" else "wrong-api-key"
+        return (shown_user, shown_key)
 
     def read(self, contact_id: object) -> dict[str, Any] | None:
         """The contact as the install reads it back, or ``None`` when it does not exist."""
@@ -288,37 +326,17 @@ def _rest_answer(sent: SentRequest, response: requests.Response, raw: bytes) -> 
 
 
 def _xmlrpc_answer(sent: SentRequest, response: requests.Response, raw: bytes) -> Answer:
-    status, content_type = response.status_code, _content_type(response)
-    if status != 200:
-        return Answer("xmlrpc", sent, status, content_type, raw)
+    answer = functools.partial(
+        Answer, "xmlrpc", sent, response.status_code, _content_type(response), raw
+    )
+    if response.status_code != 200:
+        return answer()
     try:
         params, _ = xmlrpc.client.loads(raw, use_builtin_types=True)
     except xmlrpc.client.Fault as fault:
-        return Answer(
-            "xmlrpc",
-            sent,
-            status,
-            content_type,
-            raw,
-            fault=(fault.faultCode, str(fault.faultString)),
-        )
+        return answer(fault=(fault.faultCode, str(fault.faultString)))
     except Exception:  # expat and xmlrpc raise several types for a document that is not XML-RPC
-        return Answer(
-            "xmlrpc",
-            sent,
-            status,
-            content_type,
-            raw,
-            malformed="the body is not an XML-RPC methodResponse",
-        )
+        return answer(malformed="the body is not an XML-RPC methodResponse")
     if len(params) != 1 or type(params[0]) is not int:
-        return Answer(
-            "xmlrpc",
-            sent,
-            status,
-            content_type,
-            raw,
-            value=params,
-            malformed=f"the response holds {params!r:.80}, not one int",
-        )
-    return Answer("xmlrpc", sent, status, content_type, raw, value=params[0])
+        return answer(value=params, malformed=f"the response holds {params!r:.80}, not one int")
+    return answer(value=params[0])

@@ -10,4 +10,5 @@ POLICIES: tuple[Policy, ...] = get_args(Policy)
 
 DEFAULT_EXAMPLES = 25
 DEFAULT_TIMEOUT = 10.0
+MIN_TIMEOUT = 0.1
 DEFAULT_USER = "admin"

@@ -21,7 +21,8 @@ from contract.violations import Violation, expected_type, got, show, violation
 Check = Callable[[Any], bool]
 
 FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
-_ANNOTATIONS = frozenset(
+#: Keywords that describe a value without constraining it.
+ANNOTATIONS = frozenset(
     {
         "title",
         "description",
@@ -106,7 +107,7 @@ def _is_finite_number(value: Any) -> bool:
 def _compile_value_check(schema: dict[str, Any]) -> Check | None:
     """A plain-Python check, exactly as strict as JSON Schema, for the decoded content of
     a string (an array of strings, as `tags` holds), or ``None`` to leave it to jsonschema."""
-    keys = schema.keys() - _ANNOTATIONS
+    keys = schema.keys() - ANNOTATIONS
     kind = schema.get("type")
     if keys == {"type"} and kind == "string":
         return lambda value: type(value) is str
@@ -177,7 +178,7 @@ class PropertyRules:
 
     def _compile_fast_check(self) -> Check | None:
         schema = self.schema
-        keys = schema.keys() - _ANNOTATIONS
+        keys = schema.keys() - ANNOTATIONS
         kind = schema.get("type")
         if keys == {"type"} and kind == "integer":
             return lambda value: type(value) is int

@@ -9,9 +9,6 @@ import shlex
 
 from contract.client import SentRequest
 
-USER_VARIABLE = "CONTRACT_USER"
-KEY_VARIABLE = "CONTRACT_API_KEY"
-
 
 def _shell_bytes(body: bytes) -> str:
     """*body* as one shell word: plain quotes when it is printable UTF-8, else ``$'…'``."""
@@ -31,7 +28,8 @@ def _shell_bytes(body: bytes) -> str:
 def curl_command(sent: SentRequest) -> str:
     """A ``curl`` command that sends the same request."""
     words = ["curl", "-sS", "-i", "-X", sent.method, shlex.quote(sent.url)]
-    words += ["-u", f'"${USER_VARIABLE}:${KEY_VARIABLE}"']
+    if sent.sign_in is not None:
+        words += ["-u", '"{}:{}"'.format(*sent.sign_in)]
     for name, value in sent.headers.items():
         words += ["-H", shlex.quote(f"{name}: {value}")]
     if sent.body:
@@ -43,9 +41,8 @@ _RAW_POST = """\
 import os
 import requests
 
-user, key = os.environ["{user}"], os.environ["{key}"]
 body = {body!r}
-answer = requests.post({url!r}, data=body, headers={headers!r}, auth=(user, key))
+answer = requests.post({url!r}, data=body, headers={headers!r}, auth={auth})
 print(answer.status_code, answer.text)"""
 
 _XMLRPC_CALL = """\
@@ -53,20 +50,39 @@ import os
 import xmlrpc.client
 from urllib.parse import quote, urlsplit
 
-user, key = os.environ["{user}"], os.environ["{key}"]
 url = urlsplit({url!r})
+user, key = {user}, {key}
 signed = url._replace(netloc=f"{{quote(user, safe='')}}:{{quote(key, safe='')}}@{{url.netloc}}")
 proxy = xmlrpc.client.ServerProxy(signed.geturl(), allow_none=True)
 print(proxy.{method}(*{params!r}))"""
 
+_XMLRPC_ANONYMOUS_CALL = """\
+import xmlrpc.client
+
+proxy = xmlrpc.client.ServerProxy({url!r}, allow_none=True)
+print(proxy.{method}(*{params!r}))"""
+
+
+def _python_value(word: str) -> str:
+    """``$NAME`` as the environment variable NAME, anything else as a literal."""
+    return f'os.environ["{word[1:]}"]' if word.startswith("$") else repr(word)
+
 
 def python_snippet(sent: SentRequest) -> str:
     """A short Python program that sends the same XML-RPC call."""
-    names = {"user": USER_VARIABLE, "key": KEY_VARIABLE, "url": sent.url}
+    sign_in = sent.sign_in
     if sent.rpc_call is None:
-        return _RAW_POST.format(**names, body=sent.body, headers=sent.headers)
+        auth = (
+            "None"
+            if sign_in is None
+            else f"({_python_value(sign_in[0])}, {_python_value(sign_in[1])})"
+        )
+        return _RAW_POST.format(url=sent.url, body=sent.body, headers=sent.headers, auth=auth)
     method, params = sent.rpc_call
-    return _XMLRPC_CALL.format(**names, method=method, params=params)
+    if sign_in is None:
+        return _XMLRPC_ANONYMOUS_CALL.format(url=sent.url, method=method, params=params)
+    user, key = (_python_value(word) for word in sign_in)
+    return _XMLRPC_CALL.format(url=sent.url, user=user, key=key, method=method, params=params)
 
 
 def reproduction(sent: SentRequest) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from conftest import RunCli
 from contract import load_contract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,3 +79,18 @@ def test_every_python_example_runs(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     exec(compile(example, "README.md", "exec"), {"__name__": "readme_example"})
+
+
+def test_the_requirements_table_is_the_catalogue() -> None:
+    from contract.certificate import REQUIREMENTS
+
+    table = "\n".join(f"| {rid} | {text} |" for rid, text in REQUIREMENTS.items())
+    assert table in README, "regenerate the README's requirements table:\n" + table
+
+
+def test_the_readme_documents_every_certify_option(run_cli: RunCli) -> None:
+    usage = run_cli("certify", "--help").stdout
+    options = set(re.findall(r"(--[a-z][a-z-]+)", usage)) - {"--help"}
+    assert len(options) > 10
+    for option in sorted(options):
+        assert f"`{option}" in README, option

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 import threading
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 
 from contract.certificate import Certificate, Verdict
 from contract.checks import CheckFailed
-from contract.client import ContactClient, EndpointUnreachable
+from contract.client import ContactClient, EndpointUnreachable, InstallLost
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.contact import (
     ContactSetupError,
@@ -30,6 +31,11 @@ from contract.pytest_plugin.contact import (
 from contract.pytest_plugin.options import SuiteConfig, add_options, resolve
 from contract.reports import summary_lines, write_report
 from contract.schema import Contract, load_contract
+
+if sys.version_info >= (3, 11):
+    _ExceptionGroup = BaseExceptionGroup  # noqa: F821 (a builtin from 3.11 on)
+else:  # Hypothesis depends on the backport there
+    from exceptiongroup import BaseExceptionGroup as _ExceptionGroup
 
 CONFIG = pytest.StashKey[SuiteConfig]()
 CERTIFICATE = pytest.StashKey[Certificate]()
@@ -76,6 +82,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _active.remove(config.stash[CONFIG])
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker(MARKER)
+        if marker is not None:
+            # JUnit XML shows user properties: name the requirement there too.
+            item.user_properties.append(("requirement", str(marker.args[0])))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "transport" in metafunc.fixturenames and metafunc.definition.get_closest_marker(MARKER):
         transports = metafunc.config.stash[CONFIG].transports
@@ -104,7 +118,7 @@ def contract_client(contract_config: SuiteConfig) -> Iterator[ContactClient]:
             "with --contract-contact-id",
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
-    client = ContactClient(endpoint)
+    client = ContactClient(endpoint, stop_when_lost=True)
     yield client
     client.close()
 
@@ -154,7 +168,7 @@ def contract_contact(
         contact = open_contact(contract_client, contact_id)
     except ContactSetupError as error:
         pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
-    except EndpointUnreachable as error:
+    except (EndpointUnreachable, InstallLost) as error:
         pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
     pytestconfig.stash[CONTACTS].append((contract_client, contact))
     undo_signal = _interrupt_on_sigterm()
@@ -215,7 +229,7 @@ def _outcome(
             longrepr[2] if isinstance(longrepr, tuple) else longrepr
         ).removeprefix("Skipped: ")
     else:
-        error = call.excinfo.value if call.excinfo is not None else None
+        error = _check_failure(call.excinfo.value) if call.excinfo is not None else None
         if isinstance(error, CheckFailed):
             verdict = "failed"
             outcome["requirement"] = error.requirement
@@ -231,6 +245,10 @@ def _outcome(
                 "reproduction": error.reproduction,
                 "seed": item.config.stash[CONFIG].seed,
             }
+        elif isinstance(error, InstallLost):
+            verdict = "error"
+            outcome["reason"] = str(error)
+            item.session.shouldstop = str(error)
         else:
             verdict = "error"
             outcome["reason"] = (
@@ -242,6 +260,21 @@ def _outcome(
     return outcome
 
 
+def _check_failure(error: BaseException) -> BaseException:
+    """The CheckFailed inside *error*, if any.
+
+    Hypothesis raises a FlakyFailure group when the replay of a failing example passes,
+    which a stateful install does (the first attempt changed what the second sees): the
+    first failure still stands.
+    """
+    if isinstance(error, _ExceptionGroup):
+        for inner in error.exceptions:
+            found = _check_failure(inner)
+            if isinstance(found, CheckFailed):
+                return found
+    return error
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
@@ -251,6 +284,9 @@ def pytest_runtest_makereport(
     if decisive and item.get_closest_marker(MARKER) is not None:
         outcome = _outcome(item, report, call)
         report.user_properties.append((_PROPERTY, json.dumps(outcome, default=repr)))
+        if outcome["verdict"] == "failed":
+            seed = item.config.stash[CONFIG].seed
+            report.sections.append(("contract", f"replay with --contract-seed {seed}"))
     return report
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.checks import same_value
-from contract.client import ContactClient, EndpointUnreachable, ReadBackUnavailable
+from contract.client import ContactClient, EndpointUnreachable, InstallLost, ReadBackUnavailable
 
 
 class ContactSetupError(RuntimeError):
@@ -60,7 +60,7 @@ def restore(
         if not changed or client.update(contact.id, changed, "rest").accepted:
             contact.restored = True
             return None
-    except (EndpointUnreachable, ReadBackUnavailable):
+    except (EndpointUnreachable, InstallLost, ReadBackUnavailable):
         pass
     save_to.write_text(
         json.dumps(

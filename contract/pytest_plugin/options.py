@@ -10,7 +10,14 @@ from typing import Any, cast
 import pytest
 
 from contract.client import Endpoint
-from contract.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, DEFAULT_USER, POLICIES, Policy
+from contract.defaults import (
+    DEFAULT_EXAMPLES,
+    DEFAULT_TIMEOUT,
+    DEFAULT_USER,
+    MIN_TIMEOUT,
+    POLICIES,
+    Policy,
+)
 from contract.transports import TRANSPORTS, Transport
 
 TRANSPORT_CHOICES = (*TRANSPORTS, "both")
@@ -156,7 +163,7 @@ def resolve(config: pytest.Config) -> SuiteConfig:
         unknown_policy=cast(Policy, _choice(config, "unknown-policy", POLICIES)),
         examples=_number("examples", _raw(config, "examples"), int, 1),
         seed=_number("seed", seed, int, 0),
-        timeout=_number("timeout", _raw(config, "timeout"), float, 0.1),
+        timeout=_number("timeout", _raw(config, "timeout"), float, MIN_TIMEOUT),
         report=_raw(config, "report"),
         schema_extension=_raw(config, "schema-extension"),
     )

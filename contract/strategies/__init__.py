@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import functools
+import json
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +45,123 @@ def _contract(extension: Extension | None) -> Contract:
     return validator_for(extension).contract
 
 
+def _extension_key(extension: Extension | None) -> str | None:
+    if extension is None:
+        return None
+    if isinstance(extension, Mapping):
+        return "schema:" + json.dumps(extension, sort_keys=True)
+    return "file:" + str(extension)
+
+
+# Cases are mapped from tuples rather than built, so that a failing example prints as
+# the InvalidCase it is, not as the call that made it.
+def _invalid_case(rule: str, name: str, drawn: tuple[Payload, Any]) -> InvalidCase:
+    payload, value = drawn
+    return InvalidCase({**payload, name: value}, rule, name)
+
+
+def _unknown_case(drawn: tuple[Payload, str, Any]) -> InvalidCase:
+    payload, name, value = drawn
+    return InvalidCase({**payload, name: value}, "unknown", name)
+
+
+class _Drawing:
+    """The strategies of one contract over one transport, built once: a certification
+    draws thousands of payloads, and building strategies is what would cost."""
+
+    def __init__(self, contract: Contract, limits: TransportLimits) -> None:
+        self.contract = contract
+        self.limits = limits
+        update = contract.update["properties"]
+        self.values = {name: values_for(update[name], limits) for name in contract.writable}
+        self.valid = st.fixed_dictionaries({}, optional=self.values).filter(bool)
+        self._siblings: dict[str, st.SearchStrategy[Payload]] = {}
+
+    def siblings(self, name: str | None, wanted: bool) -> st.SearchStrategy[Payload]:
+        """Valid other properties to send beside *name*, or none when not *wanted*."""
+        if not wanted:
+            return st.just({})
+        if name is None:
+            return self.valid
+        if name not in self._siblings:
+            others = {other: s for other, s in self.values.items() if other != name}
+            self._siblings[name] = st.fixed_dictionaries({}, optional=others)
+        return self._siblings[name]
+
+    def breaking(
+        self,
+        rule: str,
+        names: Collection[str],
+        bad_values: Callable[[dict[str, Any]], st.SearchStrategy[Any]],
+        siblings: bool,
+    ) -> st.SearchStrategy[InvalidCase]:
+        """Cases where one of *names* holds a value that breaks *rule*."""
+        update = self.contract.update["properties"]
+        return st.one_of(
+            [
+                st.tuples(self.siblings(name, siblings), bad_values(update[name])).map(
+                    functools.partial(_invalid_case, rule, name)
+                )
+                for name in sorted(names)
+            ]
+        )
+
+    def invalid(self, rules: Collection[str], siblings: bool) -> st.SearchStrategy[InvalidCase]:
+        """Cases of the given *rules*."""
+        contract, limits = self.contract, self.limits
+        update = contract.update["properties"]
+        writable = contract.writable
+        kinds: dict[str, Callable[[], st.SearchStrategy[InvalidCase]]] = {
+            "type": lambda: self.breaking(
+                "type", writable, lambda sub: wrong_type_values(sub, limits), siblings
+            ),
+            "enum": lambda: self.breaking(
+                "enum",
+                [name for name in writable if "enum" in update[name]],
+                lambda sub: out_of_enum_values(sub, limits),
+                siblings,
+            ),
+            "format": lambda: self.breaking(
+                "format",
+                [name for name in writable if has_format(update[name])],
+                lambda sub: bad_format_values(sub, limits),
+                siblings,
+            ),
+            "read_only": lambda: st.one_of(
+                [
+                    st.tuples(
+                        self.siblings(None, siblings),
+                        values_for(contract.properties[name], limits),
+                    ).map(functools.partial(_invalid_case, "read_only", name))
+                    for name in contract.read_only
+                ]
+            ),
+            "unknown": lambda: st.tuples(
+                self.siblings(None, siblings),
+                unknown_names(set(contract.properties), limits),
+                limits.text(max_size=20),
+            ).map(_unknown_case),
+            "empty": lambda: st.just(InvalidCase({}, "empty", None)),
+        }
+        per_rule = {rule: kinds[rule]() for rule in RULES if rule in rules}
+        # Choose the rule first: one_of would flatten into one branch per property, and
+        # the rules with many properties would crowd out the others.
+        return st.sampled_from(list(per_rule)).flatmap(per_rule.__getitem__)
+
+
+_drawings: dict[tuple[str, str | None], _Drawing] = {}
+_invalid_strategies: dict[
+    tuple[str, str | None, tuple[str, ...], bool], st.SearchStrategy[InvalidCase]
+] = {}
+
+
+def _drawing(transport: Transport, extension: Extension | None) -> _Drawing:
+    key = (transport, _extension_key(extension))
+    if key not in _drawings:
+        _drawings[key] = _Drawing(_contract(extension), limits_for(transport))
+    return _drawings[key]
+
+
 def property_values(
     name: str, transport: Transport = "rest", extension: Extension | None = None
 ) -> st.SearchStrategy[Any]:
@@ -54,29 +173,7 @@ def valid_updates(
     transport: Transport = "rest", extension: Extension | None = None
 ) -> st.SearchStrategy[Payload]:
     """Valid UpdateContact ``properties``: any non-empty mix of writable properties."""
-    contract = _contract(extension)
-    limits = limits_for(transport)
-    optional = {
-        name: values_for(contract.update["properties"][name], limits) for name in contract.writable
-    }
-    return st.fixed_dictionaries({}, optional=optional).filter(bool)
-
-
-def _with_siblings(
-    contract: Contract,
-    limits: TransportLimits,
-    name: str,
-    bad: st.SearchStrategy[Any],
-    siblings: bool,
-) -> st.SearchStrategy[Payload]:
-    """A payload of valid other properties (if *siblings*) plus *name* set to a *bad* value."""
-    others = {
-        other: values_for(contract.update["properties"][other], limits)
-        for other in contract.writable
-        if other != name
-    }
-    base = st.fixed_dictionaries({}, optional=others) if siblings else st.just({})
-    return st.builds(lambda payload, value: {**payload, name: value}, base, bad)
+    return _drawing(transport, extension).valid
 
 
 def invalid_updates(
@@ -94,57 +191,10 @@ def invalid_updates(
     unknown_rules = sorted(set(rules) - set(RULES))
     if unknown_rules or not rules:
         raise ValueError(f"rules must be a non-empty subset of {RULES}, not {sorted(rules)}")
-    contract = _contract(extension)
-    limits = limits_for(transport)
-    update = contract.update["properties"]
-
-    def per_property(
-        rule: str,
-        names: Collection[str],
-        bad_values: Callable[[dict[str, Any]], st.SearchStrategy[Any]],
-    ) -> st.SearchStrategy[InvalidCase]:
-        return st.sampled_from(sorted(names)).flatmap(
-            lambda name: _with_siblings(
-                contract, limits, name, bad_values(update[name]), siblings
-            ).map(lambda payload: InvalidCase(payload, rule, name))
-        )
-
-    drawn: dict[str, st.SearchStrategy[InvalidCase]] = {
-        "type": per_property("type", contract.writable, lambda sub: wrong_type_values(sub, limits)),
-        "enum": per_property(
-            "enum",
-            [n for n in contract.writable if "enum" in update[n]],
-            lambda sub: out_of_enum_values(sub, limits),
-        ),
-        "format": per_property(
-            "format",
-            [n for n in contract.writable if has_format(update[n])],
-            lambda sub: bad_format_values(sub, limits),
-        ),
-        "read_only": st.sampled_from(contract.read_only).flatmap(
-            lambda name: _extra_property(
-                contract, limits, name, values_for(contract.properties[name], limits), siblings
-            ).map(lambda payload: InvalidCase(payload, "read_only", name))
-        ),
-        "unknown": unknown_names(set(contract.properties), limits).flatmap(
-            lambda name: _extra_property(
-                contract, limits, name, limits.text(max_size=20), siblings
-            ).map(lambda payload: InvalidCase(payload, "unknown", name))
-        ),
-        "empty": st.just(InvalidCase({}, "empty", None)),
-    }
-    return st.one_of([drawn[rule] for rule in RULES if rule in rules])
-
-
-def _extra_property(
-    contract: Contract,
-    limits: TransportLimits,
-    name: str,
-    value: st.SearchStrategy[Any],
-    siblings: bool,
-) -> st.SearchStrategy[Payload]:
-    base = valid_updates(limits.name, contract.extension) if siblings else st.just({})
-    return st.builds(lambda payload, v: {**payload, name: v}, base, value)
+    key = (transport, _extension_key(extension), tuple(sorted(rules)), siblings)
+    if key not in _invalid_strategies:
+        _invalid_strategies[key] = _drawing(transport, extension).invalid(rules, siblings)
+    return _invalid_strategies[key]
 
 
 __all__ = [

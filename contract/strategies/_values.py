@@ -9,34 +9,25 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contract.property_rules import ANNOTATIONS
 from contract.strategies._limits import TransportLimits
 
-_SUPPORTED = frozenset(
-    {
-        "type",
-        "enum",
-        "const",
-        "format",
-        "contentMediaType",
-        "contentSchema",
-        "items",
-        "minLength",
-        "maxLength",
-        "minimum",
-        "maximum",
-        "minItems",
-        "maxItems",
-        "pattern",
-        "title",
-        "description",
-        "default",
-        "examples",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "$comment",
-    }
-)
+_SUPPORTED = ANNOTATIONS | {
+    "type",
+    "enum",
+    "const",
+    "format",
+    "contentMediaType",
+    "contentSchema",
+    "items",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "minItems",
+    "maxItems",
+    "pattern",
+}
 
 
 class UnsupportedSchemaError(ValueError):

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import hypothesis
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from contract.defaults import DEFAULT_EXAMPLES
 from contract.pytest_plugin import MARKER, active_config
@@ -45,6 +45,9 @@ def certifies(requirement: str, *, share: float = 1.0) -> Callable[[Test], Test]
                 report_multiple_bugs=False,
                 print_blob=False,
                 suppress_health_check=list(HealthCheck),
+                # Every example is requests to a live install: shrink to a minimal
+                # payload, but skip the explain phase, which would send hundreds more.
+                phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
             )(test)
             test = hypothesis.seed(seed)(test)
         marked: Test = getattr(pytest.mark, MARKER)(requirement)(test)

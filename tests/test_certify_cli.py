@@ -1,0 +1,906 @@
+"""``contract certify`` run as a real subprocess, against real servers on loopback.
+
+The targets are the embedded reference server (no ``--url``), ``contract serve``
+subprocesses (some with planted faults, some with a database file), and two tiny
+socket servers of this module: one that accepts connections and never answers, and
+one that stands in as an HTTP proxy to prove that no traffic leaves for a remote host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import queue
+import re
+import secrets
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+import contract
+from contract.certificate import REQUIREMENTS
+from contract.schema import load_contract
+
+EXAMPLES = "5"
+FEW_EXAMPLES = "3"
+SEED = 424242
+USER = "certifier"
+CONTACT_PATH = "/api/2.0/contacts/{id}"
+PLACEHOLDERS = '"$CONTRACT_USER:$CONTRACT_API_KEY"'
+RESTORE_FILE = "contract-restore-1.json"
+# How long a whole run may take here before the test gives up on it (a normal one takes
+# 3 to 10 s on 2 cores); runs that must stop early get much less.
+RUN_SECONDS = 120
+DEAD_SERVER_SECONDS = 10
+
+LISTENING = re.compile(r"listening on (http://\S+)")
+CERTIFYING = re.compile(r"certifying (\S+) \(seed (\d+)\)")
+PROGRESS = re.compile(
+    r"(UC-[A-Z0-9]+)\s+(passed|failed|error|not verifiable|not run)\s+"
+    r"(\d+) cases\s+(\d+) requests"
+)
+TABLE_HEADER = re.compile(r"requirement\s+verdict\s+cases\s+requests\s+note")
+TABLE_ROW = re.compile(r"(UC-[A-Z0-9]+)\s+(PASS|FAIL|ERROR|N/V|-)\s+(\d+)\s+(\d+)\b.*")
+SECRET_NAME = re.compile(r"key|secret|password|token|auth", re.IGNORECASE)
+
+
+# --- processes -------------------------------------------------------------------------
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    """This process's environment without CONTRACT_* settings or proxies, plus *extra*."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.upper().startswith("CONTRACT_") and not name.upper().endswith("_PROXY")
+    }
+    env.update(extra)
+    return env
+
+
+def _default_sigint() -> None:
+    # A shell that starts jobs in the background makes them ignore SIGINT, and children
+    # inherit that; Ctrl-C in a terminal reaches a process with the default action.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+class Running:
+    """A ``contract …`` subprocess whose stdout lines a test can wait for as they come."""
+
+    def __init__(
+        self,
+        *args: str,
+        cwd: Path,
+        env: Mapping[str, str] | None = None,
+        default_sigint: bool = False,
+    ) -> None:
+        self.args = [sys.executable, "-m", "contract", *args]
+        self.process = subprocess.Popen(
+            self.args,
+            cwd=cwd,
+            env=dict(env) if env is not None else _environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            preexec_fn=_default_sigint if default_sigint else None,
+        )
+        self.stdout_lines: list[str] = []
+        self.stderr_lines: list[str] = []
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._pumps = [
+            threading.Thread(target=self._pump_stdout, daemon=True),
+            threading.Thread(target=self._pump_stderr, daemon=True),
+        ]
+        for pump in self._pumps:
+            pump.start()
+
+    def _pump_stdout(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def _pump_stderr(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.stderr_lines.append(line)
+
+    def shown(self) -> str:
+        """The command line, API key hidden."""
+        words = self.args[2:]
+        return shlex.join(
+            "***" if i and words[i - 1] == "--api-key" else word for i, word in enumerate(words)
+        )
+
+    def so_far(self) -> str:
+        """What the command printed until now, for a failure message."""
+        return f"stdout:\n{''.join(self.stdout_lines)}\nstderr:\n{''.join(self.stderr_lines)}"
+
+    def wait_for_line(self, wanted: Callable[[str], bool], timeout: float) -> str:
+        """The first stdout line *wanted* accepts; fails if the command ends or is slow."""
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                line = self._lines.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if line is None:
+                self._lines.put(None)
+                pytest.fail(f"`{self.shown()}` ended too early\n{self.so_far()}")
+            self.stdout_lines.append(line)
+            if wanted(line):
+                return line
+        self.stop()
+        pytest.fail(f"`{self.shown()}`: no such line in {timeout} s\n{self.so_far()}")
+
+    def finish(self, timeout: float = RUN_SECONDS) -> subprocess.CompletedProcess[str]:
+        """Wait for the exit; a command still running after *timeout* s is killed and fails."""
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            pytest.fail(
+                f"`{self.shown()}` was still running after {timeout:g} s "
+                f"and was killed\n{self.so_far()}"
+            )
+        for pump in self._pumps:
+            pump.join(timeout=30)
+        while (line := self._lines.get(timeout=5)) is not None:
+            self.stdout_lines.append(line)
+        return subprocess.CompletedProcess(
+            self.args, code, "".join(self.stdout_lines), "".join(self.stderr_lines)
+        )
+
+    def stop(self) -> None:
+        """Kill the command if it still runs."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+
+def certify(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = RUN_SECONDS
+) -> subprocess.CompletedProcess[str]:
+    """Run ``contract certify ARGS`` to its end."""
+    return Running("certify", *args, cwd=cwd, env=env).finish(timeout)
+
+
+@dataclass
+class Served:
+    """A running ``contract serve`` on loopback."""
+
+    process: subprocess.Popen[str]
+    url: str
+    api_key: str
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it lingers."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+@contextlib.contextmanager
+def serve(*options: str) -> Iterator[Served]:
+    """``contract serve --port 0`` with an explicit, random API key, stopped at the end."""
+    api_key = "key-" + secrets.token_hex(12)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "contract",
+            "serve",
+            *("--host", "127.0.0.1", "--port", "0"),
+            *("--user", USER, "--api-key", api_key),
+            *options,
+        ],
+        env=_environment(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    served = Served(process, "", api_key)
+    try:
+        lines: queue.Queue[str] = queue.Queue()
+
+        def read_first_line() -> None:
+            assert process.stdout is not None
+            lines.put(process.stdout.readline())
+
+        threading.Thread(target=read_first_line, daemon=True).start()
+        first = lines.get(timeout=30)
+        match = LISTENING.match(first)
+        assert match, f"contract serve printed {first!r} instead of its address"
+        served.url = match.group(1)
+        yield served
+    finally:
+        served.stop()
+
+
+def read_contact(served: Served, contact_id: int = 1) -> dict[str, Any]:
+    """The contact as ``GET /api/2.0/contacts/:id`` answers it."""
+    with requests.Session() as session:
+        session.trust_env = False
+        response = session.get(
+            served.url + CONTACT_PATH.format(id=contact_id),
+            auth=(USER, served.api_key),
+            timeout=30,
+        )
+    assert response.status_code == 200, response.text
+    contact = response.json()
+    assert isinstance(contact, dict)
+    return contact
+
+
+@dataclass
+class Silent:
+    """A TCP server on loopback that accepts connections and never answers."""
+
+    url: str
+    accepted: list[socket.socket] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[Silent]:
+    """A :class:`Silent` server for the duration of the block."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    silent = Silent(f"http://127.0.0.1:{listener.getsockname()[1]}")
+    stopping = threading.Event()
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            silent.accepted.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield silent
+    finally:
+        stopping.set()
+        thread.join(timeout=5)
+        listener.close()
+        for connection in silent.accepted:
+            connection.close()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then closed again)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+# --- reading the output ----------------------------------------------------------------
+
+
+@dataclass
+class Printed:
+    """What a run printed on stdout, taken apart."""
+
+    target: str
+    seed: int
+    progress: list[tuple[str, str]]
+    table: list[tuple[str, str]]
+    verdict_line: str
+    progress_before_table: bool
+
+
+def parse(stdout: str) -> Printed:
+    """Find the start line, the progress lines, the summary table and the verdict line."""
+    lines = stdout.splitlines()
+    start = next((CERTIFYING.fullmatch(line) for line in lines if CERTIFYING.match(line)), None)
+    assert start, f"no `certifying URL (seed N)` line:\n{stdout}"
+    header = next((i for i, line in enumerate(lines) if TABLE_HEADER.match(line)), None)
+    assert header is not None, f"no summary table:\n{stdout}"
+    progress_at = [i for i, line in enumerate(lines) if PROGRESS.fullmatch(line.rstrip())]
+    progress = [PROGRESS.fullmatch(lines[i].rstrip()) for i in progress_at]
+    rows = [
+        TABLE_ROW.fullmatch(line) for line in lines[header + 1 : header + 1 + len(REQUIREMENTS)]
+    ]
+    after = lines[header + 1 + len(REQUIREMENTS) :]
+    return Printed(
+        target=start.group(1),
+        seed=int(start.group(2)),
+        progress=[(m.group(1), m.group(2)) for m in progress if m],
+        table=[(m.group(1), m.group(2)) if m else ("?", "?") for m in rows],
+        verdict_line=after[0] if after else "",
+        progress_before_table=all(i < header for i in progress_at),
+    )
+
+
+def one_line_reason(result: subprocess.CompletedProcess[str]) -> str:
+    """Exit 2, no traceback, and exactly one line on stderr, which is returned."""
+    shown = f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.returncode == 2, shown
+    assert "Traceback" not in result.stdout + result.stderr, shown
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, f"not one line of reason on stderr\n{shown}"
+    return lines[0]
+
+
+def failure_block(stdout: str, requirement: str) -> list[str]:
+    """The lines of the failure report of *requirement*, from its heading to ``replay:``."""
+    lines = stdout.splitlines()
+    start = next(
+        (i for i, line in enumerate(lines) if line.startswith(f"{requirement} over ")), None
+    )
+    assert start is not None, f"no `{requirement} over TRANSPORT` failure report:\n{stdout}"
+    end = next(
+        (i for i in range(start, len(lines)) if lines[i].strip().startswith("replay:")), None
+    )
+    assert end is not None, f"no `replay:` line after `{lines[start]}`:\n{stdout}"
+    return lines[start : end + 1]
+
+
+def reproduction_in(block: list[str]) -> str:
+    """The pasted reproduction: the indented lines between ``reproduce:`` and ``replay:``."""
+    at = next((i for i, line in enumerate(block) if line.strip() == "reproduce:"), None)
+    assert at is not None, "no `reproduce:` line in\n" + "\n".join(block)
+    return textwrap.dedent("\n".join(block[at + 1 : -1])).strip()
+
+
+def field_of(block: list[str], name: str) -> str:
+    """The value of the ``name:`` line of a failure report."""
+    line = next((line for line in block if line.strip().startswith(f"{name}:")), None)
+    assert line is not None, f"no `{name}:` line in\n" + "\n".join(block)
+    return line.strip().removeprefix(f"{name}:").strip()
+
+
+# --- 1, 2, 7: certifying the embedded reference server ------------------------------------
+
+
+@dataclass
+class Embedded:
+    """The runs of the embedded reference server, each writing one report format."""
+
+    cwd: Path
+    results: dict[str, subprocess.CompletedProcess[str]]
+    reports: dict[str, Path]
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Embedded:
+    cwd = tmp_path_factory.mktemp("embedded")
+    reports = {suffix: cwd / f"certificate{suffix}" for suffix in (".json", ".html", ".md", ".xml")}
+    runs = {
+        # `contract certify --examples 5`, seeded, with the machine-readable certificate.
+        ".json": ["--examples", EXAMPLES, "--seed", str(SEED)],
+        # Two workers, one contact each.
+        ".html": ["--workers", "2", "--contact-id", "1,2", "--examples", EXAMPLES],
+        # The other formats do not depend on the transports: the quicker REST alone.
+        ".md": ["--examples", FEW_EXAMPLES, "--transport", "rest", "--seed", str(SEED)],
+        ".xml": ["--examples", FEW_EXAMPLES, "--transport", "rest"],
+    }
+    results = {
+        suffix: certify(*args, "--report", str(reports[suffix]), cwd=cwd)
+        for suffix, args in runs.items()
+    }
+    return Embedded(cwd, results, reports)
+
+
+def test_certify_prints_a_progress_line_per_requirement_a_table_and_certified(
+    embedded: Embedded,
+) -> None:
+    result = embedded.results[".json"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    printed = parse(result.stdout)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", printed.target)
+    assert sorted(rid for rid, _ in printed.progress) == sorted(REQUIREMENTS), result.stdout
+    assert {verdict for _, verdict in printed.progress} <= {"passed", "not verifiable"}
+    assert printed.progress_before_table, result.stdout
+    assert [rid for rid, _ in printed.table] == list(REQUIREMENTS), result.stdout
+    assert {mark for _, mark in printed.table} <= {"PASS", "N/V"}
+    assert printed.verdict_line.startswith("CERTIFIED"), result.stdout
+    assert f"seed {SEED}" in printed.verdict_line
+
+
+def test_every_report_format_is_written(embedded: Embedded) -> None:
+    for suffix, path in embedded.reports.items():
+        result = embedded.results[suffix]
+        assert result.returncode == 0, f"{suffix}: {result.stdout}{result.stderr}"
+        assert path.is_file(), f"no {path.name}: {result.stdout}"
+        assert path.stat().st_size > 0
+        assert f"certificate written to {path}" in result.stdout
+
+
+def test_json_report_is_the_whole_certificate(embedded: Embedded) -> None:
+    printed = parse(embedded.results[".json"].stdout)
+    data = json.loads(embedded.reports[".json"].read_text(encoding="utf-8"))
+    assert data["version"] == contract.__version__
+    assert data["schema_fingerprint"] == load_contract().fingerprint
+    assert data["seed"] == SEED == printed.seed
+    assert data["target"] == printed.target
+    options = data["options"]
+    assert options["seed"] == SEED
+    assert options["examples"] == int(EXAMPLES)
+    assert options["transports"] == ["rest", "xmlrpc"]
+    assert options["url"] == printed.target
+    assert not [name for name in options if SECRET_NAME.search(name)], options
+    date = datetime.datetime.fromisoformat(data["date"])
+    assert date.tzinfo is not None
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert abs(now - date) < datetime.timedelta(minutes=10)
+    assert data["verdict"] == "certified"
+    assert [r["id"] for r in data["results"]] == list(REQUIREMENTS)
+    for requirement in data["results"]:
+        assert requirement["verdict"] in ("passed", "not verifiable"), requirement
+        assert isinstance(requirement["cases"], int)
+        assert isinstance(requirement["requests"], int)
+        if requirement["verdict"] == "passed":
+            assert requirement["cases"] >= 1, requirement
+            assert requirement["requests"] >= 1, requirement
+        assert requirement["failure"] is None
+
+
+def test_markdown_report_lists_every_requirement(embedded: Embedded) -> None:
+    text = embedded.reports[".md"].read_text(encoding="utf-8")
+    printed = parse(embedded.results[".md"].stdout)
+    assert text.startswith("# UpdateContact certificate: certified")
+    assert printed.target in text
+    assert str(SEED) in text
+    for requirement in REQUIREMENTS:
+        row = rf"^\| {requirement} \| (passed|not verifiable) \|"
+        assert re.search(row, text, re.MULTILINE), requirement
+
+
+class _Resources(HTMLParser):
+    """Every tag and every attribute that could load something from elsewhere."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "action", "data", "poster") and value:
+                self.links.append(value)
+
+
+def test_html_report_is_one_self_contained_page(embedded: Embedded) -> None:
+    text = embedded.reports[".html"].read_text(encoding="utf-8")
+    assert text.lower().startswith("<!doctype html")
+    assert text.count("<html") == 1
+    resources = _Resources()
+    resources.feed(text)
+    assert not {"link", "script", "img", "iframe", "object", "embed"} & set(resources.tags)
+    external = [link for link in resources.links if re.match(r"(https?:)?//", link)]
+    assert not external, external
+    assert "@import" not in text
+    assert not re.search(r"url\(", text)
+    assert "certified" in text
+    assert "not certified" not in text
+    assert parse(embedded.results[".html"].stdout).target in text
+    for requirement in REQUIREMENTS:
+        assert requirement in text
+
+
+def test_xml_report_is_junit_with_testcases(embedded: Embedded) -> None:
+    root = ET.parse(embedded.reports[".xml"]).getroot()
+    assert root.tag in ("testsuites", "testsuite")
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    assert suites
+    testcases = [case for suite in suites for case in suite.iter("testcase")]
+    assert len(testcases) >= len(REQUIREMENTS)
+    assert all(case.get("name") for case in testcases)
+    for suite in suites:
+        assert suite.get("failures") == "0"
+        assert suite.get("errors") == "0"
+
+
+def test_xml_report_names_every_requirement(embedded: Embedded) -> None:
+    # The .xml is the certificate in JUnit form: a reader must be able to tell which
+    # requirement each testcase certifies.
+    text = embedded.reports[".xml"].read_text(encoding="utf-8")
+    missing = [requirement for requirement in REQUIREMENTS if requirement not in text]
+    assert not missing, f"the JUnit certificate never mentions {missing}"
+
+
+def test_two_workers_with_two_contacts_certify(embedded: Embedded) -> None:
+    result = embedded.results[".html"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    printed = parse(result.stdout)
+    assert sorted(rid for rid, _ in printed.progress) == sorted(REQUIREMENTS), result.stdout
+    assert [rid for rid, _ in printed.table] == list(REQUIREMENTS)
+    assert {mark for _, mark in printed.table} <= {"PASS", "N/V"}
+    assert printed.verdict_line.startswith("CERTIFIED")
+    page = embedded.reports[".html"].read_text(encoding="utf-8")
+    assert "certified" in page
+    assert "not certified" not in page
+    assert all(requirement in page for requirement in REQUIREMENTS)
+
+
+# --- 3, 4: could not run ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A correct ``contract serve`` keeping its contacts in a database file."""
+    database = tmp_path_factory.mktemp("served") / "contacts.db"
+    with serve("--db", str(database)) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (["--examples", "0"], "--examples"),
+        (["--report", "out.pdf"], "out.pdf"),
+        (["--workers", "2", "--contact-id", "1"], "--workers"),
+        (["--timeout", "nan"], "--timeout"),
+        (["--seed", "-1"], "--seed"),
+    ],
+    ids=["examples-0", "report-pdf", "workers-2-one-contact", "timeout-nan", "seed-negative"],
+)
+def test_bad_options_cannot_run(options: list[str], named: str, tmp_path: Path) -> None:
+    result = certify(*options, cwd=tmp_path, timeout=60)
+    reason = one_line_reason(result)
+    assert named in reason, reason
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_an_unknown_transport_cannot_run(tmp_path: Path) -> None:
+    result = certify("--transport", "soap", cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    # argparse shows its usage first; the reason is the one last line.
+    *usage, reason = result.stderr.splitlines()
+    assert usage[0].startswith("usage: contract certify")
+    assert all(line.startswith(" ") for line in usage[1:]), result.stderr
+    assert reason.startswith("contract certify: error:")
+    assert "'soap'" in reason
+
+
+def test_a_report_in_a_missing_directory_cannot_run(tmp_path: Path) -> None:
+    report = ("--report", "missing/out.json")
+    result = certify("--examples", FEW_EXAMPLES, "--transport", "rest", *report, cwd=tmp_path)
+    reason = one_line_reason(result)
+    assert "missing" in reason, reason
+
+
+def test_nothing_listening_cannot_run(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    result = certify(
+        "--url", url, "--api-key", "some-key", "--examples", FEW_EXAMPLES, cwd=tmp_path
+    )
+    reason = one_line_reason(result)
+    assert f"127.0.0.1:{port}" in reason, reason
+    assert "certifying" not in result.stdout
+
+
+def test_a_wrong_api_key_cannot_run(served: Served, tmp_path: Path) -> None:
+    wrong = "wrong-" + secrets.token_hex(8)
+    result = certify(
+        *("--url", served.url, "--user", USER, "--api-key", wrong, "--examples", FEW_EXAMPLES),
+        cwd=tmp_path,
+    )
+    reason = one_line_reason(result)
+    assert re.search(r"credential|401|api key", reason, re.IGNORECASE), reason
+    assert "certifying" not in result.stdout
+    for secret in (wrong, served.api_key):
+        assert secret not in result.stdout + result.stderr
+
+
+def test_a_remote_install_needs_a_contact_id_and_gets_no_traffic(tmp_path: Path) -> None:
+    # Every proxy variable points at a silent loopback server: had the run sent anything
+    # to the remote install, the connection would have arrived there instead.
+    with silent_server() as trap:
+        proxies = dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"), trap.url)
+        proxies |= {name.lower(): value for name, value in proxies.items()}
+        env = _environment(**proxies, NO_PROXY="", no_proxy="")
+        result = certify(
+            *("--url", "https://install.example", "--api-key", "some-key", "--timeout", "2"),
+            cwd=tmp_path,
+            env=env,
+            timeout=60,
+        )
+        time.sleep(0.3)
+        connections = len(trap.accepted)
+    reason = one_line_reason(result)
+    assert "--contact-id" in reason, reason
+    assert "certifying" not in result.stdout
+    assert connections == 0
+
+
+def test_a_server_that_never_answers_times_out(tmp_path: Path) -> None:
+    with silent_server() as silent:
+        started = time.monotonic()
+        result = certify(
+            *("--url", silent.url, "--api-key", "some-key", "--timeout", "1"),
+            *("--examples", FEW_EXAMPLES),
+            cwd=tmp_path,
+            timeout=30,
+        )
+        elapsed = time.monotonic() - started
+        connections = len(silent.accepted)
+    reason = one_line_reason(result)
+    assert connections >= 1  # it did connect, and waited for an answer
+    assert elapsed < 10, f"took {elapsed:.1f} s"
+    assert silent.url.removeprefix("http://") in reason, reason
+    assert re.search(r"answer|time", reason), reason
+
+
+# --- 5: faulty servers ------------------------------------------------------------------
+
+
+@dataclass
+class FaultRun:
+    served: Served
+    result: subprocess.CompletedProcess[str]
+    report: Path
+
+
+@pytest.fixture(scope="module")
+def fault_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, FaultRun]]:
+    """``store-out-of-enum`` over REST, ``accept-any-credentials`` over XML-RPC; the servers
+    keep running for the tests. (A failure costs hundreds of shrinking steps per
+    transport, hence one transport each.)"""
+    cwd = tmp_path_factory.mktemp("faults")
+    plan = {
+        "enum": ("store-out-of-enum", cwd / "enum.json", "rest"),
+        "auth": ("accept-any-credentials", cwd / "auth.md", "xmlrpc"),
+    }
+    runs: dict[str, FaultRun] = {}
+    with contextlib.ExitStack() as servers:
+        for name, (fault, report, transport) in plan.items():
+            server = servers.enter_context(serve("--fault", fault))
+            result = certify(
+                *("--url", server.url, "--user", USER, "--api-key", server.api_key),
+                *("--transport", transport, "--examples", FEW_EXAMPLES, "--seed", str(SEED)),
+                *("--report", str(report)),
+                cwd=cwd,
+            )
+            runs[name] = FaultRun(server, result, report)
+        yield runs
+
+
+def _only_failure(run: FaultRun, requirement: str) -> None:
+    result = run.result
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    printed = parse(result.stdout)
+    assert [rid for rid, verdict in printed.progress if verdict == "failed"] == [requirement]
+    assert [rid for rid, mark in printed.table if mark == "FAIL"] == [requirement]
+    assert printed.verdict_line.startswith("NOT CERTIFIED")
+
+
+def _no_secret_anywhere(run: FaultRun) -> None:
+    key = run.served.api_key
+    assert key not in run.result.stdout
+    assert key not in run.result.stderr
+    assert run.report.is_file()
+    assert key not in run.report.read_text(encoding="utf-8")
+
+
+def test_an_out_of_enum_store_fails_uc_enum_with_a_curl_reproduction(
+    fault_runs: dict[str, FaultRun],
+) -> None:
+    run = fault_runs["enum"]
+    _only_failure(run, "UC-ENUM")
+    block = failure_block(run.result.stdout, "UC-ENUM")
+    heading = block[0]
+    assert heading.startswith("UC-ENUM over rest:"), heading
+    assert "expected" in heading
+    got = field_of(block, "got")
+    assert got.startswith("HTTP 200"), got
+    payload = json.loads(field_of(block, "payload"))
+    schema = load_contract()
+    enums = {name: sub["enum"] for name, sub in schema.properties.items() if "enum" in sub}
+    outside = {n: v for n, v in payload.items() if n in enums and v not in enums[n]}
+    assert outside, f"no out-of-enum value in {payload}"
+    words = shlex.split(reproduction_in(block))
+    assert words[0] == "curl"
+    assert words[words.index("-X") + 1] == "PUT"
+    assert f"{run.served.url}{CONTACT_PATH.format(id=1)}" in words
+    assert words[words.index("-u") + 1] == "$CONTRACT_USER:$CONTRACT_API_KEY"
+    assert PLACEHOLDERS in reproduction_in(block)
+    assert json.loads(words[words.index("--data-binary") + 1]) == payload
+    assert str(SEED) in block[-1]
+    _no_secret_anywhere(run)
+
+    data = json.loads(run.report.read_text(encoding="utf-8"))
+    assert data["verdict"] == "not certified"
+    assert data["target"] == run.served.url
+    results = {r["id"]: r for r in data["results"]}
+    assert results["UC-ENUM"]["verdict"] == "failed"
+    failure = results["UC-ENUM"]["failure"]
+    assert failure["transport"] == "rest"
+    assert failure["payload"] == payload
+    assert failure["reproduction"] == reproduction_in(block)
+    assert failure["expected"]
+    assert failure["got"] == got
+    assert failure["seed"] == SEED
+    assert all(r["failure"] is None for rid, r in results.items() if rid != "UC-ENUM")
+
+
+def _run_snippet(snippet: str, user: str, key: str) -> subprocess.CompletedProcess[str]:
+    env = _environment(CONTRACT_USER=user, CONTRACT_API_KEY=key)
+    return subprocess.run(
+        [sys.executable, "-c", snippet],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_accepting_any_credentials_fails_uc_auth_with_a_python_reproduction(
+    fault_runs: dict[str, FaultRun],
+) -> None:
+    run = fault_runs["auth"]
+    _only_failure(run, "UC-AUTH")
+    block = failure_block(run.result.stdout, "UC-AUTH")
+    assert block[0].startswith("UC-AUTH over xmlrpc:"), block[0]
+    assert "expected" in block[0]
+    assert field_of(block, "got").startswith("HTTP 200")
+    payload = json.loads(field_of(block, "payload"))
+    snippet = reproduction_in(block)
+    compile(snippet, "<reproduction>", "exec")
+    assert "xmlrpc.client" in snippet
+    assert "contacts.UpdateContact" in snippet
+    assert all(repr(name) in snippet for name in payload)
+    assert f"{run.served.url}/api/2.0/xmlrpc" in snippet
+    for variable in re.findall(r"os\.environ\[\"(\w+)\"\]", snippet):
+        assert variable in ("CONTRACT_USER", "CONTRACT_API_KEY")
+    assert str(SEED) in block[-1]
+    _no_secret_anywhere(run)
+    # Pasted as it is, it reaches the faulty server and gets the same answer: the id.
+    pasted = _run_snippet(snippet, USER, run.served.api_key)
+    assert pasted.returncode == 0, pasted.stderr
+    assert pasted.stdout.strip() == "1"
+    report = run.report.read_text(encoding="utf-8")
+    assert "| UC-AUTH | failed |" in report
+    assert "contacts.UpdateContact" in report
+
+
+def test_the_auth_reproduction_sends_what_failed(fault_runs: dict[str, FaultRun]) -> None:
+    # The suite first tries an update without credentials; pasted, the reproduction must
+    # send it without credentials too, or it shows nothing a correct server would refuse.
+    block = failure_block(fault_runs["auth"].result.stdout, "UC-AUTH")
+    assert "with no credentials" in block[0], block[0]
+    snippet = reproduction_in(block)
+    assert "CONTRACT_API_KEY" not in snippet, (
+        "the reproduction of a request sent without credentials signs in:\n" + snippet
+    )
+
+
+# --- 6: the contact under test is restored ----------------------------------------------
+
+
+def _certify_contact_1(served: Served, cwd: Path, *, default_sigint: bool = False) -> Running:
+    """``contract certify`` of contact 1 of *served*, started in *cwd*."""
+    return Running(
+        *("certify", "--url", served.url, "--user", USER, "--api-key", served.api_key),
+        *("--contact-id", "1", "--examples", FEW_EXAMPLES),
+        cwd=cwd,
+        default_sigint=default_sigint,
+    )
+
+
+def _is_progress(requirement: str | None = None) -> Callable[[str], bool]:
+    def wanted(line: str) -> bool:
+        match = PROGRESS.fullmatch(line.rstrip())
+        return match is not None and requirement in (None, match.group(1))
+
+    return wanted
+
+
+def test_the_contact_reads_back_as_before_after_a_run(served: Served, tmp_path: Path) -> None:
+    before = read_contact(served)
+    result = _certify_contact_1(served, tmp_path).finish()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert read_contact(served) == before
+    assert not (tmp_path / RESTORE_FILE).exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_the_contact_is_restored_after_a_signal(
+    served: Served, tmp_path: Path, signum: signal.Signals
+) -> None:
+    before = read_contact(served)
+    running = _certify_contact_1(served, tmp_path, default_sigint=True)
+    try:
+        # After UC-ACCEPT the contact holds accepted updates, so restoring has work to do.
+        running.wait_for_line(_is_progress("UC-ACCEPT"), timeout=RUN_SECONDS)
+        assert read_contact(served) != before
+        running.process.send_signal(signum)
+        result = running.finish(timeout=30)
+    finally:
+        running.stop()
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert read_contact(served) == before
+    assert not (tmp_path / RESTORE_FILE).exists()
+    assert served.api_key not in result.stdout + result.stderr
+
+
+def _writable_values(contact: dict[str, Any]) -> dict[str, Any]:
+    return {name: contact[name] for name in load_contract().writable if name in contact}
+
+
+def _check_restore_file(cwd: Path, server: Served, before: dict[str, Any]) -> None:
+    path = cwd / RESTORE_FILE
+    assert path.is_file(), f"no {RESTORE_FILE} in the working directory"
+    text = path.read_text(encoding="utf-8")
+    assert server.api_key not in text
+    saved = json.loads(text)
+    assert saved["contact_id"] == 1
+    assert saved["url"] == server.url
+    assert saved["properties"] == _writable_values(before)
+
+
+def test_a_server_dying_mid_run_leaves_a_restore_file(tmp_path: Path) -> None:
+    with serve("--db", str(tmp_path / "contacts.db")) as server:
+        before = read_contact(server)
+        running = _certify_contact_1(server, tmp_path)
+        try:
+            running.wait_for_line(_is_progress(), timeout=RUN_SECONDS)
+            server.process.kill()
+            server.process.wait(timeout=30)
+            result = running.finish(timeout=DEAD_SERVER_SECONDS)
+        finally:
+            running.stop()
+    output = result.stdout + result.stderr
+    assert result.returncode in (1, 2), output
+    assert "Traceback" not in output
+    assert re.search(r"not (be )?restored", output, re.IGNORECASE), output
+    assert RESTORE_FILE in output
+    assert server.api_key not in output
+    _check_restore_file(tmp_path, server, before)
+
+
+def test_an_interrupted_run_that_cannot_restore_says_so(tmp_path: Path) -> None:
+    with serve("--db", str(tmp_path / "contacts.db")) as server:
+        before = read_contact(server)
+        running = _certify_contact_1(server, tmp_path, default_sigint=True)
+        try:
+            running.wait_for_line(_is_progress(), timeout=RUN_SECONDS)
+            server.process.kill()
+            server.process.wait(timeout=30)
+            running.process.send_signal(signal.SIGINT)
+            result = running.finish(timeout=30)
+        finally:
+            running.stop()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Traceback" not in output
+    _check_restore_file(tmp_path, server, before)
+    assert RESTORE_FILE in output, f"the run does not say where the original values are:\n{output}"

@@ -1,0 +1,295 @@
+"""The pytest plugin and the built-in suite, run through pytester against real servers."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+import requests
+
+from contract.certificate import REQUIREMENTS
+from contract.server import ReferenceServer
+from contract.server.faults import FAULTS
+
+SUITE = ("--pyargs", "contract.suite", "-p", "no:cacheprovider")
+
+
+def _suite_args(server: ReferenceServer, *extra: str, examples: int = 5) -> list[str]:
+    return [
+        *SUITE,
+        f"--contract-url={server.url}",
+        f"--contract-user={server.user}",
+        f"--contract-examples={examples}",
+        *extra,
+    ]
+
+
+def _certificate(path: Path) -> dict[str, str]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {result["id"]: result["verdict"] for result in data["results"]}
+
+
+@pytest.fixture
+def server_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReferenceServer]:
+    """A reference server whose API key reaches the run through CONTRACT_API_KEY."""
+    with ReferenceServer(contacts=3) as server:
+        monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
+        yield server
+
+
+def test_options_are_grouped_with_ini_twins_and_variables(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    out = result.stdout.str()
+    assert "UpdateContact contract certification:" in out
+    for option in (
+        "url",
+        "user",
+        "api-key",
+        "contact-id",
+        "transport",
+        "xmlrpc-url",
+        "readonly-policy",
+        "unknown-policy",
+        "examples",
+        "seed",
+        "timeout",
+    ):
+        assert f"--contract-{option}" in out
+        assert f"contract_{option.replace('-', '_')} " in out
+    for variable in ("CONTRACT_URL", "CONTRACT_USER", "CONTRACT_API_KEY"):
+        assert variable in out
+
+
+def test_the_suite_certifies_the_reference_server(
+    pytester: pytest.Pytester, server_key: ReferenceServer
+) -> None:
+    report = pytester.path / "certificate.json"
+    result = pytester.runpytest(*_suite_args(server_key, f"--contract-report={report}"))
+    assert result.ret == 0
+    assert result.parseoutcomes()["passed"] > len(REQUIREMENTS)
+    result.stdout.fnmatch_lines(["*UpdateContact certificate*", "CERTIFIED: http://127.0.0.1:*"])
+    assert set(_certificate(report).values()) == {"passed"}
+    assert set(_certificate(report)) == set(REQUIREMENTS)
+
+
+def test_ini_settings_and_environment_variables_configure_the_run(
+    pytester: pytest.Pytester, server_key: ReferenceServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONTRACT_URL", server_key.url)
+    pytester.makeini(
+        "[pytest]\ncontract_transport = xmlrpc\ncontract_examples = 2\ncontract_seed = 77\n"
+    )
+    result = pytester.runpytest(*SUITE, "-k", "accepted_with", "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*[[]xmlrpc[]] PASSED*", "*(seed 77)*"])
+
+
+@pytest.mark.parametrize(
+    ("readonly", "unknown", "seeds"),
+    [
+        ("reject", "reject", range(1, 6)),
+        ("reject", "ignore", range(6, 11)),
+        ("ignore", "reject", range(11, 16)),
+        ("ignore", "ignore", range(16, 21)),
+    ],
+)
+def test_a_correct_server_passes_under_every_policy_and_20_seeds(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    readonly: str,
+    unknown: str,
+    seeds: Iterable[int],
+) -> None:
+    with ReferenceServer(contacts=3, readonly_policy=readonly, unknown_policy=unknown) as server:
+        monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
+        for seed in seeds:
+            # Alternate the strict reading of the server's own policy with "either".
+            policies = (readonly, unknown) if seed % 2 else ("either", "either")
+            result = pytester.runpytest(
+                *_suite_args(
+                    server,
+                    f"--contract-seed={seed}",
+                    f"--contract-readonly-policy={policies[0]}",
+                    f"--contract-unknown-policy={policies[1]}",
+                    examples=4,
+                )
+            )
+            assert result.ret == 0, (
+                f"seed {seed}, policies {policies}:\n{result.stdout.str()[-3000:]}"
+            )
+
+
+def test_the_wrong_policy_is_flagged(
+    pytester: pytest.Pytester, server_key: ReferenceServer
+) -> None:
+    # The server refuses read-only properties; a certification that demands "ignore" fails.
+    result = pytester.runpytest(
+        *_suite_args(server_key, "--contract-readonly-policy=ignore", "-k", "read_only", "-x")
+    )
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*UC-READONLY over *: expected * to be ignored*"])
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_planted_fault_fails_its_requirement(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    report = pytester.path / "certificate.json"
+    with ReferenceServer(contacts=3, faults=frozenset({fault})) as server:
+        monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
+        result = pytester.runpytest(
+            *_suite_args(server, f"--contract-report={report}", "--contract-seed=1", examples=10)
+        )
+    verdicts = _certificate(report)
+    assert result.ret == 1
+    assert verdicts[FAULTS[fault].requirement] == "failed", verdicts
+    assert "CERTIFIED" not in result.stdout.str().replace("NOT CERTIFIED", "")
+
+
+def test_a_failure_reads_as_a_reproducible_report(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ReferenceServer(contacts=3, faults=frozenset({"store-out-of-enum"})) as server:
+        monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
+        result = pytester.runpytest(
+            *_suite_args(server, "--contract-transport=rest", "--contract-seed=3", "-k", "enum")
+        )
+        out = result.stdout.str()
+        api_key = server.api_key
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*UC-ENUM over rest: expected a refusal (4xx or XML-RPC fault) of a value outside*",
+            "*got:      HTTP 200*",
+            "*payload:  {*",
+            "*reproduce:*",
+            "*curl -sS -i -X PUT http://127.0.0.1:*/api/2.0/contacts/1"
+            ' -u "$CONTRACT_USER:$CONTRACT_API_KEY"*',
+            "*replay with --contract-seed 3*",
+        ]
+    )
+    assert api_key not in out
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def no_readback(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An install that updates contacts but cannot read them back (GET is 405)."""
+    with ReferenceServer(contacts=3) as server:
+        app = server.app
+        assert app is not None
+
+        def without_get(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+                start_response("405 Method Not Allowed", [("Allow", "PUT")])
+                return [b""]
+            return app(environ, start_response)
+
+        httpd = make_server("127.0.0.1", 0, without_get, handler_class=_QuietHandler)
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
+        try:
+            yield f"http://127.0.0.1:{httpd.server_port}"
+        finally:
+            httpd.shutdown()
+            httpd.server_close()
+
+
+def test_without_read_back_requirements_are_not_verifiable_never_passed(
+    pytester: pytest.Pytester, no_readback: str
+) -> None:
+    report = pytester.path / "certificate.json"
+    result = pytester.runpytest(
+        *SUITE,
+        f"--contract-url={no_readback}",
+        "--contract-examples=2",
+        f"--contract-report={report}",
+    )
+    verdicts = _certificate(report)
+    for requirement in (
+        "UC-PERSIST",
+        "UC-PARTIAL",
+        "UC-IDEMPOTENT",
+        "UC-READONLY",
+        "UC-UNKNOWN",
+        "UC-NOTFOUND",
+    ):
+        assert verdicts[requirement] == "not verifiable", (requirement, verdicts)
+    assert verdicts["UC-ENUM"] == "passed"
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*not verifiable: the install has no read-back*"])
+
+
+def test_a_remote_install_needs_an_explicit_contact(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONTRACT_API_KEY", "not-a-real-key")
+    # Refused before any request is sent: nothing reaches the (unresolvable) host.
+    result = pytester.runpytest(
+        *SUITE, "--contract-url=https://install.example", "-k", "accepted_with"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["*not on this machine: name the contact*--contract-contact-id*"])
+
+
+def test_bad_options_are_usage_errors(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(*SUITE, "--contract-transport=soap")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*--contract-transport must be one of rest, xmlrpc, both, not 'soap'*"]
+    )
+
+
+def test_the_contact_is_restored_after_the_run(
+    pytester: pytest.Pytester, server_key: ReferenceServer
+) -> None:
+    url = f"{server_key.url}/api/2.0/contacts/2"
+    auth = (server_key.user, server_key.api_key)
+    before = requests.get(url, auth=auth, timeout=5).json()
+    result = pytester.runpytest(*_suite_args(server_key, "--contract-contact-id=2"))
+    assert result.ret == 0
+    assert requests.get(url, auth=auth, timeout=5).json() == before
+
+
+def test_xdist_workers_each_take_a_contact(
+    pytester: pytest.Pytester, server_key: ReferenceServer
+) -> None:
+    report = pytester.path / "certificate.json"
+    result = pytester.runpytest(
+        *_suite_args(
+            server_key, "-n", "2", "--contract-contact-id=1,2", f"--contract-report={report}"
+        )
+    )
+    assert result.ret == 0
+    assert set(_certificate(report).values()) == {"passed"}
+
+
+def test_users_write_their_own_tests_with_the_fixtures(
+    pytester: pytest.Pytester, server_key: ReferenceServer
+) -> None:
+    pytester.makepyfile(
+        """
+        from hypothesis import given, settings
+        from contract import checks
+        from contract.strategies import valid_updates
+
+        @settings(max_examples=5, deadline=None)
+        @given(payload=valid_updates("rest"))
+        def test_my_install_keeps_what_it_accepts(contract_certifier, payload):
+            answer = contract_certifier.update(payload, "rest")
+            checks.accepted_with_id(answer, contract_certifier.contact_id, payload)
+            checks.persisted(payload, contract_certifier.read(), answer=answer)
+        """
+    )
+    result = pytester.runpytest(f"--contract-url={server_key.url}", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
