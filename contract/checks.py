@@ -235,29 +235,19 @@ def policy_followed(
 ) -> None:
     """A read-only or unknown property is refused or ignored, as the policy says."""
     no_server_error(answer, payload)
-    if policy == "reject" and not answer.rejected:
+    followed = {
+        "reject": answer.rejected,
+        "ignore": answer.accepted,
+        "either": answer.accepted or answer.rejected,
+    }
+    expected = {
+        "reject": f"a refusal of {what} (policy reject)",
+        "ignore": f"{what} to be ignored and the rest accepted (policy ignore)",
+        "either": f"{what} to be refused or ignored",
+    }
+    if not followed[policy]:
         raise CheckFailed(
-            requirement,
-            f"a refusal of {what} (policy reject)",
-            answer.summary(),
-            answer=answer,
-            payload=payload,
-        )
-    if policy == "ignore" and not answer.accepted:
-        raise CheckFailed(
-            requirement,
-            f"{what} to be ignored and the rest accepted (policy ignore)",
-            answer.summary(),
-            answer=answer,
-            payload=payload,
-        )
-    if policy == "either" and not (answer.accepted or answer.rejected):
-        raise CheckFailed(
-            requirement,
-            f"{what} to be refused or ignored",
-            answer.summary(),
-            answer=answer,
-            payload=payload,
+            requirement, expected[policy], answer.summary(), answer=answer, payload=payload
         )
 
 
