@@ -150,8 +150,10 @@ def resolve(config: pytest.Config) -> SuiteConfig:
     transports = TRANSPORTS if transport == "both" else (cast(Transport, transport),)
     seed = _raw(config, "seed")
     if seed is None:
-        # Workers of one xdist run inherit the controller's environment, so they share it.
-        seed = os.environ.setdefault("CONTRACT_SEED", str(random.randrange(2**32)))
+        seed = str(random.randrange(2**32))
+        if getattr(config.option, "numprocesses", None):
+            # xdist workers inherit the controller's environment, so they share the seed.
+            os.environ["CONTRACT_SEED"] = seed
     return SuiteConfig(
         url=_raw(config, "url"),
         user=_raw(config, "user") or DEFAULT_USER,
