@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterable, Iterator
@@ -181,28 +182,61 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+Wsgi = Any
+
+
+@contextlib.contextmanager
+def _served(app: Wsgi) -> Iterator[str]:
+    """*app* on a loopback port of its own, for the length of the block."""
+    httpd = make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 @pytest.fixture
-def no_readback(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """An install that updates contacts but cannot read them back (GET is 405)."""
+def reference_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Wsgi]:
+    """The reference server's WSGI application, its API key in CONTRACT_API_KEY."""
     with ReferenceServer(contacts=3) as server:
-        app = server.app
-        assert app is not None
-
-        def without_get(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-            if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
-                start_response("405 Method Not Allowed", [("Allow", "PUT")])
-                return [b""]
-            return app(environ, start_response)
-
-        httpd = make_server("127.0.0.1", 0, without_get, handler_class=_QuietHandler)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
         monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
-        try:
-            yield f"http://127.0.0.1:{httpd.server_port}"
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
+        yield server.app
+
+
+@pytest.fixture
+def no_readback(reference_app: Wsgi) -> Iterator[str]:
+    """An install that updates contacts but cannot read them back (GET is 405)."""
+
+    def without_get(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+            start_response("405 Method Not Allowed", [("Allow", "PUT")])
+            return [b""]
+        return reference_app(environ, start_response)  # type: ignore[no-any-return]
+
+    with _served(without_get) as url:
+        yield url
+
+
+def test_refusals_as_422_with_a_plain_text_body_pass(
+    pytester: pytest.Pytester, reference_app: Wsgi
+) -> None:
+    """Another install's way of refusing: 422 and prose instead of 400 and JSON."""
+
+    def plain_422(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            if status.startswith("400"):
+                return start_response("422 Unprocessable Entity", [("Content-Type", "text/plain")])
+            return start_response(status, headers, *rest)
+
+        body = b"".join(reference_app(environ, start))
+        return [b"that update is not acceptable"] if b"errors" in body[:20] else [body]
+
+    with _served(plain_422) as url:
+        result = pytester.runpytest(*SUITE, f"--contract-url={url}", "--contract-examples=3")
+    assert result.ret == 0, result.stdout.str()[-2000:]
 
 
 def test_without_read_back_requirements_are_not_verifiable_never_passed(
