@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from contract.client import Endpoint
 
 EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_CANNOT_RUN = 0, 1, 2
+# Where `--mock` puts the simulated endpoint; nothing is sent over the network.
+MOCK_URL = "https://install.example"
 
 
 class CannotRun(Exception):
@@ -45,6 +47,11 @@ def add_certify_command(commands: Any) -> None:
     )
     certify.add_argument(
         "--url", help="base URL of the install; without it, the bundled reference server"
+    )
+    certify.add_argument(
+        "--mock",
+        action="store_true",
+        help=f"certify the simulated endpoint (contract.mock) at {MOCK_URL}, in process",
     )
     certify.add_argument(
         "--user", default=os.environ.get("CONTRACT_USER", DEFAULT_USER), help="Basic auth user"
@@ -110,6 +117,10 @@ def _check_options(args: argparse.Namespace) -> None:
         raise CannotRun("--workers must be at least 1")
     if not math.isfinite(args.timeout) or args.timeout < MIN_TIMEOUT:
         raise CannotRun(f"--timeout must be a number of seconds, at least {MIN_TIMEOUT:g}")
+    if args.mock and args.url is not None:
+        raise CannotRun("--mock certifies the simulated endpoint: leave out --url")
+    if args.mock and args.workers > 1:
+        raise CannotRun("--mock runs in process: it takes no --workers above 1")
     if args.seed is not None and args.seed < 0:
         raise CannotRun("--seed must not be negative")
     if args.report is not None:
@@ -155,6 +166,18 @@ def _embedded_server(args: argparse.Namespace) -> Iterator[_Target]:
     ) as server:
         endpoint = Endpoint(server.url, server.user, server.api_key, None, args.timeout)
         yield _Target(endpoint, _contact_ids(args.contact_id, args.workers, loopback=True))
+
+
+@contextlib.contextmanager
+def _mock_install(args: argparse.Namespace) -> Iterator[_Target]:
+    # The simulated endpoint answers requests sent from this process only, so the suite
+    # runs here too (one worker), inside the mock.
+    from contract.client import Endpoint
+    from contract.mock import endpoint
+
+    with endpoint(MOCK_URL, user=args.user, schema_extension=args.schema_extension) as api:
+        target = Endpoint(api.url, api.user, api.api_key, None, args.timeout)
+        yield _Target(target, _contact_ids(args.contact_id or "1", 1, loopback=False))
 
 
 @contextlib.contextmanager
@@ -332,7 +355,10 @@ def run_certify(args: argparse.Namespace) -> int:
     out = sys.stdout
     try:
         _check_options(args)
-        target_of = _embedded_server if args.url is None else _remote_install
+        if args.mock:
+            target_of = _mock_install
+        else:
+            target_of = _embedded_server if args.url is None else _remote_install
         with target_of(args) as target:
             _preflight(target)
             seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")

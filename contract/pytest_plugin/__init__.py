@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -31,6 +31,9 @@ from contract.pytest_plugin.contact import (
 from contract.pytest_plugin.options import SuiteConfig, add_options, resolve
 from contract.reports import summary_lines, write_report
 from contract.schema import Contract, load_contract
+
+if TYPE_CHECKING:
+    from contract.mock import MockEndpoint
 
 if sys.version_info >= (3, 11):
     _ExceptionGroup = BaseExceptionGroup  # noqa: F821 (a builtin from 3.11 on)
@@ -202,6 +205,18 @@ def contract_certifier(
 ) -> Certifier:
     """Sends, reads back and checks, counting the cases and requests of each test."""
     return Certifier(contract_client, contract_contact, contract_schema, contract_config)
+
+
+@pytest.fixture
+def contract_mock() -> Iterator[MockEndpoint]:
+    """A simulated install at ``https://install.example`` (see :mod:`contract.mock`).
+
+    User ``admin``, a generated key (``contract_mock.api_key``), contacts 1 to 10.
+    """
+    from contract.mock import endpoint
+
+    with endpoint("https://install.example", user="admin") as api:
+        yield api
 
 
 def _outcome(
