@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract import checks
+from contract.client import Answer
 from contract.pytest_plugin.certifier import Certifier
 from contract.strategies import valid_updates
 from contract.suite._support import certifies, extension
@@ -18,15 +19,23 @@ def _valid(data: st.DataObject, transport: Transport) -> dict[str, Any]:
     return data.draw(valid_updates(transport, extension()), label="payload")
 
 
+def _accepted_update(
+    certifier: Certifier, data: st.DataObject, transport: Transport
+) -> tuple[dict[str, Any], Answer]:
+    """Draw a valid payload, send it, and check it was accepted with the contact's id."""
+    payload = _valid(data, transport)
+    certifier.case()
+    answer = certifier.update(payload, transport)
+    checks.accepted_with_id(answer, certifier.contact_id, payload)
+    return payload, answer
+
+
 @certifies("UC-ACCEPT")
 @given(data=st.data())
 def test_valid_updates_are_accepted_with_the_contacts_id(
     contract_certifier: Certifier, transport: Transport, data: st.DataObject
 ) -> None:
-    payload = _valid(data, transport)
-    contract_certifier.case()
-    answer = contract_certifier.update(payload, transport)
-    checks.accepted_with_id(answer, contract_certifier.contact_id, payload)
+    _accepted_update(contract_certifier, data, transport)
 
 
 @certifies("UC-RESPONSE", share=0.4)
@@ -34,10 +43,7 @@ def test_valid_updates_are_accepted_with_the_contacts_id(
 def test_answers_are_well_formed(
     contract_certifier: Certifier, transport: Transport, data: st.DataObject
 ) -> None:
-    payload = _valid(data, transport)
-    contract_certifier.case()
-    answer = contract_certifier.update(payload, transport)
-    checks.accepted_with_id(answer, contract_certifier.contact_id, payload)
+    payload, answer = _accepted_update(contract_certifier, data, transport)
     checks.well_formed(answer, payload)
 
 
@@ -47,10 +53,7 @@ def test_accepted_properties_read_back_as_sent(
     contract_certifier: Certifier, transport: Transport, data: st.DataObject
 ) -> None:
     contract_certifier.require_readback()
-    payload = _valid(data, transport)
-    contract_certifier.case()
-    answer = contract_certifier.update(payload, transport)
-    checks.accepted_with_id(answer, contract_certifier.contact_id, payload)
+    payload, answer = _accepted_update(contract_certifier, data, transport)
     after = contract_certifier.read()
     assert after is not None
     checks.persisted(payload, after, answer=answer)
