@@ -11,21 +11,20 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from contract.certificate import REQUIREMENTS, SEVERITY, Certificate, Verdict
+from contract.certificate import Certificate
 from contract.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, DEFAULT_USER, MIN_TIMEOUT, POLICIES
+from contract.progress import Progress
 from contract.reports import REPORT_FORMATS, summary_lines
 from contract.transports import TRANSPORTS
 
 # The run needs pytest, requests and the server; parsing the command line does not, so
 # they are imported where the run begins, keeping `contract validate` quick to start.
 if TYPE_CHECKING:
-    import pytest
-
     from contract.client import Endpoint
 
 EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_CANNOT_RUN = 0, 1, 2
@@ -82,6 +81,18 @@ def add_certify_command(commands: Any) -> None:
     certify.add_argument(
         "--schema-extension", metavar="FILE", help="JSON Schema fragment of custom fields"
     )
+    certify.add_argument(
+        "--record", type=Path, metavar="PATH", help="record every exchange to PATH (JSON Lines)"
+    )
+    certify.add_argument(
+        "--replay", type=Path, metavar="PATH", help="certify offline from the recording at PATH"
+    )
+    certify.add_argument(
+        "--record-mode",
+        choices=("once", "all"),
+        default="all",
+        help="all: always record; once: record when PATH is missing, else replay it",
+    )
     certify.set_defaults(handler=run_certify)
 
 
@@ -123,6 +134,15 @@ def _check_options(args: argparse.Namespace) -> None:
         raise CannotRun("--mock runs in process: it takes no --workers above 1")
     if args.seed is not None and args.seed < 0:
         raise CannotRun("--seed must not be negative")
+    if args.record is not None and args.replay is not None:
+        raise CannotRun("give --record or --replay, not both")
+    if args.replay is not None:
+        if args.url is not None or args.mock:
+            raise CannotRun("--replay answers from the recording: leave out --url and --mock")
+        if not args.replay.is_file():
+            raise CannotRun(f"--replay: no recording at {args.replay}")
+    if args.record is not None and not args.record.resolve().parent.is_dir():
+        raise CannotRun(f"--record: the folder {args.record.parent} does not exist")
     if args.report is not None:
         if args.report.suffix.lower() not in REPORT_FORMATS:
             raise CannotRun(
@@ -209,91 +229,8 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _requirement_of(nodeid: str) -> str | None:
-    """The requirement a suite test certifies, from its node id (all xdist tells the controller)."""
-    from contract.pytest_plugin import MARKER
-
-    module_path, _, rest = nodeid.partition("::")
-    function = rest.split("[")[0]
-    module_name = "contract.suite." + Path(module_path).stem
-    module = sys.modules.get(module_name)
-    if module is None:
-        import importlib
-
-        module = importlib.import_module(module_name)
-    for mark in getattr(getattr(module, function, None), "pytestmark", []):
-        if mark.name == MARKER:
-            return str(mark.args[0])
-    return None
-
-
-@dataclass
-class _Tally:
-    pending: int = 0
-    verdict: Verdict = "not run"
-    cases: int = 0
-    requests: int = 0
-
-
-@dataclass(eq=False)  # pytest keeps plugins in sets
-class _Progress:
-    """Prints a line as each requirement finishes, and keeps the certificate at the end."""
-
-    out: IO[str]
-    tallies: dict[str, _Tally] = field(default_factory=lambda: {r: _Tally() for r in REQUIREMENTS})
-    certificate: Certificate | None = None
-    stopped: str | None = None
-    counted: bool = False
-
-    def _count(self, nodeids: list[str]) -> None:
-        if self.counted:
-            return
-        self.counted = True
-        for nodeid in nodeids:
-            requirement = _requirement_of(nodeid)
-            if requirement is not None:
-                self.tallies[requirement].pending += 1
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        if not hasattr(session.config, "workerinput"):
-            self._count([item.nodeid for item in session.items])
-
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self._count(ids)
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        import json
-
-        for name, value in report.user_properties:
-            if name != "contract":
-                continue
-            outcome = json.loads(str(value))
-            requirement = _requirement_of(report.nodeid) or outcome["requirement"]
-            tally = self.tallies[requirement]
-            tally.pending -= 1
-            tally.cases += outcome["cases"]
-            tally.requests += outcome["requests"]
-            verdict: Verdict = "failed" if outcome["verdict"] == "failed" else outcome["verdict"]
-            if SEVERITY[verdict] > SEVERITY[tally.verdict]:
-                tally.verdict = verdict
-            if tally.pending == 0:
-                counts = f"{tally.cases:>5} cases {tally.requests:>6} requests"
-                self.out.write(f"{requirement:<14} {tally.verdict:<15} {counts}\n")
-                self.out.flush()
-
-    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        # pytest.exit() carries .msg; a run stopped for a lost install carries its reason.
-        reason = getattr(excinfo.value, "msg", None) or str(excinfo.value) or "interrupted"
-        self.stopped = reason.removeprefix("EndpointUnreachable: ")
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from contract.pytest_plugin import CERTIFICATE
-
-        self.certificate = session.config.stash[CERTIFICATE]
-
-
-def _pytest_args(args: argparse.Namespace, target: _Target, isolation: Path) -> list[str]:
-    endpoint = target.endpoint
+def _pytest_args(args: argparse.Namespace, target: _Target | None, isolation: Path) -> list[str]:
+    """The suite's arguments: against *target*, or replaying when there is none."""
     # The suite runs alone: no ini file, conftest or plugin of the current directory joins in.
     pytest_args = [
         "--pyargs",
@@ -308,6 +245,17 @@ def _pytest_args(args: argparse.Namespace, target: _Target, isolation: Path) -> 
         "-p",
         "no:benchmark",
         "-s",
+    ]
+    if args.report is not None:
+        pytest_args.append(f"--contract-report={args.report.resolve()}")
+    if args.schema_extension:
+        pytest_args.append(f"--contract-schema-extension={args.schema_extension}")
+    if args.workers > 1:
+        pytest_args += ["-n", str(args.workers)]
+    if target is None:
+        return [*pytest_args, f"--contract-replay={_replay_source(args)}"]
+    endpoint = target.endpoint
+    pytest_args += [
         f"--contract-url={endpoint.base_url}",
         f"--contract-user={endpoint.user}",
         f"--contract-contact-id={','.join(map(str, target.contact_ids))}",
@@ -319,23 +267,47 @@ def _pytest_args(args: argparse.Namespace, target: _Target, isolation: Path) -> 
     ]
     if endpoint.xmlrpc_url:
         pytest_args.append(f"--contract-xmlrpc-url={endpoint.xmlrpc_url}")
-    if args.report is not None:
-        pytest_args.append(f"--contract-report={args.report}")
-    if args.schema_extension:
-        pytest_args.append(f"--contract-schema-extension={args.schema_extension}")
-    if args.workers > 1:
-        pytest_args += ["-n", str(args.workers)]
+    if args.record is not None:
+        pytest_args.append(f"--contract-record={args.record.resolve()}")
     return pytest_args
+
+
+def _replay_source(args: argparse.Namespace) -> Path | None:
+    """The recording the run answers from: ``--replay``, or ``--record`` in mode once when the
+    file is there."""
+    if args.replay is not None:
+        return Path(args.replay).resolve()
+    if args.record is not None and args.record_mode == "once" and args.record.is_file():
+        return Path(args.record).resolve()
+    return None
+
+
+def _replaying(path: Path | None) -> str:
+    from contract.recording import InvalidRecording, read_header
+
+    try:
+        head = read_header(path) if path is not None else {}
+    except InvalidRecording as error:
+        raise CannotRun(str(error)) from None
+    target, seed = head.get("target", "an install"), head.get("options", {}).get("seed")
+    return f"replaying {path} (recorded against {target}, seed {seed}), offline\n"
+
+
+@contextlib.contextmanager
+def _no_install(args: argparse.Namespace) -> Iterator[None]:
+    yield None
 
 
 def _exit_code(certificate: Certificate) -> int:
     unreachable = [
         r
         for r in certificate.results.values()
-        if r.verdict == "error" and "EndpointUnreachable" in (r.reason or "")
+        if r.verdict == "error"
+        and (r.reason or "").startswith(("EndpointUnreachable", "NotInRecording"))
     ]
     if unreachable:
-        raise CannotRun(str(unreachable[0].reason).removeprefix("EndpointUnreachable: "))
+        reason = str(unreachable[0].reason)
+        raise CannotRun(reason.partition(": ")[2])
     return EXIT_CERTIFIED if certificate.certified else EXIT_NOT_CERTIFIED
 
 
@@ -355,16 +327,24 @@ def run_certify(args: argparse.Namespace) -> int:
     out = sys.stdout
     try:
         _check_options(args)
-        if args.mock:
+        replay = _replay_source(args)
+        target_of: Callable[[argparse.Namespace], contextlib.AbstractContextManager[_Target | None]]
+        if replay is not None:
+            target_of = _no_install
+        elif args.mock:
             target_of = _mock_install
         else:
             target_of = _embedded_server if args.url is None else _remote_install
         with target_of(args) as target:
-            _preflight(target)
             seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")
-            out.write(f"certifying {target.endpoint.base_url} (seed {seed})\n")
-            progress = _Progress(out)
-            variables = {"CONTRACT_API_KEY": target.endpoint.api_key, "CONTRACT_SEED": str(seed)}
+            variables = {"CONTRACT_SEED": str(seed)}
+            if target is None:
+                out.write(_replaying(replay))
+            else:
+                _preflight(target)
+                out.write(f"certifying {target.endpoint.base_url} (seed {seed})\n")
+                variables["CONTRACT_API_KEY"] = target.endpoint.api_key
+            progress = Progress(out)
             with _environment(**variables), tempfile.TemporaryDirectory() as isolation:
                 (Path(isolation) / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
                 pytest_args = _pytest_args(args, target, Path(isolation))
@@ -383,6 +363,8 @@ def run_certify(args: argparse.Namespace) -> int:
         out.write("\n" + "\n".join(summary_lines(certificate)) + "\n")
         if args.report is not None:
             out.write(f"certificate written to {args.report}\n")
+        if args.record is not None and replay is None:
+            out.write(f"exchanges recorded to {args.record}\n")
         return _exit_code(certificate)
     except CannotRun as reason:
         sys.stderr.write(f"contract certify: could not run: {reason}\n")

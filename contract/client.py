@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import xmlrpc.client
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
@@ -157,6 +158,24 @@ class Answer:
         ]
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request as it went on the wire, and its answer or why there was none.
+
+    ``request_headers`` are the ones sent, credentials included: whoever keeps an exchange
+    must redact it first (see :mod:`contract.recording`).
+    """
+
+    method: str
+    url: str
+    request_headers: Mapping[str, str]
+    request_body: bytes
+    status: int | None = None
+    response_headers: Mapping[str, str] = field(default_factory=dict)
+    response_body: bytes = b""
+    error: Literal["timeout", "connection"] | None = None
+
+
 def _read_bounded(response: requests.Response) -> bytes:
     body = bytearray()
     for chunk in response.iter_content(chunk_size=65536):
@@ -183,6 +202,8 @@ class ContactClient:
         self.session.auth = (endpoint.user, endpoint.api_key)
         self.session.headers["User-Agent"] = f"updatecontact-contract/{__version__}"
         self.requests_sent = 0
+        self.on_exchange: Callable[[Exchange], None] | None = None
+        """Called with every exchange, when set: how a run is recorded."""
 
     def close(self) -> None:
         """Close the keep-alive connections."""
@@ -213,14 +234,33 @@ class ContactClient:
                 stream=True,
                 allow_redirects=False,
             )
-            return response, _read_bounded(response)
+            raw = _read_bounded(response)
         except requests.Timeout:
             reason = f"{urlsplit(url).netloc} did not answer within {self.endpoint.timeout:g} s"
+            self._observe(Exchange(method, url, headers, body, error="timeout"))
         except requests.RequestException as error:
             reason = f"cannot reach {urlsplit(url).netloc}: {type(error).__name__}"
+            self._observe(Exchange(method, url, headers, body, error="connection"))
+        else:
+            self._observe(
+                Exchange(
+                    method,
+                    url,
+                    dict(response.request.headers),
+                    body,
+                    response.status_code,
+                    dict(response.headers),
+                    raw,
+                )
+            )
+            return response, raw
         if self.stop_when_lost:
             raise InstallLost(f"EndpointUnreachable: {reason}")
         raise EndpointUnreachable(reason)
+
+    def _observe(self, exchange: Exchange) -> None:
+        if self.on_exchange is not None:
+            self.on_exchange(exchange)
 
     def update(
         self,

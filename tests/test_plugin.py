@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 import requests
 
+from conftest import Wsgi, served
 from contract.certificate import REQUIREMENTS
 from contract.server import ReferenceServer
 from contract.server.faults import FAULTS
@@ -140,16 +138,23 @@ def test_the_wrong_policy_is_flagged(
 def test_each_planted_fault_fails_its_requirement(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
-    report = pytester.path / "certificate.json"
+    report, recording = pytester.path / "certificate.json", pytester.path / "run.jsonl"
     with ReferenceServer(contacts=3, faults=frozenset({fault})) as server:
         monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
         result = pytester.runpytest(
-            *_suite_args(server, f"--contract-report={report}", "--contract-seed=1", examples=10)
+            *_suite_args(server, f"--contract-report={report}", "--contract-seed=1", examples=10),
+            f"--contract-record={recording}",
         )
     verdicts = _certificate(report)
     assert result.ret == 1
     assert verdicts[FAULTS[fault].requirement] == "failed", verdicts
     assert "CERTIFIED" not in result.stdout.str().replace("NOT CERTIFIED", "")
+    # The server is gone: the recording alone gives the same verdicts.
+    replayed = pytester.runpytest(
+        *SUITE, f"--contract-replay={recording}", f"--contract-report={report}"
+    )
+    assert replayed.ret == 1
+    assert _certificate(report) == verdicts
 
 
 def test_a_failure_reads_as_a_reproducible_report(
@@ -177,27 +182,6 @@ def test_a_failure_reads_as_a_reproducible_report(
     assert api_key not in out
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-Wsgi = Any
-
-
-@contextlib.contextmanager
-def _served(app: Wsgi) -> Iterator[str]:
-    """*app* on a loopback port of its own, for the length of the block."""
-    httpd = make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 @pytest.fixture
 def reference_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Wsgi]:
     """The reference server's WSGI application, its API key in CONTRACT_API_KEY."""
@@ -216,7 +200,7 @@ def no_readback(reference_app: Wsgi) -> Iterator[str]:
             return [b""]
         return reference_app(environ, start_response)  # type: ignore[no-any-return]
 
-    with _served(without_get) as url:
+    with served(without_get) as url:
         yield url
 
 
@@ -234,7 +218,7 @@ def test_refusals_as_422_with_a_plain_text_body_pass(
         body = b"".join(reference_app(environ, start))
         return [b"that update is not acceptable"] if b"errors" in body[:20] else [body]
 
-    with _served(plain_422) as url:
+    with served(plain_422) as url:
         result = pytester.runpytest(*SUITE, f"--contract-url={url}", "--contract-examples=3")
     assert result.ret == 0, result.stdout.str()[-2000:]
 

@@ -29,6 +29,15 @@ from contract.pytest_plugin.contact import (
     restore,
 )
 from contract.pytest_plugin.options import SuiteConfig, add_options, resolve
+from contract.pytest_plugin.tape import (
+    Tape,
+    finish,
+    open_tape,
+    replayed_contact,
+    test_id,
+    worker_name,
+)
+from contract.recording import Recorder, Replayer
 from contract.reports import summary_lines, write_report
 from contract.schema import Contract, load_contract
 
@@ -43,15 +52,21 @@ else:  # Hypothesis depends on the backport there
 CONFIG = pytest.StashKey[SuiteConfig]()
 CERTIFICATE = pytest.StashKey[Certificate]()
 CONTACTS = pytest.StashKey[list[tuple[ContactClient, ContactUnderTest]]]()
+TAPE = pytest.StashKey[Tape | None]()
 MARKER = "contract_requirement"
 _PROPERTY = "contract"
 
-_active: list[SuiteConfig] = []
+_active: list[pytest.Config] = []
 
 
 def active_config() -> SuiteConfig | None:
     """The settings of the pytest run in progress, for the suite's import-time decorators."""
-    return _active[-1] if _active else None
+    return _active[-1].stash[CONFIG] if _active else None
+
+
+def active_tape() -> Tape | None:
+    """The run's recorder or replayer, if it records or replays."""
+    return _active[-1].stash.get(TAPE, None) if _active else None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,14 +79,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", f"{MARKER}(id): the UpdateContact requirement (UC-…) a test certifies"
     )
     suite = resolve(config)
+    contract = load_contract(suite.schema_extension)
+    suite, config.stash[TAPE] = open_tape(suite, contract.fingerprint, worker_name(config))
     config.stash[CONFIG] = suite
     config.stash[CONTACTS] = []
-    _active.append(suite)
+    _active.append(config)
     if suite.report and suite.report.endswith(".xml") and not config.option.xmlpath:
         config.option.xmlpath = suite.report  # pytest's own JUnit writer makes the .xml
-    contract = load_contract(suite.schema_extension)
     certificate = Certificate(
-        target=suite.url,
+        target=_target(suite, config.stash[TAPE]),
         options=suite.public() if suite.url else {},
         schema_fingerprint=contract.fingerprint,
         seed=suite.seed,
@@ -80,9 +96,33 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_CertificateCollector(certificate), "contract-certificate")
 
 
+def _target(suite: SuiteConfig, tape: Tape | None) -> str | None:
+    """What the certificate is about: for a replay, the install the recording was made on."""
+    if isinstance(tape, Replayer):
+        recording = Path(suite.replay or "").name
+        return f"{tape.recording.header.get('target')} (replayed from {recording})"
+    return suite.url
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if CONFIG in config.stash and config.stash[CONFIG] in _active:
-        _active.remove(config.stash[CONFIG])
+    if config in _active:
+        _active.remove(config)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    tape = item.config.stash.get(TAPE, None)
+    marker = item.get_closest_marker(MARKER)
+    if tape is None or marker is None:
+        return (yield)
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    tape.scope.begin_test(test_id(item), str(marker.args[0]), params.get("transport"))
+    if isinstance(tape, Recorder) and not hasattr(item.obj, "hypothesis"):  # type: ignore[attr-defined]
+        tape.start_case()  # a test without Hypothesis is one case
+    try:
+        return (yield)
+    finally:
+        tape.scope.end_test()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -112,7 +152,9 @@ def contract_schema(contract_config: SuiteConfig) -> Contract:
 
 
 @pytest.fixture(scope="session")
-def contract_client(contract_config: SuiteConfig) -> Iterator[ContactClient]:
+def contract_client(
+    pytestconfig: pytest.Config, contract_config: SuiteConfig
+) -> Iterator[ContactClient]:
     """A keep-alive client of the install, for both transports."""
     endpoint = contract_config.endpoint
     if not endpoint.is_loopback and not contract_config.contact_ids:
@@ -122,7 +164,14 @@ def contract_client(contract_config: SuiteConfig) -> Iterator[ContactClient]:
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
     client = ContactClient(endpoint, stop_when_lost=True)
-    yield client
+    tape = pytestconfig.stash[TAPE]
+    if isinstance(tape, Replayer):
+        with tape.intercepting():
+            yield client
+    else:
+        if isinstance(tape, Recorder):
+            client.on_exchange = tape.record_exchange
+        yield client
     client.close()
 
 
@@ -167,12 +216,18 @@ def contract_contact(
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
     contact_id = ids[_worker_index(pytestconfig) % len(ids)]
+    tape = pytestconfig.stash[TAPE]
+    if isinstance(tape, Replayer):
+        yield replayed_contact(tape, contact_id)
+        return
     try:
         contact = open_contact(contract_client, contact_id)
     except ContactSetupError as error:
         pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
     except (EndpointUnreachable, InstallLost) as error:
         pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
+    if isinstance(tape, Recorder):
+        tape.record_contact(contact.id, contact.original, contact.no_readback)
     pytestconfig.stash[CONTACTS].append((contract_client, contact))
     undo_signal = _interrupt_on_sigterm()
     try:
@@ -342,6 +397,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     for client, contact in config.stash[CONTACTS]:
         _restore(config, client, contact)  # after an interrupt the fixtures may not have
+    tape = config.stash[TAPE]
+    if tape is not None:
+        suite = config.stash[CONFIG]
+        finish(config, tape, suite, load_contract(suite.schema_extension).fingerprint)
     certificate = config.stash[CERTIFICATE]
     report = config.stash[CONFIG].report
     is_worker = hasattr(config, "workerinput")

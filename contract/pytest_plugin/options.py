@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -37,7 +38,11 @@ _OPTIONS: dict[str, tuple[str, str | None, str | None]] = {
     "timeout": ("seconds to wait for each answer", None, str(DEFAULT_TIMEOUT)),
     "report": ("write the certificate to PATH (.json, .md, .html or .xml)", None, None),
     "schema-extension": ("JSON Schema fragment of the install's custom fields", None, None),
+    "record": ("record every exchange of the run to PATH (JSON Lines, redacted)", None, None),
+    "replay": ("run offline, answered from the recording at PATH", None, None),
+    "record-mode": ("all: always record; once: record if missing, else replay", None, "all"),
 }
+RECORD_MODES = ("once", "all")
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -114,6 +119,8 @@ class SuiteConfig:
     timeout: float
     report: str | None
     schema_extension: str | None
+    record: str | None = None
+    replay: str | None = None
 
     @property
     def endpoint(self) -> Endpoint:
@@ -141,11 +148,32 @@ class SuiteConfig:
             "seed": self.seed,
             "timeout": self.timeout,
             "schema_extension": self.schema_extension,
+            "record": self.record,
+            "replay": self.replay,
         }
+
+
+def _recording(config: pytest.Config) -> tuple[str | None, str | None]:
+    """The files to record to and replay from, after ``--contract-record-mode``."""
+    mode = _choice(config, "record-mode", RECORD_MODES)
+    here = Path(config.invocation_params.dir)
+    record, replay = (_raw(config, name) for name in ("record", "replay"))
+    if record is not None and replay is not None:
+        raise pytest.UsageError("give --contract-record or --contract-replay, not both")
+    if record is not None:
+        record = str(here / record)
+        if mode == "once" and Path(record).exists():
+            return None, record
+    if replay is not None:
+        replay = str(here / replay)
+        if not Path(replay).is_file():
+            raise pytest.UsageError(f"--contract-replay: no recording at {replay}")
+    return record, replay
 
 
 def resolve(config: pytest.Config) -> SuiteConfig:
     """Read every option once; a usage error names the option and the rule."""
+    record, replay = _recording(config)
     transport = _choice(config, "transport", TRANSPORT_CHOICES)
     transports = TRANSPORTS if transport == "both" else (cast(Transport, transport),)
     seed = _raw(config, "seed")
@@ -168,4 +196,6 @@ def resolve(config: pytest.Config) -> SuiteConfig:
         timeout=_number("timeout", _raw(config, "timeout"), float, MIN_TIMEOUT),
         report=_raw(config, "report"),
         schema_extension=_raw(config, "schema-extension"),
+        record=record,
+        replay=replay,
     )

@@ -1,0 +1,119 @@
+"""Recording and replaying a run from inside pytest: which tape, and what it is told."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+import pytest
+
+from contract.pytest_plugin.contact import ContactUnderTest
+from contract.pytest_plugin.options import SuiteConfig
+from contract.recording import (
+    REPLAY_HOST,
+    InvalidRecording,
+    NotInRecording,
+    Recorder,
+    Recording,
+    Redactor,
+    Replayer,
+    header,
+    load,
+    merge,
+    part_path,
+)
+from contract.transports import TRANSPORTS, Transport
+
+Tape = Recorder | Replayer
+# Replay sends no credentials anywhere; the client still needs a key to hold.
+REPLAY_KEY = "replayed-run"
+
+
+def worker_name(config: pytest.Config) -> str:
+    """This process's name in a run: ``gw0``… under xdist, else ``main``."""
+    return str(getattr(config, "workerinput", {}).get("workerid", "main"))
+
+
+def _replayed(suite: SuiteConfig, recording: Recording) -> SuiteConfig:
+    """The settings of the recorded run, which a replay must send exactly as it did."""
+    head, options = recording.header, recording.options
+    transports = tuple(t for t in options.get("transports", TRANSPORTS) if t in TRANSPORTS)
+    return dataclasses.replace(
+        suite,
+        url=REPLAY_HOST + str(head.get("base_path", "")),
+        xmlrpc_url=REPLAY_HOST + str(head["xmlrpc_path"]),
+        user=str(head.get("user", suite.user)),
+        api_key=REPLAY_KEY,
+        contact_ids=tuple(options.get("contact_ids") or sorted(recording.contacts)),
+        transports=cast(tuple[Transport, ...], transports),
+        readonly_policy=options.get("readonly_policy", suite.readonly_policy),
+        unknown_policy=options.get("unknown_policy", suite.unknown_policy),
+        examples=int(options.get("examples", suite.examples)),
+        seed=int(options.get("seed", suite.seed)),
+    )
+
+
+def open_tape(suite: SuiteConfig, fingerprint: str, worker: str) -> tuple[SuiteConfig, Tape | None]:
+    """The recorder or replayer the settings ask for, and the settings the run goes on with."""
+    if suite.replay is not None:
+        try:
+            recording = load(suite.replay)
+        except InvalidRecording as error:
+            raise pytest.UsageError(f"--contract-replay: {error}") from None
+        if recording.header.get("schema_fingerprint") != fingerprint:
+            raise pytest.UsageError(
+                "--contract-replay: the recording was made against another contract; "
+                "give the same --contract-schema-extension as when it was recorded"
+            )
+        return _replayed(suite, recording), Replayer(recording)
+    if suite.record is not None:
+        host = urlsplit(suite.url or "").netloc or None
+        redactor = Redactor(suite.user, suite.api_key, host)
+        return suite, Recorder(part_path(Path(suite.record), worker), redactor)
+    return suite, None
+
+
+def finish(config: pytest.Config, tape: Tape, suite: SuiteConfig, fingerprint: str) -> None:
+    """Close the part; the process that owns the session writes the recording."""
+    if not isinstance(tape, Recorder):
+        return
+    tape.close()
+    if hasattr(config, "workerinput") or suite.record is None:
+        return
+    path = Path(suite.record)
+    if not any(path.parent.glob(f"{path.name}.*.part")):
+        return
+    endpoint = suite.endpoint
+    head = header(endpoint.base_url, endpoint.rpc_url, suite.user, suite.public(), fingerprint)
+    merge(path, head)
+
+
+def test_id(item: pytest.Item) -> str:
+    """A test's name in a recording: the same wherever the suite is installed."""
+    module = getattr(item, "module", None)
+    return f"{module.__name__}::{item.name}" if module is not None else item.nodeid
+
+
+def replayed_contact(replayer: Replayer, contact_id: int) -> ContactUnderTest:
+    """The contact under test as the recording read it."""
+    recorded = replayer.recording.contacts.get(contact_id)
+    if recorded is None:
+        raise NotInRecording(f"contact {contact_id}")
+    # Nothing was changed, so there is nothing to restore.
+    return ContactUnderTest(recorded.id, recorded.original, recorded.no_readback, restored=True)
+
+
+class RecordedDraws:
+    """Hypothesis's ``data`` object, writing each value drawn to the recording."""
+
+    def __init__(self, data: Any, recorder: Recorder) -> None:
+        self._data = data
+        self._recorder = recorder
+
+    def draw(self, strategy: Any, label: str | None = None) -> Any:
+        """Draw as Hypothesis does, and record the value."""
+        value = self._data.draw(strategy, label=label)
+        self._recorder.record_draw(label, value)
+        return value

@@ -1,0 +1,32 @@
+"""Record a certification run and replay it offline.
+
+A recording is a JSON Lines file (see :mod:`contract.recording.lines`): every exchange of
+the run over both transports, with the test, requirement and case it belonged to, and the
+values each case drew. Credentials, cookies and the target's host are redacted before a
+line is written. A replay answers the suite's requests from the file through ``responses``
+and feeds each test the recorded cases, so the checks run unchanged and offline.
+"""
+
+from __future__ import annotations
+
+from contract.recording.lines import InvalidRecording, Recording, load, read_header
+from contract.recording.recorder import Recorder, header, merge, part_path
+from contract.recording.redaction import REDACTED, Redactor
+from contract.recording.replayer import REPLAY_HOST, NotInRecording, ReplayedDraws, Replayer
+
+__all__ = [
+    "REDACTED",
+    "REPLAY_HOST",
+    "InvalidRecording",
+    "NotInRecording",
+    "Recorder",
+    "Recording",
+    "Redactor",
+    "ReplayedDraws",
+    "Replayer",
+    "header",
+    "load",
+    "merge",
+    "part_path",
+    "read_header",
+]

@@ -1,0 +1,192 @@
+"""The recording's text format: JSON Lines, one object per line, each with a ``kind``.
+
+``recording`` (the first line: where, who and with which options), ``contact`` (the contact
+a worker changed and what it held), ``case`` (one test case of one test), ``draw`` (a value
+the case drew), ``discard`` (a case Hypothesis threw away before it ran) and ``exchange``
+(one request and its answer). Bodies are text when they are
+UTF-8, else ``body_base64``. Keys keep a fixed order and non-ASCII is escaped, so two
+recordings diff line by line.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contract.strategies import InvalidCase
+
+FORMAT = 1
+
+
+class InvalidRecording(ValueError):
+    """The file is not a recording this version can replay; the message names the line."""
+
+
+def dumps(line: dict[str, Any]) -> str:
+    """One line of the file (with its newline)."""
+    return json.dumps(line, ensure_ascii=True, separators=(", ", ": ")) + "\n"
+
+
+def body_fields(body: bytes) -> dict[str, str]:
+    """A body as text when it is UTF-8, else as Base64."""
+    try:
+        return {"body": body.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"body_base64": base64.b64encode(body).decode("ascii")}
+
+
+def body_of(fields: dict[str, Any]) -> bytes:
+    """The bytes :func:`body_fields` wrote."""
+    if "body_base64" in fields:
+        return base64.b64decode(fields["body_base64"], validate=True)
+    return str(fields.get("body", "")).encode("utf-8")
+
+
+def draw_fields(value: Any) -> dict[str, Any]:
+    """A drawn value as JSON; an :class:`InvalidCase` keeps its rule and property."""
+    if isinstance(value, InvalidCase):
+        case = {"payload": value.payload, "rule": value.rule, "property": value.property}
+        return {"invalid_case": case}
+    return {"value": value}
+
+
+def drawn_value(fields: dict[str, Any]) -> Any:
+    """The value :func:`draw_fields` wrote."""
+    if "invalid_case" in fields:
+        case = fields["invalid_case"]
+        return InvalidCase(case["payload"], case["rule"], case["property"])
+    return fields["value"]
+
+
+@dataclass(frozen=True)
+class RecordedContact:
+    """A contact a recorded run changed, as it read before the run."""
+
+    id: int
+    original: dict[str, Any] | None
+    no_readback: str | None
+
+
+@dataclass(frozen=True)
+class RecordedAnswer:
+    """What the install answered to one recorded request, or the error instead."""
+
+    status: int | None
+    headers: dict[str, str]
+    body: bytes
+    error: str | None = None
+
+
+@dataclass
+class RecordedCase:
+    """One test case: what it drew, and its requests with their answers in order."""
+
+    test: str
+    index: int
+    requirement: str | None
+    transport: str | None
+    contact: int | None
+    discarded: bool = False
+    draws: list[tuple[str | None, Any]] = field(default_factory=list)
+    exchanges: list[tuple[tuple[str, str, bytes], RecordedAnswer]] = field(default_factory=list)
+
+
+@dataclass
+class Recording:
+    """A recording as loaded: its header, contacts and the cases of each test."""
+
+    header: dict[str, Any]
+    contacts: dict[int, RecordedContact]
+    cases: dict[str, list[RecordedCase]]
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The run's public settings."""
+        return dict(self.header.get("options", {}))
+
+
+def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as stream:
+        for number, text in enumerate(stream, 1):
+            if not text.strip():
+                continue
+            try:
+                line = json.loads(text)
+            except ValueError as error:
+                raise InvalidRecording(f"{path}, line {number}: not JSON ({error})") from None
+            if not isinstance(line, dict) or "kind" not in line:
+                raise InvalidRecording(f"{path}, line {number}: not a recording line")
+            yield number, line
+
+
+def _case(recording: Recording, line: dict[str, Any]) -> RecordedCase:
+    cases = recording.cases.get(str(line["test"]), [])
+    if not cases or cases[-1].index != line["case"]:
+        raise KeyError(f"no case {line['case']} of {line['test']} before this line")
+    return cases[-1]
+
+
+def _answer(line: dict[str, Any]) -> RecordedAnswer:
+    if "error" in line:
+        return RecordedAnswer(None, {}, b"", str(line["error"]))
+    response = line["response"]
+    return RecordedAnswer(int(response["status"]), dict(response["headers"]), body_of(response))
+
+
+def read_header(path: str | Path) -> dict[str, Any]:
+    """The recording's first line, checked to be one."""
+    path = Path(path)
+    try:
+        _, head = next(_lines(path), (0, {}))
+    except OSError as error:
+        raise InvalidRecording(f"cannot read the recording {path}: {error.strerror}") from None
+    if head.get("kind") != "recording" or head.get("format") != FORMAT:
+        raise InvalidRecording(
+            f"{path} is not a recording of format {FORMAT} (its first line must say so)"
+        )
+    return head
+
+
+def _add(recording: Recording, line: dict[str, Any]) -> None:
+    kind = line["kind"]
+    if kind == "contact":
+        contact = RecordedContact(int(line["id"]), line["original"], line["no_readback"])
+        recording.contacts[contact.id] = contact
+    elif kind == "case":
+        recording.cases.setdefault(str(line["test"]), []).append(
+            RecordedCase(
+                str(line["test"]),
+                int(line["case"]),
+                line.get("requirement"),
+                line.get("transport"),
+                line.get("contact"),
+            )
+        )
+    elif kind == "discard":
+        _case(recording, line).discarded = True
+    elif kind == "draw":
+        _case(recording, line).draws.append((line.get("label"), drawn_value(line)))
+    elif kind == "exchange" and line.get("test") is not None:
+        request = line["request"]
+        key = (str(request["method"]), str(request["path"]), body_of(request))
+        _case(recording, line).exchanges.append((key, _answer(line)))
+
+
+def load(path: str | Path) -> Recording:
+    """Read a recording; :class:`InvalidRecording` says what is wrong and where."""
+    recording = Recording(read_header(path), {}, {})
+    lines = _lines(Path(path))
+    next(lines)
+    for number, line in lines:
+        try:
+            _add(recording, line)
+        except (KeyError, TypeError, ValueError, binascii.Error) as error:
+            raise InvalidRecording(
+                f"{path}, line {number}: {type(error).__name__}: {error}"
+            ) from None
+    return recording

@@ -1,0 +1,168 @@
+"""Recording a run: every exchange, draw and case, redacted, written as it happens."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from contract import __version__
+from contract.client import Exchange
+from contract.recording.lines import FORMAT, body_fields, draw_fields, dumps
+from contract.recording.redaction import Redactor
+
+
+class Scope:
+    """The test and case the run is in, which every line it writes names."""
+
+    def __init__(self) -> None:
+        self.test: str | None = None
+        self.requirement: str | None = None
+        self.transport: str | None = None
+        self.case: int | None = None
+        self.cases_started = 0
+
+    def begin_test(self, test: str, requirement: str, transport: str | None) -> None:
+        """Enter a test; its first case starts with :meth:`next_case`."""
+        self.test, self.requirement, self.transport = test, requirement, transport
+        self.case, self.cases_started = None, 0
+
+    def next_case(self) -> int:
+        """Start the test's next case and return its number."""
+        self.case = self.cases_started
+        self.cases_started += 1
+        return self.case
+
+    def end_test(self) -> None:
+        """Leave the test: what follows belongs to the session (set-up, restore)."""
+        self.test = self.requirement = self.transport = None
+        self.case = None
+
+    def fields(self) -> dict[str, Any]:
+        """Where a line belongs."""
+        return {
+            "test": self.test,
+            "requirement": self.requirement,
+            "transport": self.transport,
+            "case": self.case,
+        }
+
+
+def header(
+    base_url: str,
+    rpc_url: str,
+    user: str,
+    options: dict[str, Any],
+    schema_fingerprint: str,
+) -> dict[str, Any]:
+    """The first line: where the run went (``target``, which replay never uses) and how."""
+    target = urlsplit(base_url)
+    return {
+        "kind": "recording",
+        "format": FORMAT,
+        "tool": f"updatecontact-contract/{__version__}",
+        "recorded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "target": f"{target.scheme}://{target.netloc}",
+        "base_path": target.path.rstrip("/"),
+        "xmlrpc_path": urlsplit(rpc_url).path,
+        "user": user,
+        "schema_fingerprint": schema_fingerprint,
+        "options": {k: v for k, v in options.items() if k not in ("url", "xmlrpc_url")},
+    }
+
+
+class Recorder:
+    """Writes one process's part of a recording; :func:`merge` makes the file."""
+
+    def __init__(self, part: Path, redactor: Redactor) -> None:
+        self.part = part
+        self.redactor = redactor
+        self.scope = Scope()
+        self.contact: int | None = None
+        self._stream: IO[str] | None = None
+
+    def _write(self, line: dict[str, Any]) -> None:
+        if self._stream is None:
+            self._stream = self.part.open("w", encoding="utf-8")
+        # Redacted as text too: a drawn value or a contact could hold what an answer echoed.
+        self._stream.write(self.redactor.text(dumps(line)))
+        self._stream.flush()  # an interrupted run keeps what it recorded
+
+    def close(self) -> None:
+        """Close the part file."""
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+
+    def record_contact(self, contact_id: int, original: Any, no_readback: str | None) -> None:
+        """The contact this process changes, as it read before the run."""
+        self.contact = contact_id
+        self._write(
+            {"kind": "contact", "id": contact_id, "original": original, "no_readback": no_readback}
+        )
+
+    def start_case(self) -> None:
+        """A test case begins."""
+        self.scope.next_case()
+        self._write({"kind": "case", **self.scope.fields(), "contact": self.contact})
+
+    def discard_case(self) -> None:
+        """The case was thrown away (its draws were rejected): replay skips it."""
+        self._write({"kind": "discard", "test": self.scope.test, "case": self.scope.case})
+
+    def record_draw(self, label: str | None, value: Any) -> None:
+        """The case drew *value*."""
+        scope = self.scope
+        self._write(
+            {"kind": "draw", "test": scope.test, "case": scope.case, "label": label}
+            | draw_fields(value)
+        )
+
+    def record_exchange(self, exchange: Exchange) -> None:
+        """One request and its answer, credentials and host removed."""
+        redact = self.redactor
+        url = urlsplit(exchange.url)
+        path = url.path + (f"?{url.query}" if url.query else "")
+        line: dict[str, Any] = {
+            "kind": "exchange",
+            **self.scope.fields(),
+            "request": {
+                "method": exchange.method,
+                "path": redact.text(path),
+                "headers": redact.headers(exchange.request_headers),
+                **body_fields(redact.bytes(exchange.request_body)),
+            },
+        }
+        if exchange.error is not None:
+            line["error"] = exchange.error
+        else:
+            line["response"] = {
+                "status": exchange.status,
+                "headers": redact.headers(exchange.response_headers),
+                **body_fields(redact.bytes(exchange.response_body)),
+            }
+        self._write(line)
+
+
+def part_path(path: Path, worker: str) -> Path:
+    """Where one process writes its part of the recording at *path*."""
+    return path.with_name(f"{path.name}.{worker}.part")
+
+
+def merge(path: Path, head: dict[str, Any]) -> None:
+    """Write the recording: the header, then every part, replacing *path* whole.
+
+    The header is the one place the target's host is kept; it holds no secret."""
+    parts = sorted(path.parent.glob(f"{path.name}.*.part"))
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8") as out:
+        out.write(dumps(head))
+        for part in parts:
+            with part.open(encoding="utf-8") as stream:
+                for line in stream:
+                    out.write(line)
+    os.replace(partial, path)
+    for part in parts:
+        part.unlink()
