@@ -32,23 +32,24 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
+def run_contract(
+    *args: str, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``contract …`` as a real subprocess and capture its text output."""
+    return subprocess.run(
+        [sys.executable, "-m", "contract", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 @pytest.fixture
 def run_cli() -> RunCli:
-    """Run ``contract …`` as a real subprocess and capture its text output."""
-
-    def run(
-        *args: str, stdin: str | None = None, timeout: float = 60
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "contract", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    return run
+    """:func:`run_contract`, as a fixture."""
+    return run_contract
 
 
 def draw_many(strategy: Any, count: int) -> list[Any]:

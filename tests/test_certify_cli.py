@@ -854,8 +854,12 @@ def test_the_contact_is_restored_after_a_signal(
         # UC-NO5XX sends valid updates, so restoring has work to do; the update
         # requirements, decided last, are still running.
         running.wait_for_line(_is_progress("UC-NO5XX"), timeout=RUN_SECONDS)
+        # Hold the run where it is while the contact is read: on a busy machine the
+        # few seconds left of it could otherwise end before the signal arrives.
+        running.process.send_signal(signal.SIGSTOP)
         assert read_contact(slow_served) != before
         running.process.send_signal(signum)
+        running.process.send_signal(signal.SIGCONT)
         result = running.finish(timeout=60)
     finally:
         running.stop()

@@ -1,0 +1,358 @@
+"""Recording a certification and replaying it offline: same verdicts, no secrets, no guessing."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import RunCli, Wsgi, run_contract, served
+from contract.client import ContactClient, Endpoint, EndpointUnreachable
+from contract.recording import (
+    REDACTED,
+    InvalidRecording,
+    NotInRecording,
+    Redactor,
+    Replayer,
+    load,
+)
+from contract.recording.lines import body_fields, body_of, draw_fields, drawn_value
+from contract.schema import load_contract
+from contract.server import ReferenceServer
+from contract.strategies import InvalidCase
+
+SUITE = ("--pyargs", "contract.suite", "-p", "no:cacheprovider")
+COOKIE = "session-cookie-value-4242"
+
+
+def _verdicts(report: Path) -> dict[str, tuple[str, int, int]]:
+    results = json.loads(report.read_text(encoding="utf-8"))["results"]
+    return {r["id"]: (r["verdict"], r["cases"], r["requests"]) for r in results}
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _write(path: Path, lines: Iterable[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+
+
+def _secret_forms(user: str, key: str) -> list[str]:
+    return [
+        key,
+        base64.b64encode(key.encode()).decode(),
+        base64.b64encode(f"{user}:{key}".encode()).decode(),
+    ]
+
+
+@pytest.fixture(scope="module")
+def correct_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A certification of the bundled reference server, recorded; the server is gone after."""
+    folder = tmp_path_factory.mktemp("correct-run")
+    result = run_contract(
+        "certify",
+        "--examples",
+        "5",
+        "--record",
+        str(folder / "run.jsonl"),
+        "--report",
+        str(folder / "live.json"),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return folder
+
+
+@pytest.fixture
+def recorded(pytester: pytest.Pytester, correct_run: Path) -> Path:
+    """This test's own copy of the recorded correct run, next to the live certificate."""
+    for name in ("run.jsonl", "live.json"):
+        shutil.copy(correct_run / name, pytester.path / name)
+    return pytester.path / "run.jsonl"
+
+
+def test_the_redactor_removes_the_key_in_every_form() -> None:
+    redactor = Redactor("admin", "s3cr3t+key", "crm.example.com:8443")
+    text = b" ".join(form.encode() for form in _secret_forms("admin", "s3cr3t+key"))
+    redacted = redactor.bytes(text + b" s3cr3t%2Bkey https://crm.example.com:8443/x")
+    assert b"s3cr3t" not in redacted
+    assert b"czNjcjN0" not in redacted  # Base64 of the key's start
+    assert b"crm.example.com" not in redacted
+    assert redacted.count(REDACTED.encode()) == 4
+    headers = redactor.headers(
+        {"Authorization": "Basic abc", "Set-Cookie": "id=1", "Cookie": "id=1", "Accept": "*/*"}
+    )
+    assert headers == {
+        "Authorization": REDACTED,
+        "Set-Cookie": REDACTED,
+        "Cookie": REDACTED,
+        "Accept": "*/*",
+    }
+
+
+@pytest.mark.parametrize("body", [b"", b'{"name": "\xc3\xa9"}', b"\xff\xfe\x00 not UTF-8"])
+def test_bodies_round_trip_as_text_or_base64(body: bytes) -> None:
+    fields = json.loads(json.dumps(body_fields(body)))
+    assert body_of(fields) == body
+    assert ("body_base64" in fields) == (body == b"\xff\xfe\x00 not UTF-8")
+
+
+def test_drawn_values_round_trip_with_their_kind() -> None:
+    case = InvalidCase({"status": "maybe", "x": [1, 2.5, None]}, "enum", "status")
+    for value in (case, {"name": "a", "city_id": 3}, None, [1, "b"]):
+        assert drawn_value(json.loads(json.dumps(draw_fields(value)))) == value
+
+
+def test_a_broken_recording_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.jsonl"
+    path.write_text('{"kind": "contact"}\n', encoding="utf-8")
+    with pytest.raises(InvalidRecording, match="is not a recording of format 1"):
+        load(path)
+    _write(path, [{"kind": "recording", "format": 1}, {"kind": "draw", "test": "t", "case": 0}])
+    with pytest.raises(InvalidRecording, match=r"broken.jsonl, line 2: KeyError"):
+        load(path)
+    path.write_text('{"kind": "recording", "format": 1}\nnot json\n', encoding="utf-8")
+    with pytest.raises(InvalidRecording, match=r"line 2: not JSON"):
+        load(path)
+
+
+def _one_case_recording(path: Path, answers: list[dict[str, Any]]) -> Replayer:
+    head = {"kind": "recording", "format": 1, "xmlrpc_path": "/api/2.0/xmlrpc"}
+    case = {"kind": "case", "test": "t", "case": 0}
+    request = {"method": "GET", "path": "/api/2.0/contacts/1", "headers": {}, "body": ""}
+    exchanges = [
+        {"kind": "exchange", "test": "t", "case": 0, "request": request, **answer}
+        for answer in answers
+    ]
+    _write(path, [head, case, *exchanges])
+    replayer = Replayer(load(path))
+    replayer.scope.begin_test("t", "UC-ACCEPT", "rest")
+    replayer.enter_case(replayer.cases()[0])
+    return replayer
+
+
+def test_replay_answers_in_recorded_order_then_refuses(tmp_path: Path) -> None:
+    contact = {"status": 200, "headers": {"Content-Type": "application/json"}}
+    replayer = _one_case_recording(
+        tmp_path / "r.jsonl",
+        [
+            {"response": {**contact, "body": '{"name": "before"}'}},
+            {"response": {**contact, "body": '{"name": "after"}'}},
+            {"error": "timeout"},
+        ],
+    )
+    client = ContactClient(Endpoint("https://recorded.invalid", "admin", "unused"))
+    with replayer.intercepting():
+        assert client.read(1) == {"name": "before"}
+        assert client.read(1) == {"name": "after"}
+        with pytest.raises(EndpointUnreachable, match="did not answer"):
+            client.read(1)
+        with pytest.raises(NotInRecording, match=r"GET /api/2\.0/contacts/1 .* record again"):
+            client.read(1)
+        with pytest.raises(NotInRecording, match="not in the recording: record again"):
+            client.update(1, {"name": "x"}, "rest")
+
+
+def test_a_replay_reaches_the_live_verdicts_offline(
+    pytester: pytest.Pytester, recorded: Path
+) -> None:
+    result = pytester.runpytest(
+        *SUITE, f"--contract-replay={recorded}", f"--contract-report={pytester.path / 'r.json'}"
+    )
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["CERTIFIED: http://127.0.0.1:* (replayed from run.jsonl)*"])
+    live, replayed = _verdicts(pytester.path / "live.json"), _verdicts(pytester.path / "r.json")
+    assert replayed == live  # verdicts, and the same cases and requests
+    assert {verdict for verdict, _, _ in live.values()} == {"passed"}
+
+
+def test_the_recording_keeps_the_host_only_in_its_header(recorded: Path) -> None:
+    head, *rest = recorded.read_text(encoding="utf-8").splitlines()
+    assert json.loads(head)["target"].startswith("http://127.0.0.1:")
+    assert not any("127.0.0.1" in line for line in rest)
+    kinds = {line["kind"] for line in _lines(recorded)}
+    assert kinds >= {"recording", "contact", "case", "draw", "exchange"}
+    exchanges = [line for line in _lines(recorded) if line["kind"] == "exchange"]
+    exchange = next(line for line in exchanges if line["test"] is not None)
+    assert exchange["requirement"].startswith("UC-")
+    assert exchange["request"]["headers"]["Authorization"] == REDACTED
+
+
+def test_an_answer_edited_into_a_violation_fails_its_requirement(
+    pytester: pytest.Pytester, recorded: Path
+) -> None:
+    lines = _lines(recorded)
+    refusal = next(
+        line
+        for line in lines
+        if line["kind"] == "exchange"
+        and line["requirement"] == "UC-ENUM"
+        and line["request"]["method"] == "PUT"
+    )
+    assert refusal["response"]["status"] == 400
+    refusal["response"] = {
+        "status": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": "1",
+    }
+    _write(recorded, lines)
+    report = pytester.path / "edited.json"
+    result = pytester.runpytest(
+        *SUITE, f"--contract-replay={recorded}", f"--contract-report={report}"
+    )
+    assert result.ret == 1
+    failed = {r for r, (verdict, _, _) in _verdicts(report).items() if verdict != "passed"}
+    assert failed == {"UC-ENUM"}
+    result.stdout.fnmatch_lines(["*UC-ENUM over rest: expected *"])
+
+
+def test_a_request_missing_from_the_recording_fails_clearly(
+    pytester: pytest.Pytester, recorded: Path
+) -> None:
+    lines = _lines(recorded)
+    dropped = next(
+        i
+        for i, line in enumerate(lines)
+        if line["kind"] == "exchange" and line["requirement"] == "UC-PERSIST"
+    )
+    del lines[dropped]
+    _write(recorded, lines)
+    report = pytester.path / "missing.json"
+    result = pytester.runpytest(
+        *SUITE, f"--contract-replay={recorded}", f"--contract-report={report}"
+    )
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*NotInRecording: * is not in the recording: record again*"])
+    assert _verdicts(report)["UC-PERSIST"][0] == "error"
+
+
+def test_record_mode_once_records_then_replays(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recording = pytester.path / "once.jsonl"
+    args = (*SUITE, "-k", "accepted_with", f"--contract-record={recording}")
+    with ReferenceServer(contacts=3) as server:
+        monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
+        first = pytester.runpytest(
+            *args, f"--contract-url={server.url}", "--contract-record-mode=once"
+        )
+        assert first.ret == 0
+    written = recording.read_text(encoding="utf-8")
+    second = pytester.runpytest(*args, "--contract-record-mode=once")
+    assert second.ret == 0
+    second.stdout.fnmatch_lines(["*(replayed from once.jsonl)*"])
+    assert recording.read_text(encoding="utf-8") == written
+    unreachable = pytester.runpytest(*args, "--contract-url=http://127.0.0.1:9")
+    assert unreachable.ret != 0  # mode all (the default) records again, so it needs the install
+
+
+def test_workers_record_one_file_that_replays(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recording = pytester.path / "workers.jsonl"
+    with ReferenceServer(contacts=3) as server:
+        monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
+        result = pytester.runpytest(
+            *SUITE,
+            "-n",
+            "2",
+            f"--contract-url={server.url}",
+            "--contract-contact-id=1,2",
+            "--contract-examples=3",
+            f"--contract-record={recording}",
+        )
+        assert result.ret == 0
+    assert list(pytester.path.glob("workers.jsonl.*")) == []
+    contacts = {line["id"] for line in _lines(recording) if line["kind"] == "contact"}
+    assert contacts == {1, 2}
+    replayed = pytester.runpytest(*SUITE, f"--contract-replay={recording}")
+    assert replayed.ret == 0
+
+
+def _with_cookies(app: Wsgi) -> Wsgi:
+    """The reference server, setting a session cookie on every answer."""
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            return start_response(status, [*headers, ("Set-Cookie", f"sid={COOKIE}")], *rest)
+
+        return app(environ, start)  # type: ignore[no-any-return]
+
+    return wrapped
+
+
+def test_nothing_the_run_wrote_holds_a_secret(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = pytester.path / "out"
+    out.mkdir()
+    with ReferenceServer(contacts=3) as server, served(_with_cookies(server.app)) as url:
+        monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
+        secrets = [*_secret_forms(server.user, server.api_key), COOKIE]
+        # One whole run, recorded; the other report formats from a part of the suite.
+        runs = [
+            pytester.runpytest(
+                *SUITE,
+                f"--contract-url={url}",
+                "--contract-examples=3",
+                f"--contract-report={out / f'certificate{suffix}'}",
+                *extra,
+            )
+            for suffix, extra in (
+                (".json", [f"--contract-record={out / 'run.jsonl'}"]),
+                (".md", ["-k", "auth or malformed"]),
+                (".html", ["-k", "auth or malformed"]),
+                (".xml", ["-k", "auth or malformed"]),
+            )
+        ]
+    assert [run.ret for run in runs] == [0, 0, 0, 0]
+    written = sorted(path for path in pytester.path.rglob("*") if path.is_file())
+    assert out / "run.jsonl" in written
+    assert len([path for path in written if path.parent == out]) == 5
+    for path in written:
+        content = path.read_bytes()
+        assert not [secret for secret in secrets if secret.encode() in content], path
+    for run in runs:
+        printed = run.stdout.str() + run.stderr.str()
+        assert not [secret for secret in secrets if secret in printed]
+    assert "Set-Cookie" in (out / "run.jsonl").read_text(encoding="utf-8")
+
+
+def test_certify_records_and_replays(run_cli: RunCli, tmp_path: Path) -> None:
+    recording = tmp_path / "certify.jsonl"
+    live = run_cli("certify", "--examples", "3", "--record", str(recording), timeout=120)
+    assert live.returncode == 0, live.stderr
+    assert f"exchanges recorded to {recording}" in live.stdout
+    replay = run_cli("certify", "--replay", str(recording), timeout=120)
+    assert replay.returncode == 0, replay.stderr
+    assert "replaying" in replay.stdout
+    assert "(recorded against http://127.0.0.1:" in replay.stdout
+    summary = [line for line in live.stdout.splitlines() if line.startswith("UC-")]
+    assert len(summary) == 2 * 17  # a progress line and a summary line each
+    assert all(line in replay.stdout for line in summary)
+
+
+def test_certify_cannot_replay_what_is_not_recorded(run_cli: RunCli, tmp_path: Path) -> None:
+    missing = run_cli("certify", "--replay", str(tmp_path / "none.jsonl"))
+    assert missing.returncode == 2
+    assert "no recording at" in missing.stderr
+    partial = tmp_path / "partial.jsonl"
+    head = {
+        "kind": "recording",
+        "format": 1,
+        "xmlrpc_path": "/api/2.0/xmlrpc",
+        "schema_fingerprint": load_contract().fingerprint,
+        "options": {"contact_ids": [1]},
+    }
+    contact = {"kind": "contact", "id": 1, "original": {"name": "x"}, "no_readback": None}
+    _write(partial, [head, contact])
+    result = run_cli("certify", "--replay", str(partial), timeout=120)
+    assert result.returncode == 2
+    assert "is not in the recording: record again" in result.stderr
+    assert "Traceback" not in result.stderr
