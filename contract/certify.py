@@ -11,6 +11,7 @@ import math
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,11 @@ def add_certify_command(commands: Any) -> None:
         "--workers", type=int, default=1, help="parallel workers, one contact each"
     )
     certify.add_argument(
+        "--rate-limit",
+        metavar="N/s",
+        help="at most N requests a second over the whole run (also N/min); 429 waits anyway",
+    )
+    certify.add_argument(
         "--report", type=Path, help="write the certificate: .json, .md, .html or .xml"
     )
     certify.add_argument(
@@ -134,6 +140,13 @@ def _check_options(args: argparse.Namespace) -> None:
         raise CannotRun("--mock runs in process: it takes no --workers above 1")
     if args.seed is not None and args.seed < 0:
         raise CannotRun("--seed must not be negative")
+    if args.rate_limit is not None:
+        from contract.throttle import RateLimit
+
+        try:
+            RateLimit.parse(args.rate_limit)
+        except ValueError as error:
+            raise CannotRun(f"--rate-limit: {error}") from None
     if args.record is not None and args.replay is not None:
         raise CannotRun("give --record or --replay, not both")
     if args.replay is not None:
@@ -245,6 +258,10 @@ def _pytest_args(args: argparse.Namespace, target: _Target | None, isolation: Pa
         "-p",
         "no:benchmark",
         "-s",
+        # An interrupt can leave pytest's own capture half torn down; its complaint is
+        # a traceback, and the run has already said it was interrupted.
+        "-W",
+        "ignore::pytest.PytestUnraisableExceptionWarning",
     ]
     if args.report is not None:
         pytest_args.append(f"--contract-report={args.report.resolve()}")
@@ -252,6 +269,8 @@ def _pytest_args(args: argparse.Namespace, target: _Target | None, isolation: Pa
         pytest_args.append(f"--contract-schema-extension={args.schema_extension}")
     if args.workers > 1:
         pytest_args += ["-n", str(args.workers)]
+    if args.rate_limit is not None:
+        pytest_args.append(f"--contract-rate-limit={args.rate_limit}")
     if target is None:
         return [*pytest_args, f"--contract-replay={_replay_source(args)}"]
     endpoint = target.endpoint
@@ -348,7 +367,9 @@ def run_certify(args: argparse.Namespace) -> int:
             with _environment(**variables), tempfile.TemporaryDirectory() as isolation:
                 (Path(isolation) / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
                 pytest_args = _pytest_args(args, target, Path(isolation))
-                code = pytest.main(pytest_args, plugins=[progress])
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", pytest.PytestUnraisableExceptionWarning)
+                    code = pytest.main(pytest_args, plugins=[progress])
         certificate = progress.certificate
         if certificate is not None and certificate.restore_file:
             out.write(

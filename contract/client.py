@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 import xmlrpc.client
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ import requests
 import requests.auth
 
 from contract import __version__
-from contract.transports import Transport
+from contract.throttle import MAX_THROTTLED_RETRIES, RateLimit, Throttle, retry_after
+from contract.transports import TRANSPORTS, Transport
 
 CONTACT_PATH = "/api/2.0/contacts/{id}"
 XMLRPC_PATH = "/api/2.0/xmlrpc"
@@ -187,36 +189,69 @@ def _read_bounded(response: requests.Response) -> bytes:
 
 
 class ContactClient:
-    """Sends updates and read-backs to one install, counting every request."""
+    """Sends updates and read-backs to one install, counting every request.
+
+    Each transport has its own keep-alive session (REST also carries the read-backs),
+    so a run opens one connection per transport and reuses it. Requests are paced by
+    *rate_limit*, and a 429 is sent again after its ``Retry-After``.
+    """
 
     def __init__(
         self,
         endpoint: Endpoint,
-        session: requests.Session | None = None,
         *,
         stop_when_lost: bool = False,
+        rate_limit: RateLimit | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.endpoint = endpoint
         self.stop_when_lost = stop_when_lost
-        self.session = session or requests.Session()
-        self.session.auth = (endpoint.user, endpoint.api_key)
-        self.session.headers["User-Agent"] = f"updatecontact-contract/{__version__}"
+        self.sessions: dict[Transport, requests.Session] = {
+            transport: self._session() for transport in TRANSPORTS
+        }
+        self.throttle = Throttle(rate_limit, sleep=sleep)
+        self._sleep = sleep
         self.requests_sent = 0
         self.on_exchange: Callable[[Exchange], None] | None = None
         """Called with every exchange, when set: how a run is recorded."""
 
+    def _session(self) -> requests.Session:
+        session = requests.Session()
+        session.auth = (self.endpoint.user, self.endpoint.api_key)
+        session.headers["User-Agent"] = f"updatecontact-contract/{__version__}"
+        return session
+
     def close(self) -> None:
         """Close the keep-alive connections."""
-        self.session.close()
+        for session in self.sessions.values():
+            session.close()
 
     def _send(
         self,
+        transport: Transport,
         method: str,
         url: str,
         body: bytes,
         headers: dict[str, str],
         credentials: Credentials = "session",
     ) -> tuple[requests.Response, bytes]:
+        for attempt in range(MAX_THROTTLED_RETRIES + 1):
+            response, raw = self._send_once(transport, method, url, body, headers, credentials)
+            if response.status_code != 429 or attempt == MAX_THROTTLED_RETRIES:
+                return response, raw
+            self._sleep(retry_after(response.headers.get("Retry-After")))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_once(
+        self,
+        transport: Transport,
+        method: str,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        credentials: Credentials,
+    ) -> tuple[requests.Response, bytes]:
+        self.throttle.wait()
         self.requests_sent += 1
         auth: requests.auth.AuthBase | tuple[str, str] | None = None
         if credentials is None:
@@ -224,7 +259,7 @@ class ContactClient:
         elif credentials != "session":
             auth = credentials
         try:
-            response = self.session.request(
+            response = self.sessions[transport].request(
                 method,
                 url,
                 data=body or None,
@@ -293,7 +328,7 @@ class ContactClient:
         if content_type is not None:
             headers["Content-Type"] = content_type
         url = self.endpoint.contact_url(contact_id)
-        response, raw = self._send("PUT", url, body, headers, credentials)
+        response, raw = self._send("rest", "PUT", url, body, headers, credentials)
         sent = SentRequest("PUT", url, headers, body, sign_in=self._sign_in(credentials))
         return _rest_answer(sent, response, raw)
 
@@ -307,7 +342,7 @@ class ContactClient:
         """POST any XML-RPC document to the install."""
         headers = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml"}
         url = self.endpoint.rpc_url
-        response, raw = self._send("POST", url, body, headers, credentials)
+        response, raw = self._send("xmlrpc", "POST", url, body, headers, credentials)
         sent = SentRequest("POST", url, headers, body, rpc_call, self._sign_in(credentials))
         return _xmlrpc_answer(sent, response, raw)
 
@@ -328,7 +363,7 @@ class ContactClient:
     def read(self, contact_id: object) -> dict[str, Any] | None:
         """The contact as the install reads it back, or ``None`` when it does not exist."""
         url = self.endpoint.contact_url(contact_id)
-        response, raw = self._send("GET", url, b"", {"Accept": "application/json"})
+        response, raw = self._send("rest", "GET", url, b"", {"Accept": "application/json"})
         if response.status_code == 404:
             return None
         if response.status_code != 200:

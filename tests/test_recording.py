@@ -174,8 +174,10 @@ def test_a_replay_reaches_the_live_verdicts_offline(
 
 def test_the_recording_keeps_the_host_only_in_its_header(recorded: Path) -> None:
     head, *rest = recorded.read_text(encoding="utf-8").splitlines()
-    assert json.loads(head)["target"].startswith("http://127.0.0.1:")
-    assert not any("127.0.0.1" in line for line in rest)
+    target = json.loads(head)["target"]
+    assert target.startswith("http://127.0.0.1:")
+    # Drawn text may hold "127.0.0.1" (Hypothesis draws constants from the code), not the port.
+    assert not any(target.removeprefix("http://") in line for line in rest)
     kinds = {line["kind"] for line in _lines(recorded)}
     assert kinds >= {"recording", "contact", "case", "draw", "exchange"}
     exchanges = [line for line in _lines(recorded) if line["kind"] == "exchange"]

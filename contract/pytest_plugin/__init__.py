@@ -163,16 +163,24 @@ def contract_client(
             "with --contract-contact-id",
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
-    client = ContactClient(endpoint, stop_when_lost=True)
     tape = pytestconfig.stash[TAPE]
     if isinstance(tape, Replayer):
+        # Offline: no pacing, no waiting out a recorded 429.
+        client = ContactClient(endpoint, stop_when_lost=True, sleep=lambda seconds: None)
         with tape.intercepting():
             yield client
-    else:
-        if isinstance(tape, Recorder):
-            client.on_exchange = tape.record_exchange
+        return
+    limit = contract_config.rate_limit
+    workers = int(getattr(pytestconfig, "workerinput", {}).get("workercount", 1))
+    client = ContactClient(
+        endpoint, stop_when_lost=True, rate_limit=limit.shared_by(workers) if limit else None
+    )
+    if isinstance(tape, Recorder):
+        client.on_exchange = tape.record_exchange
+    try:
         yield client
-    client.close()
+    finally:
+        client.close()
 
 
 def _worker_index(config: pytest.Config) -> int:

@@ -19,6 +19,7 @@ from contract.defaults import (
     POLICIES,
     Policy,
 )
+from contract.throttle import RateLimit
 from contract.transports import TRANSPORTS, Transport
 
 TRANSPORT_CHOICES = (*TRANSPORTS, "both")
@@ -37,6 +38,7 @@ _OPTIONS: dict[str, tuple[str, str | None, str | None]] = {
     "seed": ("Hypothesis seed, to replay a run", "CONTRACT_SEED", None),
     "timeout": ("seconds to wait for each answer", None, str(DEFAULT_TIMEOUT)),
     "report": ("write the certificate to PATH (.json, .md, .html or .xml)", None, None),
+    "rate-limit": ("at most this many requests for the whole run, e.g. 10/s, 600/min", None, None),
     "schema-extension": ("JSON Schema fragment of the install's custom fields", None, None),
     "record": ("record every exchange of the run to PATH (JSON Lines, redacted)", None, None),
     "replay": ("run offline, answered from the recording at PATH", None, None),
@@ -88,6 +90,15 @@ def _number(name: str, value: str | None, kind: type[int] | type[float], minimum
     return number
 
 
+def _rate_limit(value: str | None) -> RateLimit | None:
+    if value is None:
+        return None
+    try:
+        return RateLimit.parse(value)
+    except ValueError as error:
+        raise pytest.UsageError(f"--contract-rate-limit: {error}") from None
+
+
 def _contact_ids(value: str | None) -> tuple[int, ...]:
     if value is None:
         return ()
@@ -121,6 +132,7 @@ class SuiteConfig:
     schema_extension: str | None
     record: str | None = None
     replay: str | None = None
+    rate_limit: RateLimit | None = None
 
     @property
     def endpoint(self) -> Endpoint:
@@ -150,6 +162,7 @@ class SuiteConfig:
             "schema_extension": self.schema_extension,
             "record": self.record,
             "replay": self.replay,
+            "rate_limit": str(self.rate_limit) if self.rate_limit else None,
         }
 
 
@@ -198,4 +211,5 @@ def resolve(config: pytest.Config) -> SuiteConfig:
         schema_extension=_raw(config, "schema-extension"),
         record=record,
         replay=replay,
+        rate_limit=_rate_limit(_raw(config, "rate-limit")),
     )
