@@ -111,5 +111,19 @@ class Certificate:
         """The certificate as JSON-ready data."""
         data = asdict(self)
         data["verdict"] = self.verdict
-        data["results"] = [asdict(result) for result in self.results.values()]
+        data["results"] = [
+            {**asdict(result), "requests_per_case": _per_case(result.requests, result.cases)}
+            for result in self.results.values()
+        ]
+        cases = sum(result.cases for result in self.results.values())
+        requests = sum(result.requests for result in self.results.values())
+        data["totals"] = {
+            "cases": cases,
+            "requests": requests,
+            "requests_per_case": _per_case(requests, cases),
+        }
         return data
+
+
+def _per_case(requests: int, cases: int) -> float | None:
+    return round(requests / cases, 2) if cases else None

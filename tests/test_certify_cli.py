@@ -463,7 +463,13 @@ def test_json_report_is_the_whole_certificate(embedded: Embedded) -> None:
         if requirement["verdict"] == "passed":
             assert requirement["cases"] >= 1, requirement
             assert requirement["requests"] >= 1, requirement
+            per_case = requirement["requests"] / requirement["cases"]
+            assert requirement["requests_per_case"] == pytest.approx(per_case, abs=0.01)
         assert requirement["failure"] is None
+    totals = data["totals"]
+    assert totals["cases"] == sum(r["cases"] for r in data["results"])
+    assert totals["requests"] == sum(r["requests"] for r in data["results"])
+    assert totals["requests"] > totals["cases"] > 0
 
 
 def test_markdown_report_lists_every_requirement(embedded: Embedded) -> None:
