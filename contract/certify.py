@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from contract.client import Endpoint
 
 EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, EXIT_CANNOT_RUN = 0, 1, 2
+INSECURE = (
+    "--insecure: the install's TLS certificate is not checked; "
+    "whoever sits in between can read the API key"
+)
 # Where `--mock` puts the simulated endpoint; nothing is sent over the network.
 MOCK_URL = "https://install.example"
 
@@ -75,6 +79,16 @@ def add_certify_command(commands: Any) -> None:
     )
     certify.add_argument(
         "--workers", type=int, default=1, help="parallel workers, one contact each"
+    )
+    certify.add_argument(
+        "--insecure",
+        action="store_true",
+        help="do not check the install's TLS certificate (the run says so loudly)",
+    )
+    certify.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow sending the credentials over plain http:// to a host off this machine",
     )
     certify.add_argument(
         "--rate-limit",
@@ -221,9 +235,16 @@ def _remote_install(args: argparse.Namespace) -> Iterator[_Target]:
     from contract.client import Endpoint
 
     try:
-        endpoint = Endpoint(args.url, args.user, api_key, args.xmlrpc_url, args.timeout)
+        endpoint = Endpoint(
+            args.url, args.user, api_key, args.xmlrpc_url, args.timeout, not args.insecure
+        )
     except ValueError as error:
         raise CannotRun(str(error)) from None
+    if endpoint.plain_http_hosts and not args.allow_insecure_http:
+        raise CannotRun(
+            f"the API key would cross the network unencrypted to {endpoint.plain_http_hosts[0]}: "
+            "use https://, or accept that with --allow-insecure-http"
+        )
     yield _Target(endpoint, _contact_ids(args.contact_id, args.workers, endpoint.is_loopback))
 
 
@@ -271,6 +292,10 @@ def _pytest_args(args: argparse.Namespace, target: _Target | None, isolation: Pa
         pytest_args += ["-n", str(args.workers)]
     if args.rate_limit is not None:
         pytest_args.append(f"--contract-rate-limit={args.rate_limit}")
+    if args.insecure:
+        pytest_args.append("--contract-insecure")
+    if args.allow_insecure_http:
+        pytest_args.append("--contract-allow-insecure-http")
     if target is None:
         return [*pytest_args, f"--contract-replay={_replay_source(args)}"]
     endpoint = target.endpoint
@@ -360,6 +385,11 @@ def run_certify(args: argparse.Namespace) -> int:
             if target is None:
                 out.write(_replaying(replay))
             else:
+                if not target.endpoint.verify_tls:
+                    from urllib3.exceptions import InsecureRequestWarning
+
+                    sys.stderr.write(f"WARNING: {INSECURE}\n")
+                    warnings.simplefilter("ignore", InsecureRequestWarning)
                 _preflight(target)
                 out.write(f"certifying {target.endpoint.base_url} (seed {seed})\n")
                 variables["CONTRACT_API_KEY"] = target.endpoint.api_key

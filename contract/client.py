@@ -60,6 +60,10 @@ class ReadBackUnavailable(RuntimeError):
     """The install does not answer ``GET /api/2.0/contacts/:id`` with a contact."""
 
 
+def _is_loopback(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where an install is and how to sign in; the API key never shows in a repr."""
@@ -69,11 +73,24 @@ class Endpoint:
     api_key: str = field(repr=False)
     xmlrpc_url: str | None = None
     timeout: float = 10.0
+    verify_tls: bool = True
+    """Check the install's TLS certificate; off only when the user asks (``--insecure``)."""
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"the URL must look like https://host[:port], not {self.url!r}")
+        for url in (self.url, self.xmlrpc_url):
+            parts = urlsplit(url or "https://x")
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"the URL must look like https://host[:port], not {url!r}")
+
+    @property
+    def plain_http_hosts(self) -> list[str]:
+        """Hosts off this machine that would get the credentials over plain ``http://``."""
+        hosts = []
+        for url in (self.url, self.xmlrpc_url):
+            parts = urlsplit(url or "")
+            if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+                hosts.append(parts.netloc)
+        return hosts
 
     @property
     def base_url(self) -> str:
@@ -88,8 +105,7 @@ class Endpoint:
     @property
     def is_loopback(self) -> bool:
         """True when the install runs on this machine."""
-        host = urlsplit(self.url).hostname or ""
-        return host in LOOPBACK_HOSTS or host.startswith("127.")
+        return _is_loopback(urlsplit(self.url).hostname or "")
 
     def contact_url(self, contact_id: object) -> str:
         """The REST address of one contact; odd ids are sent as they are, percent-encoded."""
@@ -217,6 +233,7 @@ class ContactClient:
 
     def _session(self) -> requests.Session:
         session = requests.Session()
+        session.verify = self.endpoint.verify_tls
         session.auth = (self.endpoint.user, self.endpoint.api_key)
         session.headers["User-Agent"] = f"updatecontact-contract/{__version__}"
         return session

@@ -22,6 +22,12 @@ def add_restore_command(commands: Any) -> None:
     restore.add_argument("--user", default=os.environ.get("CONTRACT_USER", DEFAULT_USER))
     restore.add_argument("--api-key", help="Basic auth API key (better: CONTRACT_API_KEY)")
     restore.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
+    restore.add_argument("--insecure", action="store_true", help="do not check TLS certificates")
+    restore.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow sending the credentials over plain http:// to a host off this machine",
+    )
     restore.set_defaults(handler=run_restore)
 
 
@@ -44,7 +50,13 @@ def run_restore(args: argparse.Namespace) -> int:
         if not api_key:
             raise ValueError("no API key: give --api-key or set CONTRACT_API_KEY")
         url, contact_id, properties = _saved_values(args.file)
-        client = ContactClient(Endpoint(url, args.user, api_key, None, args.timeout))
+        endpoint = Endpoint(url, args.user, api_key, None, args.timeout, not args.insecure)
+        if endpoint.plain_http_hosts and not args.allow_insecure_http:
+            raise ValueError(
+                f"the API key would cross the network unencrypted to {endpoint.plain_http_hosts[0]}"
+                ": use --allow-insecure-http to accept that"
+            )
+        client = ContactClient(endpoint)
         answer = client.update(contact_id, properties, "rest")
     except (ValueError, EndpointUnreachable) as error:
         sys.stderr.write(f"contract restore: {error}\n")

@@ -54,6 +54,11 @@ CERTIFICATE = pytest.StashKey[Certificate]()
 CONTACTS = pytest.StashKey[list[tuple[ContactClient, ContactUnderTest]]]()
 TAPE = pytest.StashKey[Tape | None]()
 MARKER = "contract_requirement"
+_URLLIB3_INSECURE = "urllib3.exceptions.InsecureRequestWarning"
+INSECURE_WARNING = (
+    "--contract-insecure: the install's TLS certificate is not checked; "
+    "whoever sits in between can read the API key"
+)
 _PROPERTY = "contract"
 
 _active: list[pytest.Config] = []
@@ -93,6 +98,10 @@ def pytest_configure(config: pytest.Config) -> None:
         seed=suite.seed,
     )
     config.stash[CERTIFICATE] = certificate
+    if not suite.verify_tls:
+        # Said once, loudly, in the summary, instead of a urllib3 warning per request.
+        config.addinivalue_line("filterwarnings", f"ignore::{_URLLIB3_INSECURE}")
+        config.issue_config_time_warning(pytest.PytestWarning(INSECURE_WARNING), stacklevel=2)
     config.pluginmanager.register(_CertificateCollector(certificate), "contract-certificate")
 
 
@@ -161,6 +170,12 @@ def contract_client(
         pytest.exit(
             f"{endpoint.base_url} is not on this machine: name the contact the run may change "
             "with --contract-contact-id",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    if endpoint.plain_http_hosts and not contract_config.allow_insecure_http:
+        pytest.exit(
+            f"the API key would cross the network unencrypted to {endpoint.plain_http_hosts[0]}: "
+            "use https://, or accept that with --contract-allow-insecure-http",
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
     tape = pytestconfig.stash[TAPE]

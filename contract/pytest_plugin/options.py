@@ -45,6 +45,11 @@ _OPTIONS: dict[str, tuple[str, str | None, str | None]] = {
     "record-mode": ("all: always record; once: record if missing, else replay", None, "all"),
 }
 RECORD_MODES = ("once", "all")
+# name: help; on/off switches, with a boolean ini twin
+_FLAGS: dict[str, str] = {
+    "insecure": "do not check the install's TLS certificate (the run says so loudly)",
+    "allow-insecure-http": "allow sending the credentials over plain http:// to another host",
+}
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -58,6 +63,15 @@ def add_options(parser: pytest.Parser) -> None:
             f"--contract-{name}", dest=ini_name, help=help_text + default_note + env_note
         )
         parser.addini(ini_name, help=help_text)
+    for name, help_text in _FLAGS.items():
+        ini_name = "contract_" + name.replace("-", "_")
+        group.addoption(f"--contract-{name}", dest=ini_name, action="store_true", help=help_text)
+        parser.addini(ini_name, help=help_text, type="bool", default=False)
+
+
+def _flag(config: pytest.Config, name: str) -> bool:
+    ini_name = "contract_" + name.replace("-", "_")
+    return bool(config.getoption(ini_name)) or bool(config.getini(ini_name))
 
 
 def _raw(config: pytest.Config, name: str) -> str | None:
@@ -133,6 +147,8 @@ class SuiteConfig:
     record: str | None = None
     replay: str | None = None
     rate_limit: RateLimit | None = None
+    verify_tls: bool = True
+    allow_insecure_http: bool = False
 
     @property
     def endpoint(self) -> Endpoint:
@@ -142,7 +158,9 @@ class SuiteConfig:
         if self.api_key is None:
             raise pytest.UsageError("no API key: give --contract-api-key (or CONTRACT_API_KEY)")
         try:
-            return Endpoint(self.url, self.user, self.api_key, self.xmlrpc_url, self.timeout)
+            return Endpoint(
+                self.url, self.user, self.api_key, self.xmlrpc_url, self.timeout, self.verify_tls
+            )
         except ValueError as error:
             raise pytest.UsageError(f"--contract-url: {error}") from None
 
@@ -163,6 +181,7 @@ class SuiteConfig:
             "record": self.record,
             "replay": self.replay,
             "rate_limit": str(self.rate_limit) if self.rate_limit else None,
+            "verify_tls": self.verify_tls,
         }
 
 
@@ -212,4 +231,6 @@ def resolve(config: pytest.Config) -> SuiteConfig:
         record=record,
         replay=replay,
         rate_limit=_rate_limit(_raw(config, "rate-limit")),
+        verify_tls=not _flag(config, "insecure"),
+        allow_insecure_http=_flag(config, "allow-insecure-http"),
     )
