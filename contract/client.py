@@ -233,7 +233,6 @@ class ContactClient:
 
     def _session(self) -> requests.Session:
         session = requests.Session()
-        session.verify = self.endpoint.verify_tls
         session.auth = (self.endpoint.user, self.endpoint.api_key)
         session.headers["User-Agent"] = f"updatecontact-contract/{__version__}"
         return session
@@ -283,6 +282,8 @@ class ContactClient:
                 headers=headers,
                 auth=auth,
                 timeout=self.endpoint.timeout,
+                # Per request: a session's verify=False loses to a CA bundle variable.
+                verify=self.endpoint.verify_tls,
                 stream=True,
                 allow_redirects=False,
             )

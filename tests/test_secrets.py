@@ -1,0 +1,56 @@
+"""Nothing a certification writes or prints holds the API key, in any encoding."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contract.server import ReferenceServer
+
+USER = "admin"
+KEY = "s3cret-Key-for-the-leak-test"
+
+
+def _forms(user: str, key: str) -> list[bytes]:
+    return [
+        key.encode(),
+        base64.b64encode(key.encode()),
+        base64.b64encode(f"{user}:{key}".encode()),
+        base64.urlsafe_b64encode(f"{user}:{key}".encode()),
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".md", ".html", ".xml"])
+def test_a_failing_recorded_certification_leaks_no_key(tmp_path: Path, suffix: str) -> None:
+    # A planted fault makes failures, whose reproductions are where a key would slip in.
+    with ReferenceServer(
+        contacts=3, api_key=KEY, faults=frozenset({"store-out-of-enum"})
+    ) as server:
+        result = subprocess.run(
+            [
+                *(sys.executable, "-m", "contract", "certify", "--url", server.url),
+                *("--user", USER, "--contact-id", "1", "--examples", "3", "--seed", "7"),
+                *("--record", "run.jsonl", "--report", f"certificate{suffix}"),
+            ],
+            cwd=tmp_path,
+            env={**os.environ, "CONTRACT_API_KEY": KEY},
+            capture_output=True,
+            timeout=180,
+            check=False,
+        )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert b"UC-ENUM" in result.stdout
+    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert {path.name for path in written} >= {"run.jsonl", f"certificate{suffix}"}
+    for name, content in [
+        ("stdout", result.stdout),
+        ("stderr", result.stderr),
+        *((str(path.relative_to(tmp_path)), path.read_bytes()) for path in written),
+    ]:
+        leaked = [form for form in _forms(USER, KEY) if form in content]
+        assert not leaked, f"{name} holds {leaked}"
