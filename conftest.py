@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -33,11 +34,12 @@ RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def run_contract(
-    *args: str, stdin: str | None = None, timeout: float = 60
+    *args: str, stdin: str | None = None, timeout: float = 60, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``contract …`` as a real subprocess and capture its text output."""
+    """Run ``contract …`` as a real subprocess (in *cwd*) and capture its text output."""
     return subprocess.run(
         [sys.executable, "-m", "contract", *args],
+        cwd=cwd,
         input=stdin,
         capture_output=True,
         text=True,

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from contract.certificate import Certificate
 from contract.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, DEFAULT_USER, MIN_TIMEOUT, POLICIES
+from contract.interrupts import interrupt_on_sigterm
 from contract.progress import Progress
 from contract.reports import REPORT_FORMATS, summary_lines
 from contract.transports import TRANSPORTS
@@ -366,10 +367,11 @@ def _print_failures(certificate: Certificate, out: IO[str]) -> None:
 
 def run_certify(args: argparse.Namespace) -> int:
     """Certify the install the options name; return the exit code."""
-    import pytest
-
     out = sys.stdout
+    undo_sigterm = interrupt_on_sigterm()
     try:
+        import pytest
+
         _check_options(args)
         replay = _replay_source(args)
         target_of: Callable[[argparse.Namespace], contextlib.AbstractContextManager[_Target | None]]
@@ -420,3 +422,9 @@ def run_certify(args: argparse.Namespace) -> int:
     except CannotRun as reason:
         sys.stderr.write(f"contract certify: could not run: {reason}\n")
         return EXIT_CANNOT_RUN
+    except KeyboardInterrupt:
+        # Before the suite's session began (or after it ended): no contact was changed.
+        sys.stderr.write("contract certify: could not run: interrupted\n")
+        return EXIT_CANNOT_RUN
+    finally:
+        undo_sigterm()

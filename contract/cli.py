@@ -26,6 +26,7 @@ from contract.server.cli import add_serve_command
 from contract.validation import UpdateValidator
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN = 0, 1, 2
+EXIT_INTERRUPTED = 130  # what shells report for Ctrl-C
 
 
 class CommandError(Exception):
@@ -141,3 +142,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (``| head``); that is not an error of ours.
         sys.stderr.close()
         return EXIT_OK
+    except KeyboardInterrupt:
+        sys.stderr.write(f"contract {args.command}: interrupted\n")
+        return EXIT_INTERRUPTED

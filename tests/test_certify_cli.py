@@ -8,11 +8,13 @@ one that stands in as an HTTP proxy to prove that no traffic leaves for a remote
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime
 import json
 import os
 import queue
+import random
 import re
 import secrets
 import shlex
@@ -34,6 +36,7 @@ import pytest
 import requests
 
 import contract
+from conftest import run_contract
 from contract.certificate import REQUIREMENTS
 from contract.schema import load_contract
 
@@ -837,43 +840,67 @@ def test_the_contact_reads_back_as_before_after_a_run(served: Served, tmp_path: 
     assert not (tmp_path / RESTORE_FILE).exists()
 
 
-@pytest.fixture
-def slow_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """A correct ``contract serve`` that answers each request 60 ms late.
+MOMENTS = 20
+PROGRESS_LINES = len(REQUIREMENTS)
 
-    The run still has dozens of requests to send after UC-NO5XX is decided, so on a
-    slow server it is surely still running when the signal arrives, however late a
-    busy machine lets the test read that line.
+
+def _random_moment(rng: random.Random) -> tuple[int, float]:
+    """A moment of a run: after how many progress lines, and how many seconds after that.
+
+    Counted in progress lines rather than seconds, so the moments spread over every phase
+    of the run however fast this machine is: start-up (no line yet), each requirement,
+    and the end, when the contact is being put back.
     """
-    database = tmp_path_factory.mktemp("slow") / "contacts.db"
-    with serve("--db", str(database), "--latency-ms", "60") as server:
-        yield server
+    lines = rng.randint(0, PROGRESS_LINES)
+    return lines, rng.uniform(0.5, 1.0) if lines == 0 else rng.uniform(0.0, 0.15)
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_the_contact_is_restored_after_a_signal(
-    slow_served: Served, tmp_path: Path, signum: signal.Signals
+def test_the_contact_is_restored_after_signals_at_20_random_moments(
+    tmp_path: Path, signum: signal.Signals
 ) -> None:
-    before = read_contact(slow_served)
-    running = _certify_contact_1(slow_served, tmp_path, default_sigint=True)
-    try:
-        # UC-NO5XX sends valid updates, so restoring has work to do; the update
-        # requirements, decided last, are still running.
-        running.wait_for_line(_is_progress("UC-NO5XX"), timeout=RUN_SECONDS)
-        # Hold the run where it is while the contact is read: on a busy machine the
-        # few seconds left of it could otherwise end before the signal arrives.
-        running.process.send_signal(signal.SIGSTOP)
-        assert read_contact(slow_served) != before
-        running.process.send_signal(signum)
-        running.process.send_signal(signal.SIGCONT)
-        result = running.finish(timeout=60)
-    finally:
-        running.stop()
-    assert result.returncode != 0, result.stdout
-    assert "Traceback" not in result.stdout + result.stderr
-    assert read_contact(slow_served) == before
-    assert not (tmp_path / RESTORE_FILE).exists()
-    assert slow_served.api_key not in result.stdout + result.stderr
+    rng = random.Random(f"moments-{signum.name}")  # the same moments on every run
+    moments = [_random_moment(rng) for _ in range(MOMENTS)]
+    with serve("--db", str(tmp_path / "contacts.db"), "--contacts", "2") as server:
+        before = {contact_id: read_contact(server, contact_id) for contact_id in (1, 2)}
+
+        def interrupt(contact_id: int, moment: tuple[int, float]) -> bool:
+            """Interrupt a run of *contact_id* at *moment*; was the contact changed then?"""
+            lines, delay = moment
+            cwd = tmp_path / f"run-{contact_id}-{lines}-{delay:.3f}"
+            cwd.mkdir()
+            running = Running(
+                *("certify", "--url", server.url, "--user", USER, "--api-key", server.api_key),
+                *("--contact-id", str(contact_id), "--examples", "2"),
+                cwd=cwd,
+                default_sigint=True,
+            )
+            try:
+                for _ in range(lines):
+                    running.wait_for_line(_is_progress(), timeout=RUN_SECONDS)
+                time.sleep(delay)
+                # Held still while the contact is read, so the signal lands at this moment.
+                running.process.send_signal(signal.SIGSTOP)
+                changed = read_contact(server, contact_id) != before[contact_id]
+                running.process.send_signal(signum)
+                running.process.send_signal(signal.SIGCONT)
+                result = running.finish(timeout=60)
+            finally:
+                running.stop()
+            output = result.stdout + result.stderr
+            where = f"{delay:.2f} s after progress line {lines}"
+            assert "Traceback" not in output, f"{where}:\n{output}"
+            assert read_contact(server, contact_id) == before[contact_id], where
+            assert not list(cwd.glob("contract-restore-*.json")), where
+            assert server.api_key not in output
+            return changed
+
+        # Two runs at a time, each on its own contact.
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            changed = list(pool.map(interrupt, [1, 2] * (MOMENTS // 2), moments))
+    # Some moments caught the contact changed, so restoring had work to do.
+    assert sum(changed) >= 3, list(zip(moments, changed, strict=True))
 
 
 def _writable_values(contact: dict[str, Any]) -> dict[str, Any]:
@@ -891,8 +918,11 @@ def _check_restore_file(cwd: Path, server: Served, before: dict[str, Any]) -> No
     assert saved["properties"] == _writable_values(before)
 
 
-def test_a_server_dying_mid_run_leaves_a_restore_file(tmp_path: Path) -> None:
-    with serve("--db", str(tmp_path / "contacts.db")) as server:
+def test_a_server_dying_mid_run_leaves_a_restore_file_that_puts_the_contact_back(
+    tmp_path: Path,
+) -> None:
+    database, port = str(tmp_path / "contacts.db"), str(free_port())
+    with serve("--db", database, "--port", port) as server:
         before = read_contact(server)
         running = _certify_contact_1(server, tmp_path)
         try:
@@ -909,6 +939,12 @@ def test_a_server_dying_mid_run_leaves_a_restore_file(tmp_path: Path) -> None:
     assert RESTORE_FILE in output
     assert server.api_key not in output
     _check_restore_file(tmp_path, server, before)
+    with serve("--db", database, "--port", port) as again:
+        restored = run_contract(
+            *("restore", str(tmp_path / RESTORE_FILE), "--user", USER, "--api-key", again.api_key)
+        )
+        assert restored.returncode == 0, restored.stderr
+        assert read_contact(again) == before
 
 
 def test_an_interrupted_run_that_cannot_restore_says_so(tmp_path: Path) -> None:

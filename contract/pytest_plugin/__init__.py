@@ -8,12 +8,9 @@ marker, as the built-in suite (``pytest --pyargs contract.suite``) does.
 from __future__ import annotations
 
 import json
-import signal
 import sys
-import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,6 +18,7 @@ import pytest
 from contract.certificate import Certificate, Verdict
 from contract.checks import CheckFailed
 from contract.client import ContactClient, EndpointUnreachable, InstallLost
+from contract.interrupts import interrupt_on_sigterm, interrupts_deferred
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.contact import (
     ContactSetupError,
@@ -207,22 +205,6 @@ def _restore_file(config: pytest.Config, contact_id: int) -> Path:
     return Path(config.invocation_params.dir) / f"contract-restore-{contact_id}.json"
 
 
-def _interrupt_on_sigterm() -> Callable[[], None]:
-    """Turn SIGTERM into KeyboardInterrupt, so the contact is restored either way."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-
-    def undo() -> None:
-        signal.signal(signal.SIGTERM, previous)
-
-    return undo
-
-
 @pytest.fixture(scope="session")
 def contract_contact(
     pytestconfig: pytest.Config,
@@ -252,7 +234,7 @@ def contract_contact(
     if isinstance(tape, Recorder):
         tape.record_contact(contact.id, contact.original, contact.no_readback)
     pytestconfig.stash[CONTACTS].append((contract_client, contact))
-    undo_signal = _interrupt_on_sigterm()
+    undo_signal = interrupt_on_sigterm()
     try:
         yield contact
     finally:
@@ -262,7 +244,8 @@ def contract_contact(
 
 def _restore(config: pytest.Config, client: ContactClient, contact: ContactUnderTest) -> None:
     writable = load_contract(config.stash[CONFIG].schema_extension).writable
-    saved = restore(client, contact, writable, _restore_file(config, contact.id))
+    with interrupts_deferred():
+        saved = restore(client, contact, writable, _restore_file(config, contact.id))
     if saved is not None:
         config.stash[CERTIFICATE].restore_file = saved
         message = (
