@@ -28,12 +28,14 @@ KEY = "misbehaving-test-key"
 TEN_MB = 10 * 1024 * 1024
 
 
-def _certify(url: str, *extra: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _certify(url: str, *extra: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``contract certify`` of *url* in *cwd*, where a restore file would go."""
     return run_contract(
         "certify",
         *("--url", url, "--api-key", KEY, "--contact-id", "1", "--examples", "1"),
         *extra,
-        timeout=timeout,
+        timeout=120,
+        cwd=cwd,
     )
 
 
@@ -88,10 +90,10 @@ def _answers_garbage(connection: socket.socket) -> None:
     ids=["reset", "garbage"],
 )
 def test_resets_and_garbage_are_exit_2_with_a_reason(
-    handle: Callable[[socket.socket], None], reason: str
+    handle: Callable[[socket.socket], None], reason: str, tmp_path: Path
 ) -> None:
     with _raw_server(handle) as url:
-        assert reason in _one_clear_line(_certify(url, "--timeout", "2"))
+        assert reason in _one_clear_line(_certify(url, "--timeout", "2", cwd=tmp_path))
 
 
 class _GoesSilent:
@@ -163,13 +165,13 @@ def _always(status: str, headers: list[tuple[str, str]], body: bytes) -> Wsgi:
     return app
 
 
-def test_a_10_mb_answer_is_read_only_up_to_the_bound_and_judged() -> None:
+def test_a_10_mb_answer_is_read_only_up_to_the_bound_and_judged(tmp_path: Path) -> None:
     huge = b"[" + b"1," * (TEN_MB // 2)
     with served(_always("200 OK", [("Content-Type", "application/json")], huge)) as url:
         client = ContactClient(Endpoint(url, "admin", KEY))
         answer = client.update(1, {"name": "x"}, "rest")
         client.close()
-        result = _certify(url)
+        result = _certify(url, cwd=tmp_path)
     assert len(answer.body) == MAX_BODY_BYTES + 1
     assert answer.malformed == "the body is not JSON"
     assert result.returncode == 1, result.stderr
@@ -177,17 +179,17 @@ def test_a_10_mb_answer_is_read_only_up_to_the_bound_and_judged() -> None:
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_html_with_200_fails_the_answer_requirements() -> None:
+def test_html_with_200_fails_the_answer_requirements(tmp_path: Path) -> None:
     page = b"<html><body>Welcome!</body></html>"
     with served(_always("200 OK", [("Content-Type", "text/html")], page)) as url:
-        result = _certify(url)
+        result = _certify(url, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "UC-ACCEPT" in result.stdout
     assert "text/html" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_a_redirect_to_another_host_is_not_followed_with_the_credentials() -> None:
+def test_a_redirect_to_another_host_is_not_followed_with_the_credentials(tmp_path: Path) -> None:
     visits: list[str | None] = []
 
     def elsewhere(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -203,7 +205,7 @@ def test_a_redirect_to_another_host_is_not_followed_with_the_credentials() -> No
             client = ContactClient(Endpoint(url, "admin", KEY))
             answer = client.update(1, {"name": "x"}, "rest")
             client.close()
-            result = _certify(url)
+            result = _certify(url, cwd=tmp_path)
     assert answer.status == 302
     assert result.returncode == 1, result.stderr
     assert "NOT CERTIFIED" in result.stdout
@@ -231,14 +233,14 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_tls_is_verified_unless_insecure_says_so_loudly(
-    certificate: tuple[Path, Path],
+    certificate: tuple[Path, Path], tmp_path: Path
 ) -> None:
     with (
         ReferenceServer(contacts=3, api_key=KEY) as server,
         _tls_server(server.app, certificate) as url,
     ):
-        refused = _certify(url, "--timeout", "5")
-        insecure = _certify(url, "--insecure")
+        refused = _certify(url, "--timeout", "5", cwd=tmp_path)
+        insecure = _certify(url, "--insecure", cwd=tmp_path)
     assert "SSLError" in _one_clear_line(refused)
     assert insecure.returncode == 0, insecure.stdout + insecure.stderr
     assert insecure.stderr.startswith("WARNING: --insecure: the install's TLS certificate")
@@ -275,9 +277,11 @@ def _tls_server(app: Wsgi, certificate: tuple[Path, Path]) -> Iterator[str]:
 
 
 def test_basic_auth_over_plain_http_leaves_this_machine_only_when_allowed(tmp_path: Path) -> None:
-    refused = _certify("http://192.0.2.1:9")  # a documentation address, never reached
+    refused = _certify("http://192.0.2.1:9", cwd=tmp_path)  # a documentation address, never reached
     assert "unencrypted to 192.0.2.1:9" in _one_clear_line(refused)
-    allowed = _certify("http://192.0.2.1:9", "--allow-insecure-http", "--timeout", "0.5")
+    allowed = _certify(
+        "http://192.0.2.1:9", "--allow-insecure-http", "--timeout", "0.5", cwd=tmp_path
+    )
     assert "unencrypted" not in _one_clear_line(allowed)
     saved = tmp_path / "contract-restore-1.json"
     saved.write_text('{"url": "http://192.0.2.1:9", "contact_id": 1, "properties": {}}')
