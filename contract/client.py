@@ -251,12 +251,13 @@ class ContactClient:
         headers: dict[str, str],
         credentials: Credentials = "session",
     ) -> tuple[requests.Response, bytes]:
-        for attempt in range(MAX_THROTTLED_RETRIES + 1):
+        retries = 0
+        while True:
             response, raw = self._send_once(transport, method, url, body, headers, credentials)
-            if response.status_code != 429 or attempt == MAX_THROTTLED_RETRIES:
+            if response.status_code != 429 or retries == MAX_THROTTLED_RETRIES:
                 return response, raw
+            retries += 1
             self._sleep(retry_after(response.headers.get("Retry-After")))
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _send_once(
         self,

@@ -15,8 +15,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
@@ -135,13 +136,18 @@ def test_a_server_going_silent_mid_run_ends_it_and_keeps_the_contact(tmp_path: P
 
 
 @contextlib.contextmanager
-def _threaded(app: Wsgi) -> Iterator[str]:
-    """*app* on loopback, one thread per connection, so a stuck request blocks only itself."""
-    from socketserver import ThreadingMixIn
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+def _threaded(app: Wsgi, tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """*app* on loopback, one thread per connection (a stuck request blocks only itself),
+    over HTTPS when *tls* is given."""
 
     class Server(ThreadingMixIn, WSGIServer):
         daemon_threads = True
+
+        def get_request(self) -> tuple[socket.socket, Any]:
+            connection, address = super().get_request()
+            if tls is not None:
+                connection = tls.wrap_socket(connection, server_side=True)
+            return connection, address
 
     class Quiet(WSGIRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -149,8 +155,9 @@ def _threaded(app: Wsgi) -> Iterator[str]:
 
     httpd = make_server("127.0.0.1", 0, app, server_class=Server, handler_class=Quiet)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    scheme = "https" if tls is not None else "http"
     try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
+        yield f"{scheme}://127.0.0.1:{httpd.server_port}"
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -235,45 +242,15 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_tls_is_verified_unless_insecure_says_so_loudly(
     certificate: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    with (
-        ReferenceServer(contacts=3, api_key=KEY) as server,
-        _tls_server(server.app, certificate) as url,
-    ):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    with ReferenceServer(contacts=3, api_key=KEY) as server, _threaded(server.app, context) as url:
         refused = _certify(url, "--timeout", "5", cwd=tmp_path)
         insecure = _certify(url, "--insecure", cwd=tmp_path)
     assert "SSLError" in _one_clear_line(refused)
     assert insecure.returncode == 0, insecure.stdout + insecure.stderr
     assert insecure.stderr.startswith("WARNING: --insecure: the install's TLS certificate")
     assert "InsecureRequestWarning" not in insecure.stderr
-
-
-@contextlib.contextmanager
-def _tls_server(app: Wsgi, certificate: tuple[Path, Path]) -> Iterator[str]:
-    """*app* over HTTPS on loopback, with *certificate*."""
-    from socketserver import ThreadingMixIn
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
-
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*certificate)
-
-    class Server(ThreadingMixIn, WSGIServer):
-        daemon_threads = True
-
-        def get_request(self) -> tuple[socket.socket, Any]:
-            connection, address = super().get_request()
-            return context.wrap_socket(connection, server_side=True), address
-
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = make_server("127.0.0.1", 0, app, server_class=Server, handler_class=Quiet)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"https://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_basic_auth_over_plain_http_leaves_this_machine_only_when_allowed(tmp_path: Path) -> None:
