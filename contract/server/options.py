@@ -19,6 +19,7 @@ DEFAULT_XMLRPC_PATH = "/api/2.0/xmlrpc"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_CONTACTS = 10
 DEFAULT_THREADS = 8
+DEFAULT_IDLE_TIMEOUT_SECONDS = 60
 MEMORY_DATABASE = ":memory:"
 
 
@@ -46,6 +47,9 @@ class ServerOptions:
     xmlrpc_path: str = DEFAULT_XMLRPC_PATH
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     threads: int = DEFAULT_THREADS
+    # A connection that sends nothing for this long (idle keep-alive, or a request
+    # stalled half-way) is closed; a client sending slowly but steadily is not.
+    idle_timeout_seconds: int = DEFAULT_IDLE_TIMEOUT_SECONDS
     schema_extension: Mapping[str, Any] | str | Path | None = field(default=None, compare=False)
     # Planted faults (see contract.server.faults): for testing the certification suite only.
     faults: frozenset[str] = frozenset()
@@ -69,6 +73,10 @@ class ServerOptions:
             raise ValueError(f"max_body_bytes must be positive, not {self.max_body_bytes}")
         if self.threads < 1:
             raise ValueError(f"threads must be positive, not {self.threads}")
+        if self.idle_timeout_seconds < 1:
+            raise ValueError(
+                f"idle_timeout_seconds must be at least 1, not {self.idle_timeout_seconds}"
+            )
         if not self.xmlrpc_path.startswith("/"):
             raise ValueError(f"xmlrpc_path must start with '/', not {self.xmlrpc_path!r}")
         if ":" in self.user:

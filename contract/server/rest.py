@@ -43,7 +43,10 @@ def parse_json_body(body: bytes) -> Any:
     if not body.strip():
         raise UnreadableJSONError("the body is empty")
     try:
-        return json.loads(body, parse_int=_parse_int, parse_constant=_refuse_constant)
+        # Decoded strictly here: json.loads() would decode bytes with "surrogatepass",
+        # passing UTF-8-encoded surrogates (invalid UTF-8) off as lone surrogate escapes.
+        text = body.decode(json.detect_encoding(body))
+        return json.loads(text, parse_int=_parse_int, parse_constant=_refuse_constant)
     except UnreadableJSONError:
         raise
     except RecursionError:

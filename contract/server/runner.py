@@ -21,8 +21,13 @@ from contract.validation import UpdateValidator
 
 # How often the serving loop looks at its stop flag; also the longest a stop waits.
 _POLL_SECONDS = 0.2
-# Idle keep-alive connections are closed after this long.
-_CHANNEL_TIMEOUT_SECONDS = 60
+# How often waitress looks for connections idle past the timeout. Its default (30 s)
+# let a stalled connection live up to 30 s longer than the timeout says.
+_IDLE_CHECK_SECONDS = 1
+# The request line and headers together must stay under this; a head reaching it is
+# answered 431. waitress's own default (256 KiB) let a single 100 KB header through;
+# 32 KiB is what nginx's default buffers hold, far beyond what any client here sends.
+MAX_HEADER_BYTES = 32 * 1024
 
 
 def build_app(options: ServerOptions, api_key: str) -> ReferenceApp:
@@ -129,7 +134,9 @@ class ReferenceServer:
                 # waitress refuses far larger bodies itself (413, from the headers alone);
                 # up to twice the limit, the application answers with its own JSON 413.
                 max_request_body_size=2 * options.max_body_bytes + 1,
-                channel_timeout=_CHANNEL_TIMEOUT_SECONDS,
+                max_request_header_size=MAX_HEADER_BYTES,
+                channel_timeout=options.idle_timeout_seconds,
+                cleanup_interval=_IDLE_CHECK_SECONDS,
                 ident="contract-reference-server",
             )
             if not isinstance(server, BaseWSGIServer):  # pragma: no cover - one socket, one server

@@ -48,7 +48,16 @@ def parse_method_call(body: bytes) -> tuple[str, tuple[Any, ...]]:
     parser.EntityDeclHandler = _refuse_declarations
     parser.UnparsedEntityDeclHandler = _refuse_declarations
     parser.ExternalEntityRefHandler = _refuse_declarations  # type: ignore[assignment]
-    parser.StartElementHandler = unmarshaller.start
+    root_started = False
+
+    def start_root(tag: str, attributes: dict[str, str]) -> None:
+        # Notes that the unmarshaller has begun, then hands every element over to it.
+        nonlocal root_started
+        root_started = True
+        parser.StartElementHandler = unmarshaller.start
+        unmarshaller.start(tag, attributes)
+
+    parser.StartElementHandler = start_root
     parser.EndElementHandler = unmarshaller.end
     parser.CharacterDataHandler = unmarshaller.data
     try:
@@ -58,6 +67,13 @@ def parse_method_call(body: bytes) -> tuple[str, tuple[Any, ...]]:
     except XMLRPCParseError:
         raise
     except Exception as error:
+        if not root_started:
+            # Before the root element only expat runs, so this is expat failing to read
+            # the declared encoding (unknown, multi-byte, or not a text codec at all).
+            raise XMLRPCParseError(
+                f"not well-formed XML: cannot read the declared encoding: "
+                f"{type(error).__name__}: {error}"
+            ) from None
         # The unmarshaller raises whatever its conversions raise (bad <int>, <boolean>,
         # unknown tags); all of it means "not a valid XML-RPC document".
         raise XMLRPCRequestError(
