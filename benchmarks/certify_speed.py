@@ -16,20 +16,47 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 
-def certify(examples: int, workers: int) -> tuple[float, dict[str, Any]]:
-    """One certification of the embedded server: wall time and the certificate."""
+def certify(
+    examples: int,
+    workers: int,
+    *,
+    url: str | None = None,
+    user: str | None = None,
+    contact_ids: Sequence[int] = (),
+    seed: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[float, dict[str, Any]]:
+    """One certification: wall time and the certificate.
+
+    Without *url*, of the server ``contract certify`` embeds; with it, of the install at
+    *url* as *user*, changing *contact_ids*, the API key read from *env*
+    (``CONTRACT_API_KEY``: the key never goes on the command line). A run that is not
+    certified (exit 1) is a result too; one that cannot run (exit 2) raises.
+    """
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "certificate.json"
         command = [sys.executable, "-m", "contract", "certify", f"--examples={examples}"]
         command += [f"--workers={workers}", f"--report={report}"]
+        if url is not None:
+            command.append(f"--url={url}")
+        if user is not None:
+            command.append(f"--user={user}")
+        if contact_ids:
+            command.append(f"--contact-id={','.join(map(str, contact_ids))}")
+        if seed is not None:
+            command.append(f"--seed={seed}")
         started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, cwd=folder)
+        child = subprocess.run(command, check=False, capture_output=True, cwd=folder, env=env)
         elapsed = time.perf_counter() - started
+        if child.returncode not in (0, 1) or not report.is_file():
+            output = child.stdout + child.stderr
+            said = output.decode("utf-8", "replace").strip().splitlines()[-5:]
+            raise RuntimeError(f"contract certify exited {child.returncode}: {' / '.join(said)}")
         return elapsed, json.loads(report.read_text(encoding="utf-8"))
 
 
