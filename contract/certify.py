@@ -280,6 +280,9 @@ def _pytest_args(args: argparse.Namespace, target: _Target | None, isolation: Pa
         "-p",
         "no:benchmark",
         "-s",
+        # The suite's checks raise their own errors: rewriting asserts in every worker
+        # would only cost start-up time.
+        "--assert=plain",
         # An interrupt can leave pytest's own capture half torn down; its complaint is
         # a traceback, and the run has already said it was interrupted.
         "-W",
@@ -325,6 +328,20 @@ def _replay_source(args: argparse.Namespace) -> Path | None:
     if args.record is not None and args.record_mode == "once" and args.record.is_file():
         return Path(args.record).resolve()
     return None
+
+
+def _hypothesis_cache(fallback: str) -> str:
+    """Where Hypothesis keeps its Unicode tables between runs (not the current directory,
+    which is the user's): built once per machine instead of once per worker and run."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return os.environ["HYPOTHESIS_STORAGE_DIRECTORY"]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = cache / "updatecontact-contract" / "hypothesis"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return fallback
+    return str(folder)
 
 
 def _replaying(path: Path | None) -> str:
@@ -396,10 +413,11 @@ def run_certify(args: argparse.Namespace) -> int:
                 out.write(f"certifying {target.endpoint.base_url} (seed {seed})\n")
                 variables["CONTRACT_API_KEY"] = target.endpoint.api_key
             progress = Progress(out)
-            with _environment(**variables), tempfile.TemporaryDirectory() as isolation:
+            with tempfile.TemporaryDirectory() as isolation:
+                variables.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", _hypothesis_cache(isolation))
                 (Path(isolation) / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
                 pytest_args = _pytest_args(args, target, Path(isolation))
-                with warnings.catch_warnings():
+                with _environment(**variables), warnings.catch_warnings():
                     warnings.simplefilter("ignore", pytest.PytestUnraisableExceptionWarning)
                     code = pytest.main(pytest_args, plugins=[progress])
         certificate = progress.certificate
