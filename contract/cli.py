@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -68,6 +69,9 @@ def _open_input(name: str) -> IO[bytes]:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     validator = UpdateValidator(load_contract(args.schema_extension))
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # A property name may hold a lone surrogate, which no encoding can write as it is.
+        sys.stdout.reconfigure(errors="backslashreplace")
     report = json_reporter(sys.stdout) if args.format == "json" else text_reporter(sys.stdout)
     result = BulkResult()
     stream = _open_input(args.file)
@@ -75,6 +79,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         check_stream(stream, validator, report, result)
     except InputError as error:
         raise CommandError(f"{args.file}: {error}") from None
+    except BrokenPipeError:
+        raise  # the reader of the report went away: main() handles that
+    except OSError as error:  # standard input opened for writing only, a failing disk, …
+        raise CommandError(f"{args.file}: cannot read it: {error.strerror or error}") from None
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()

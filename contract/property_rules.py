@@ -162,11 +162,11 @@ class PropertyRules:
 
     def _accepts_slowly(self, value: Any) -> bool:
         try:
-            if not self._validator.is_valid(value):
-                return False
+            return self._validator.is_valid(value) and all(
+                passes(value) for passes, _, _ in self._extra_rules
+            )
         except Exception:  # a hostile value (odd __eq__, endless nesting) is simply invalid
             return False
-        return all(passes(value) for passes, _, _ in self._extra_rules)
 
     def _content_or_not_text(self, value: Any) -> bool:
         return not isinstance(value, str) or self._content_ok(value)
@@ -213,9 +213,13 @@ class PropertyRules:
         if self.is_certainly_valid(value):
             return None
         try:
-            errors = list(self._validator.iter_errors(value))
+            return self._full_report(value)
         except Exception:  # a hostile value (odd __eq__, endless nesting) is simply invalid
             return self._type_violation(value)
+
+    def _full_report(self, value: Any) -> Violation | None:
+        """What :meth:`violation` reports; a hostile value may make it raise."""
+        errors = list(self._validator.iter_errors(value))
         if errors:
             return self._describe(min(errors, key=self._priority), value)
         for passes, rule, requirement in self._extra_rules:

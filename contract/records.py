@@ -1,11 +1,14 @@
 """Streaming payload records out of a file: one JSON object, a JSON array, or JSON Lines.
 
-Records are read one at a time, so memory stays flat however long the input is.
+Records are read one at a time, so memory stays flat however long the input is; a record
+larger than 16 MiB is refused rather than read whole.
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -13,7 +16,9 @@ from typing import IO, Any, NamedTuple
 
 _CHUNK = 1 << 16
 _MAX_RECORD = 16 << 20
+_TOO_LARGE = f"records larger than {_MAX_RECORD >> 20} MiB are refused"
 _WHITESPACE = " \t\r\n"
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _decoder = json.JSONDecoder()
 _NUMBER_TAIL = re.compile(r"[0-9.eE+\-]*")
 
@@ -34,13 +39,17 @@ class InputError(ValueError):
         super().__init__(f"line {line}: {reason}" if line is not None else reason)
 
 
+def _not_utf8(raw: bytes, error: UnicodeDecodeError, number: int) -> InputError:
+    return InputError(
+        f"not UTF-8 text (byte 0x{raw[error.start]:02x} at column {error.start + 1})", number
+    )
+
+
 def _decode_line(raw: bytes, number: int) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(
-            f"not UTF-8 text (byte 0x{raw[error.start]:02x} at column {error.start + 1})", number
-        ) from None
+        raise _not_utf8(raw, error, number) from None
 
 
 def _json_error(error: json.JSONDecodeError, first_line: int) -> InputError:
@@ -49,61 +58,114 @@ def _json_error(error: json.JSONDecodeError, first_line: int) -> InputError:
     )
 
 
+def _line_too_long(number: int) -> InputError:
+    return InputError(f"the line is longer than {_MAX_RECORD >> 20} MiB; {_TOO_LARGE}", number)
+
+
+def _unreadable_line(raw: bytes, number: int, error: Exception) -> InputError:
+    """Why line *number* of JSON Lines, *raw*, cannot be read."""
+    if len(raw) > _MAX_RECORD:  # cut by _lines, so not JSON whatever else it holds
+        return _line_too_long(number)
+    if isinstance(error, UnicodeDecodeError):
+        return _not_utf8(raw, error, number)
+    if isinstance(error, RecursionError):
+        return InputError("JSON nested too deeply", number)
+    if isinstance(error, json.JSONDecodeError):
+        return InputError(f"not valid JSON: {error.msg} (column {error.colno})", number)
+    return _not_readable_json(error, number)
+
+
+def _not_readable_json(error: Exception, number: int) -> InputError:
+    # Well-formed JSON Python will not read: an integer beyond sys.get_int_max_str_digits().
+    reason = str(error).partition(";")[0]
+    return InputError(f"not readable as JSON: {reason}", number)
+
+
+def _refuse_utf16_or_binary(raw: bytes, number: int) -> None:
+    """Refuse UTF-16 text and binary data by their first line: JSON text holds no NUL byte."""
+    if raw.startswith(_UTF16_BOMS):
+        raise InputError("not UTF-8 text: it starts with a UTF-16 byte order mark", number)
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise InputError(
+            f"not valid JSON: a NUL byte at column {nul + 1} (UTF-16 text, or binary data?)", number
+        )
+
+
+def _lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """The lines of *stream*; a buffered stream's are cut after 16 MiB, so that a huge line
+    is refused without being read whole."""
+    if isinstance(stream, io.BufferedIOBase):
+        return iter(functools.partial(stream.readline, _MAX_RECORD + 1), b"")
+    return iter(stream)
+
+
 def iter_records(stream: IO[bytes], chunk_size: int = _CHUNK) -> Iterator[Record]:
     """Every record in *stream*, whichever of the three layouts it uses.
 
     *chunk_size* is how much of a JSON array is read at a time.
     """
     number = 0
-    for raw in stream:
+    lines = _lines(stream)
+    for raw in lines:
         number += 1
         if raw.isspace():
             continue
-        first = _decode_line(raw, number)
-        if first.lstrip().startswith("["):
-            yield from _ArrayReader(first, stream, number, chunk_size).records()
+        _refuse_utf16_or_binary(raw, number)
+        if raw.lstrip().startswith(b"["):
+            yield from _ArrayReader(raw, stream, number, chunk_size).records()
         else:
-            yield from _line_records(first, stream, number)
+            yield from _line_records(raw, lines, stream, number)
         return
     raise InputError("no JSON records found: the input is empty")
 
 
-def _line_records(first: str, stream: IO[bytes], first_number: int) -> Iterator[Record]:
+def _line_records(
+    first: bytes, lines: Iterator[bytes], stream: IO[bytes], first_number: int
+) -> Iterator[Record]:
+    if len(first) > _MAX_RECORD:
+        raise _line_too_long(first_number)
+    text = _decode_line(first, first_number)
     try:
-        value = json.loads(first)
-    except RecursionError:
-        raise InputError("JSON nested too deeply", first_number) from None
+        value = json.loads(text)
     except json.JSONDecodeError as error:
         # Not one object a line: maybe a single object spread over several lines.
-        yield _whole_document(first, stream, first_number, error)
+        yield _whole_document(first, text, stream, first_number, error)
         return
+    except (ValueError, RecursionError) as error:
+        raise _unreadable_line(first, first_number, error) from None
     yield Record(first_number, value)
     number = first_number
     loads = json.loads
-    for raw in stream:
+    for raw in lines:
         number += 1
         if raw.isspace():
             continue
         try:
-            yield Record(number, loads(raw.decode("utf-8")))
-        except UnicodeDecodeError:
-            _decode_line(raw, number)  # raises an InputError naming the byte
-        except RecursionError:
-            raise InputError("JSON nested too deeply", number) from None
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"not valid JSON: {error.msg} (column {error.colno})", number
-            ) from None
+            value = loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+            raise _unreadable_line(raw, number, error) from None
+        yield Record(number, value)
 
 
 def _whole_document(
-    first: str, stream: IO[bytes], first_number: int, first_error: json.JSONDecodeError
+    first: bytes,
+    first_text: str,
+    stream: IO[bytes],
+    first_number: int,
+    first_error: json.JSONDecodeError,
 ) -> Record:
-    if not first.lstrip().startswith("{"):
+    if not first_text.lstrip().startswith("{"):
         raise _json_error(first_error, first_number)
-    rest = stream.read()
+    rest = stream.read(_MAX_RECORD + 1 - len(first))
+    if len(first) + len(rest) > _MAX_RECORD:
+        raise InputError(
+            f"not valid JSON Lines ({first_error.msg}), and longer than {_MAX_RECORD >> 20} MiB "
+            f"as one JSON document; {_TOO_LARGE}",
+            first_number,
+        )
     try:
-        text = first + rest.decode("utf-8")
+        text = first_text + rest.decode("utf-8")
     except UnicodeDecodeError as error:
         line = first_number + 1 + rest[: error.start].count(b"\n")
         raise InputError(f"not UTF-8 text (byte 0x{rest[error.start]:02x})", line) from None
@@ -113,35 +175,47 @@ def _whole_document(
         raise InputError("JSON nested too deeply", first_number) from None
     except json.JSONDecodeError as error:
         raise _json_error(error, first_number) from None
+    except ValueError as error:
+        raise _not_readable_json(error, first_number) from None
 
 
 class _ArrayReader:
     """Decodes a JSON array element by element, pulling text from the stream as needed."""
 
-    def __init__(self, first: str, stream: IO[bytes], first_number: int, chunk_size: int) -> None:
+    def __init__(self, first: bytes, stream: IO[bytes], first_number: int, chunk_size: int) -> None:
         self._stream = stream
         self._chunk_size = chunk_size
         self._utf8 = codecs.getincrementaldecoder("utf-8")()
-        self._text = first
-        self._pos = first.index("[") + 1
+        try:  # incrementally: a first line cut at 16 MiB may end inside a character
+            self._text = self._utf8.decode(first)
+        except UnicodeDecodeError as error:
+            raise _not_utf8(first, error, first_number) from None
+        self._pos = self._text.index("[") + 1
+        # The line at _counted in the text: newlines are counted once, not again per element.
         self._line = first_number
+        self._counted = 0
         self._eof = False
 
     def _more(self) -> bool:
         if self._eof:
             return False
-        # Grow reads with the pending text so a large element is re-parsed O(log n) times.
-        chunk = self._stream.read(max(self._chunk_size, len(self._text) - self._pos))
+        # Grow reads with the pending text so a large element is re-parsed O(log n) times,
+        # but not past the largest record.
+        pending = len(self._text) - self._pos
+        chunk = self._stream.read(max(self._chunk_size, min(pending, _MAX_RECORD - pending)))
         self._eof = not chunk
         try:
             decoded = self._utf8.decode(chunk, final=self._eof)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as error:
+            # The decoder's input is the chunk (after any bytes of a character cut short),
+            # which goes on from the end of the text.
+            lines = self._text.count("\n", self._counted) + error.object[: error.start].count(b"\n")
             raise InputError(
-                "not UTF-8 text", self._line + self._text.count("\n", self._pos)
+                f"not UTF-8 text (byte 0x{error.object[error.start]:02x})", self._line + lines
             ) from None
-        self._line += self._text.count("\n", 0, self._pos)
+        self._here()
         self._text = self._text[self._pos :] + decoded
-        self._pos = 0
+        self._pos = self._counted = 0
         return True
 
     def _skip_whitespace(self) -> str:
@@ -155,7 +229,10 @@ class _ArrayReader:
                 return ""
 
     def _here(self) -> int:
-        return self._line + self._text.count("\n", 0, self._pos)
+        """The line of the current position."""
+        self._line += self._text.count("\n", self._counted, self._pos)
+        self._counted = self._pos
+        return self._line
 
     def records(self) -> Iterator[Record]:
         if self._skip_whitespace() == "]":
@@ -189,8 +266,16 @@ class _ArrayReader:
                 # The element may go on in text not read yet.
                 if len(self._text) - self._pos < _MAX_RECORD and self._more():
                     continue
-                line = self._line + self._text.count("\n", 0, error.pos)
+                if len(self._text) - self._pos >= _MAX_RECORD:
+                    raise InputError(
+                        f"not valid JSON within the element's first {_MAX_RECORD >> 20} MiB "
+                        f"({error.msg}); {_TOO_LARGE}",
+                        self._here(),
+                    ) from None
+                line = self._line + self._text.count("\n", self._counted, error.pos)
                 raise InputError(f"not valid JSON: {error.msg}", line) from None
+            except ValueError as error:
+                raise _not_readable_json(error, self._here()) from None
             if _NUMBER_TAIL.fullmatch(self._text, end) and self._more():
                 continue  # a number at the chunk's edge may go on (``10`` of ``10.5``)
             self._pos = end

@@ -7,7 +7,7 @@ import json
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from contract.property_rules import Check, PropertyRules
 from contract.schema import Contract, load_contract
@@ -17,7 +17,6 @@ from contract.violations import (
     Violation,
     closest_property,
     got,
-    property_label,
     show,
     violation,
 )
@@ -33,13 +32,37 @@ def _fast_path(checks: dict[str, Check], min_properties: int) -> Check:
         # The hot path of bulk validation: no allocation, no attribute lookups.
         if type(properties) is not dict or len(properties) < min_properties:
             return False
-        for name, value in properties.items():
-            check = check_of(name)
-            if check is None or not check(value):
-                return False
+        try:  # free on Python 3.11+: a key whose __eq__ raises is left to the full report
+            for name, value in properties.items():
+                check = check_of(name)
+                if check is None or not check(value):
+                    return False
+        except Exception:
+            return False
         return True
 
     return is_certainly_valid
+
+
+def _is_mapping(properties: object) -> bool:
+    """``isinstance(properties, Mapping)``, answered even for a hostile object."""
+    try:
+        return isinstance(properties, Mapping)
+    except Exception:  # an object whose __class__ raises is no mapping
+        return False
+
+
+def _items(properties: Mapping[Any, Any]) -> list[tuple[Any, Any]] | None:
+    """The (key, value) pairs of *properties*, or None when its items() cannot be read as pairs."""
+    try:
+        return [(key, value) for key, value in properties.items()]
+    except Exception:
+        return None
+
+
+def _plain_name(key: Any) -> str | None:
+    """A string key as a plain ``str``, read without calling a ``str`` subclass's methods."""
+    return str.__str__(key) if issubclass(type(key), str) else None
 
 
 class UpdateValidator:
@@ -67,17 +90,20 @@ class UpdateValidator:
 
     def _accepts(self, properties: object) -> bool:
         # The verdict of iter_violations, without building a single message.
-        if not isinstance(properties, Mapping):
+        if not _is_mapping(properties):
             return False
-        try:
-            items = list(properties.items())
-        except Exception:
+        items = _items(cast("Mapping[Any, Any]", properties))
+        if items is None or len(items) < self._min_properties:
             return False
-        rules = self._rules
-        return len(items) >= self._min_properties and all(
-            isinstance(key, str) and key in rules and rules[key].accepts(value)
-            for key, value in items
-        )
+        for key, value in items:
+            rules = self._rules_for(_plain_name(key))
+            if rules is None or not rules.accepts(value):
+                return False
+        return True
+
+    def _rules_for(self, name: str | None) -> PropertyRules | None:
+        """The rules of the writable property *name*, if it is one."""
+        return None if name is None else self._rules.get(name)
 
     def violations(self, properties: object) -> list[Violation]:
         """Every violation in *properties* as a list, empty when it is valid."""
@@ -87,16 +113,15 @@ class UpdateValidator:
 
     def iter_violations(self, properties: object) -> Iterator[Violation]:
         """Every violation in *properties*, one per offending property, in payload order."""
-        if not isinstance(properties, Mapping):
+        if not _is_mapping(properties):
             yield violation(
                 None,
                 "not_an_object",
                 f"properties must be a JSON object of property names to values, {got(properties)}",
             )
             return
-        try:
-            items = list(properties.items())
-        except Exception:
+        items = _items(cast("Mapping[Any, Any]", properties))
+        if items is None:
             yield violation(
                 None,
                 "not_an_object",
@@ -114,28 +139,40 @@ class UpdateValidator:
             yield from self._property_violation(key, value)
 
     def _property_violation(self, key: object, value: Any) -> Iterator[Violation]:
-        rules = self._rules.get(key) if isinstance(key, str) else None
+        plain = _plain_name(key)
+        rules = self._rules_for(plain)
         if rules is not None:
             found = rules.violation(value)
             if found is not None:
                 yield found
             return
-        name = property_label(key)
-        if key in self._read_only:
+        if plain in self._read_only:
             yield violation(
-                name, "read_only", f"`{name}` is read-only and cannot be updated, {got(value)}"
+                plain, "read_only", f"`{plain}` is read-only and cannot be updated, {got(value)}"
             )
             return
+        name = show(key) if plain is None else plain
         suggestion = closest_property(name, self._writable)
         hint = f"; did you mean `{suggestion}`?" if suggestion else ""
         yield violation(name, "unknown", f"`{name}` is not a contact property, {got(value)}", hint)
 
-    def validate(self, properties: object) -> dict[str, Any]:
-        """*properties* as a dict when valid; else :class:`PayloadError` listing every violation."""
-        errors = self.violations(properties)
+    def _checked_copy(self, properties: object) -> dict[str, Any]:
+        """*properties*, once the full report finds it valid, as a dict keyed by plain ``str``:
+        itself when it already is one, else a copy of what its ``items()`` gave to be checked."""
+        errors = list(self.iter_violations(properties))
         if errors:
             raise PayloadError(errors)
-        payload = properties if type(properties) is dict else dict(properties)  # type: ignore[call-overload]
+        if type(properties) is dict and all(type(key) is str for key in properties):
+            return properties
+        valid = cast("Mapping[Any, Any]", properties)
+        return {str.__str__(key): value for key, value in valid.items()}
+
+    def validate(self, properties: object) -> dict[str, Any]:
+        """*properties* as a dict when valid; else :class:`PayloadError` listing every violation."""
+        if type(properties) is dict and self.is_certainly_valid(properties):
+            payload = properties
+        else:
+            payload = self._checked_copy(properties)
         used = self._deprecated.intersection(payload)
         for name in sorted(used):
             comment = self.contract.properties[name].get("$comment", "")

@@ -25,6 +25,8 @@ _short.maxstring = 60
 _short.maxother = 60
 _short.maxlevel = 3
 _short.maxlist = _short.maxtuple = _short.maxdict = _short.maxset = 6
+#: Names longer than this get no "did you mean" suggestion.
+_LONGEST_MISSPELLING = 200
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,14 @@ def expected_type(schema_type: str | Sequence[str]) -> str:
     return "one of " + ", ".join(schema_type)
 
 
-@functools.lru_cache(maxsize=4096)  # bulk files repeat the same misspellings
 def closest_property(name: str, candidates: tuple[str, ...]) -> str | None:
     """The property a misspelt *name* most likely meant (``last name`` → ``lastname``)."""
+    # A huge name would be slow to compare and, cached, would stay in memory.
+    return None if len(name) > _LONGEST_MISSPELLING else _closest_property(name, candidates)
 
+
+@functools.lru_cache(maxsize=4096)  # bulk files repeat the same misspellings
+def _closest_property(name: str, candidates: tuple[str, ...]) -> str | None:
     def squash(text: str) -> str:
         return re.sub(r"[\s_\-]+", "", text).casefold()
 
@@ -102,8 +108,3 @@ def closest_property(name: str, candidates: tuple[str, ...]) -> str | None:
         return exact[0]
     close = difflib.get_close_matches(name.casefold(), candidates, n=1, cutoff=0.75)
     return close[0] if close else None
-
-
-def property_label(key: object) -> str:
-    """How a payload key is named in a violation: itself, or the repr of a non-string key."""
-    return key if isinstance(key, str) else show(key)
