@@ -844,28 +844,33 @@ MOMENTS = 20
 PROGRESS_LINES = len(REQUIREMENTS)
 
 
-def _random_moment(rng: random.Random) -> tuple[int, float]:
-    """A moment of a run: after how many progress lines, and how many seconds after that.
+def _random_moments(rng: random.Random) -> list[tuple[int, float]]:
+    """Moments of a run: after how many progress lines, and how many seconds after that.
 
     Counted in progress lines rather than seconds, so the moments spread over every phase
     of the run however fast this machine is: start-up (no line yet), each requirement,
-    and the end, when the contact is being put back.
+    and the end, when the contact is being put back. Every phase gets one moment, the
+    rest go to phases drawn at random, and each lands at a random delay in its phase.
     """
-    lines = rng.randint(0, PROGRESS_LINES)
-    return lines, rng.uniform(0.5, 1.0) if lines == 0 else rng.uniform(0.0, 0.15)
+    phases = list(range(PROGRESS_LINES + 1))
+    phases += [rng.randint(0, PROGRESS_LINES) for _ in range(MOMENTS - len(phases))]
+    rng.shuffle(phases)
+    return [
+        (lines, rng.uniform(0.5, 1.0) if lines == 0 else rng.uniform(0.0, 0.15)) for lines in phases
+    ]
 
 
 @pytest.mark.long
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_the_contact_is_restored_after_signals_at_20_random_moments(
-    tmp_path: Path, signum: signal.Signals
+def test_the_contact_is_restored_after_sigint_and_sigterm_at_20_random_moments(
+    tmp_path: Path,
 ) -> None:
-    rng = random.Random(f"moments-{signum.name}")  # the same moments on every run
-    moments = [_random_moment(rng) for _ in range(MOMENTS)]
+    rng = random.Random("moments")  # the same moments on every run
+    moments = _random_moments(rng)
+    signals = [signal.SIGINT, signal.SIGTERM] * (MOMENTS // 2)
     with serve("--db", str(tmp_path / "contacts.db"), "--contacts", "2") as server:
         before = {contact_id: read_contact(server, contact_id) for contact_id in (1, 2)}
 
-        def interrupt(contact_id: int, moment: tuple[int, float]) -> bool:
+        def interrupt(contact_id: int, moment: tuple[int, float], signum: int) -> bool:
             """Interrupt a run of *contact_id* at *moment*; was the contact changed then?"""
             lines, delay = moment
             cwd = tmp_path / f"run-{contact_id}-{lines}-{delay:.3f}"
@@ -890,7 +895,7 @@ def test_the_contact_is_restored_after_signals_at_20_random_moments(
             finally:
                 running.stop()
             output = result.stdout + result.stderr
-            where = f"{delay:.2f} s after progress line {lines}"
+            where = f"{signal.Signals(signum).name} {delay:.2f} s after progress line {lines}"
             assert "Traceback" not in output, f"{where}:\n{output}"
             assert read_contact(server, contact_id) == before[contact_id], where
             assert not list(cwd.glob("contract-restore-*.json")), where
@@ -899,7 +904,9 @@ def test_the_contact_is_restored_after_signals_at_20_random_moments(
 
         # Two runs at a time, each on its own contact.
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            changed = list(pool.map(interrupt, [1, 2] * (MOMENTS // 2), moments))
+            # Each contact gets both signals: SIGINT on one run, SIGTERM on the next.
+            contacts = [1, 1, 2, 2] * (MOMENTS // 4)
+            changed = list(pool.map(interrupt, contacts, moments, signals))
     # Some moments caught the contact changed, so restoring had work to do.
     assert sum(changed) >= 3, list(zip(moments, changed, strict=True))
 
