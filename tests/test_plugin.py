@@ -340,3 +340,30 @@ def test_users_write_their_own_tests_with_the_fixtures(
     )
     result = pytester.runpytest(f"--contract-url={server_key.url}", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_credentials_cross_plain_http_only_to_this_machine_unless_allowed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONTRACT_API_KEY", "some-key")
+    remote = (*SUITE, "--contract-url=http://192.0.2.1:9", "--contract-contact-id=1")
+    refused = pytester.runpytest(*remote, "-k", "accepted_with")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stdout.fnmatch_lines(["*unencrypted to 192.0.2.1:9*--contract-allow-insecure-http*"])
+    allowed = pytester.runpytest(
+        *remote, "--contract-allow-insecure-http", "--contract-timeout=0.5", "-k", "accepted_with"
+    )
+    assert "unencrypted" not in allowed.stdout.str() + allowed.stderr.str()
+    assert "did not answer within 0.5 s" in allowed.stdout.str() + allowed.stderr.str()
+
+
+def test_insecure_tls_is_said_in_the_run_summary(
+    pytester: pytest.Pytester, server_key: ReferenceServer
+) -> None:
+    result = pytester.runpytest(
+        *_suite_args(server_key, "--contract-insecure", "-k", "accepted_with")
+    )
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        ["*--contract-insecure: the install's TLS certificate is not checked*"]
+    )
