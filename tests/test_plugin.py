@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -353,8 +354,10 @@ def test_credentials_cross_plain_http_only_to_this_machine_unless_allowed(
     allowed = pytester.runpytest(
         *remote, "--contract-allow-insecure-http", "--contract-timeout=0.5", "-k", "accepted_with"
     )
-    assert "unencrypted" not in allowed.stdout.str() + allowed.stderr.str()
-    assert "did not answer within 0.5 s" in allowed.stdout.str() + allowed.stderr.str()
+    shown = allowed.stdout.str() + allowed.stderr.str()
+    assert "unencrypted" not in shown
+    # It went on to try the address (which nothing answers).
+    assert re.search(r"(cannot reach 192\.0\.2\.1:9|192\.0\.2\.1:9 did not answer)", shown)
 
 
 def test_insecure_tls_is_said_in_the_run_summary(
