@@ -13,6 +13,8 @@ from contract.client import Exchange
 from contract.recording.lines import FORMAT, body_fields, draw_fields, dumps
 from contract.recording.redaction import Redactor
 
+_NOT_RECORDED = frozenset({"url", "xmlrpc_url", "record", "replay"})
+
 
 class Scope:
     """The test and case the run is in, which every line it writes names."""
@@ -69,7 +71,8 @@ def header(
         "xmlrpc_path": urlsplit(rpc_url).path,
         "user": user,
         "schema_fingerprint": schema_fingerprint,
-        "options": {k: v for k, v in options.items() if k not in ("url", "xmlrpc_url")},
+        # The target is above; where the files lie is this machine's business.
+        "options": {k: v for k, v in options.items() if k not in _NOT_RECORDED},
     }
 
 
