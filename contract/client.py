@@ -230,6 +230,8 @@ class ContactClient:
         self.requests_sent = 0
         self.on_exchange: Callable[[Exchange], None] | None = None
         """Called with every exchange, when set: how a run is recorded."""
+        self.before_request: Callable[[], None] | None = None
+        """Called before every request, when set: where a run may stop cleanly."""
 
     def _session(self) -> requests.Session:
         session = requests.Session()
@@ -268,6 +270,8 @@ class ContactClient:
         headers: dict[str, str],
         credentials: Credentials,
     ) -> tuple[requests.Response, bytes]:
+        if self.before_request is not None:
+            self.before_request()
         self.throttle.wait()
         self.requests_sent += 1
         auth: requests.auth.AuthBase | tuple[str, str] | None = None

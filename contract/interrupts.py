@@ -1,4 +1,5 @@
-"""Signals during a run: SIGTERM treated as Ctrl-C, and neither allowed to cut a restore short."""
+"""Signals during a run: Ctrl-C and SIGTERM stop it between two requests, never mid-step,
+and never while a contact is being put back."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 
 _STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(KeyboardInterrupt):
+    """The user asked the run to stop (Ctrl-C or SIGTERM); raised before the next request."""
 
 
 def _in_main_thread() -> bool:
@@ -32,6 +37,41 @@ def interrupt_on_sigterm() -> Callable[[], None]:
         signal.signal(signal.SIGTERM, previous)
 
     return undo
+
+
+class StopAtNextRequest:
+    """While installed, SIGINT and SIGTERM ask the run to stop at its next request.
+
+    An interrupt raised wherever the signal lands (inside Hypothesis, pytest or the HTTP
+    stack) can leave the run half-torn and the contact unrestored; a request is a point
+    where stopping is clean. A second signal interrupts at once.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def check(self) -> None:
+        """Raise :class:`Interrupted` if a stop was asked for."""
+        if self.requested:
+            raise Interrupted("interrupted")
+
+    def install(self) -> Callable[[], None]:
+        """Take over SIGINT and SIGTERM; returns the function that gives them back."""
+        if not _in_main_thread():
+            return lambda: None
+
+        def request(signum: int, frame: FrameType | None) -> None:
+            if self.requested:
+                raise KeyboardInterrupt
+            self.requested = True
+
+        previous = {signum: signal.signal(signum, request) for signum in _STOPPING}
+
+        def undo() -> None:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+        return undo
 
 
 @contextlib.contextmanager

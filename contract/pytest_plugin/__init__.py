@@ -18,7 +18,7 @@ import pytest
 from contract.certificate import Certificate, Verdict
 from contract.checks import CheckFailed
 from contract.client import ContactClient, EndpointUnreachable, InstallLost
-from contract.interrupts import interrupt_on_sigterm, interrupts_deferred
+from contract.interrupts import StopAtNextRequest, interrupts_deferred
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.contact import (
     ContactSetupError,
@@ -234,16 +234,19 @@ def contract_contact(
     if isinstance(tape, Recorder):
         tape.record_contact(contact.id, contact.original, contact.no_readback)
     pytestconfig.stash[CONTACTS].append((contract_client, contact))
-    undo_signal = interrupt_on_sigterm()
+    stop = StopAtNextRequest()
+    give_back_signals = stop.install()
+    contract_client.before_request = stop.check
     try:
         yield contact
     finally:
-        undo_signal()
+        give_back_signals()
         _restore(pytestconfig, contract_client, contact)
 
 
 def _restore(config: pytest.Config, client: ContactClient, contact: ContactUnderTest) -> None:
     writable = load_contract(config.stash[CONFIG].schema_extension).writable
+    client.before_request = None  # a stop asked for must not stop the restore
     with interrupts_deferred():
         saved = restore(client, contact, writable, _restore_file(config, contact.id))
     if saved is not None:
