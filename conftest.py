@@ -54,11 +54,12 @@ def run_cli() -> RunCli:
     return run_contract
 
 
-def draw_many(strategy: Any, count: int) -> list[Any]:
-    """*count* examples of *strategy*, drawn the way a ``@given`` test draws them."""
+def draw_many(strategy: Any, count: int, *, derandomize: bool = False) -> list[Any]:
+    """*count* examples of *strategy*, drawn the way a ``@given`` test draws them
+    (the same ones on every run with *derandomize*)."""
     drawn: list[Any] = []
 
-    @settings(max_examples=count, database=None)
+    @settings(max_examples=count, database=None, derandomize=derandomize)
     @given(strategy)
     def collect(value: Any) -> None:
         drawn.append(value)

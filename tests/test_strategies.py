@@ -113,8 +113,9 @@ def test_within_200_examples_every_writable_property_and_enum_value_is_drawn() -
 
 def test_within_200_examples_every_read_only_property_is_drawn() -> None:
     # Alone, so that Hypothesis spends its 200 examples on the choice of property rather
-    # than on mutating valid siblings.
-    cases = draw_many(invalid_updates(rules={"read_only"}, siblings=False), 200)
+    # than on mutating valid siblings. Derandomized: drawn at random, one property in
+    # about a hundred runs was missed, and a test that fails by chance proves nothing.
+    cases = draw_many(invalid_updates(rules={"read_only"}, siblings=False), 200, derandomize=True)
     assert {case.property for case in cases} == set(CONTRACT.read_only)
 
 
