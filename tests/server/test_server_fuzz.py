@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import http.client
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -191,6 +193,21 @@ def send(srv: ReferenceServer, method: str, path: str, headers: dict[str, str], 
         return response.status
     finally:
         connection.close()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ReferenceServer]:
+    """A server of these tests' own: what they send may change any of its contacts,
+    which the other tests' servers must not see (ids 1 to 50 exist, as IDS draws)."""
+    with ReferenceServer(contacts=50) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def ignoring_server() -> Iterator[ReferenceServer]:
+    """:func:`server`, ignoring read-only and unknown properties."""
+    with ReferenceServer(contacts=50, readonly_policy="ignore", unknown_policy="ignore") as srv:
+        yield srv
 
 
 def _authorization(srv: ReferenceServer) -> st.SearchStrategy[str | None]:
