@@ -151,12 +151,17 @@ def serve(latency_ms: float = 0.0, contacts: int = 10) -> Iterator[Server]:
                 raise RuntimeError(f"contract serve exited before listening: {stderr}")
             yield server
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
         if counts.is_file():
             spans = json.loads(counts.read_text(encoding="utf-8"))
             server.traffic = Traffic([(float(began), float(ended)) for began, ended in spans])
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stop a ``contract serve`` as Ctrl-C would, or kill it if it does not stop in 30 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+if not __package__:  # run as a script: make the ``benchmarks`` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._server import stop
 from contract.schema import load_contract
 
 TARGET_UPDATES_PER_SECOND = 1000
@@ -110,12 +113,7 @@ def _process(command: Sequence[str]) -> Iterator[tuple[str, int]]:
         else:
             raise RuntimeError(f"{command[:4]} exited before listening")
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _client(
