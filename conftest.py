@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import subprocess
@@ -31,6 +32,19 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
+SUITE = ("--pyargs", "contract.suite", "-p", "no:cacheprovider")
+"""The built-in certification suite, as a pytester run selects it."""
+
+
+def key_forms(user: str, key: str) -> list[str]:
+    """The API key as it could leak: plain, Base64, and Base64 of the Basic credential."""
+    credential = f"{user}:{key}".encode()
+    return [
+        key,
+        base64.b64encode(key.encode()).decode(),
+        base64.b64encode(credential).decode(),
+        base64.urlsafe_b64encode(credential).decode(),
+    ]
 
 
 def run_contract(

@@ -13,12 +13,10 @@ import pytest
 import requests
 
 import contract
-from conftest import Wsgi, served
+from conftest import SUITE, Wsgi, served
 from contract.certificate import REQUIREMENTS
 from contract.server import ReferenceServer
 from contract.server.faults import FAULTS
-
-SUITE = ("--pyargs", "contract.suite", "-p", "no:cacheprovider")
 
 
 def _suite_args(server: ReferenceServer, *extra: str, examples: int = 5) -> list[str]:

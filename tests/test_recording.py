@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import RunCli, Wsgi, run_contract, served
+from conftest import SUITE, RunCli, Wsgi, key_forms, run_contract, served
 from contract.client import ContactClient, Endpoint, EndpointUnreachable
 from contract.recording import (
     REDACTED,
@@ -26,7 +26,6 @@ from contract.schema import load_contract
 from contract.server import ReferenceServer
 from contract.strategies import InvalidCase
 
-SUITE = ("--pyargs", "contract.suite", "-p", "no:cacheprovider")
 COOKIE = "session-cookie-value-4242"
 
 
@@ -41,14 +40,6 @@ def _lines(path: Path) -> list[dict[str, Any]]:
 
 def _write(path: Path, lines: Iterable[dict[str, Any]]) -> None:
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-
-
-def _secret_forms(user: str, key: str) -> list[str]:
-    return [
-        key,
-        base64.b64encode(key.encode()).decode(),
-        base64.b64encode(f"{user}:{key}".encode()).decode(),
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +70,8 @@ def recorded(pytester: pytest.Pytester, correct_run: Path) -> Path:
 
 def test_the_redactor_removes_the_key_in_every_form() -> None:
     redactor = Redactor("admin", "s3cr3t+key", "crm.example.com:8443")
-    text = b" ".join(form.encode() for form in _secret_forms("admin", "s3cr3t+key"))
+    forms = [b"s3cr3t+key", base64.b64encode(b"s3cr3t+key"), base64.b64encode(b"admin:s3cr3t+key")]
+    text = b" ".join(forms)
     redacted = redactor.bytes(text + b" s3cr3t%2Bkey https://crm.example.com:8443/x")
     assert b"s3cr3t" not in redacted
     assert b"czNjcjN0" not in redacted  # Base64 of the key's start
@@ -296,7 +288,7 @@ def test_nothing_the_run_wrote_holds_a_secret(
     out.mkdir()
     with ReferenceServer(contacts=3) as server, served(_with_cookies(server.app)) as url:
         monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
-        secrets = [*_secret_forms(server.user, server.api_key), COOKIE]
+        secrets = [*key_forms(server.user, server.api_key), COOKIE]
         # One whole run, recorded; the other report formats from a part of the suite.
         runs = [
             pytester.runpytest(

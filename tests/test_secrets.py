@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import subprocess
 import sys
@@ -10,19 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import key_forms
 from contract.server import ReferenceServer
 
 USER = "admin"
 KEY = "s3cret-Key-for-the-leak-test"
-
-
-def _forms(user: str, key: str) -> list[bytes]:
-    return [
-        key.encode(),
-        base64.b64encode(key.encode()),
-        base64.b64encode(f"{user}:{key}".encode()),
-        base64.urlsafe_b64encode(f"{user}:{key}".encode()),
-    ]
 
 
 @pytest.mark.parametrize("suffix", [".json", ".md", ".html", ".xml"])
@@ -53,5 +44,5 @@ def test_a_failing_recorded_certification_leaks_no_key(tmp_path: Path, suffix: s
         ("stderr", result.stderr),
         *((str(path.relative_to(tmp_path)), path.read_bytes()) for path in written),
     ]:
-        leaked = [form for form in _forms(USER, KEY) if form in content]
+        leaked = [form for form in key_forms(USER, KEY) if form.encode() in content]
         assert not leaked, f"{name} holds {leaked}"

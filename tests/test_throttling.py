@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import RunCli, Wsgi, served
+from conftest import SUITE, RunCli, Wsgi, served
 from contract.server import ReferenceServer
 from contract.throttle import (
     DEFAULT_RETRY_WAIT,
@@ -22,8 +22,6 @@ from contract.throttle import (
     Throttle,
     retry_after,
 )
-
-SUITE = ("--pyargs", "contract.suite", "-p", "no:cacheprovider")
 
 
 @pytest.mark.parametrize(
