@@ -10,9 +10,11 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from contract import requirements
 from contract.client import Answer
-from contract.defaults import Policy
+from contract.policies import Policy
 from contract.reproduce import reproduction
+from contract.requirements import Requirement
 
 Contact = Mapping[str, Any]
 
@@ -22,7 +24,7 @@ class CheckFailed(AssertionError):
 
     def __init__(
         self,
-        requirement: str,
+        requirement: Requirement,
         expected: str,
         got: str,
         *,
@@ -100,7 +102,7 @@ def no_server_error(answer: Answer, payload: object = None) -> None:
     """No request ever gets a 5xx."""
     if answer.server_error:
         raise CheckFailed(
-            "UC-NO5XX", "no 5xx answer", answer.summary(), answer=answer, payload=payload
+            requirements.NO5XX, "no 5xx answer", answer.summary(), answer=answer, payload=payload
         )
 
 
@@ -109,7 +111,7 @@ def accepted_with_id(answer: Answer, contact_id: int, payload: object) -> None:
     no_server_error(answer, payload)
     if not answer.accepted:
         raise CheckFailed(
-            "UC-ACCEPT",
+            requirements.ACCEPT,
             "the valid update to be accepted",
             answer.summary(),
             answer=answer,
@@ -117,7 +119,7 @@ def accepted_with_id(answer: Answer, contact_id: int, payload: object) -> None:
         )
     if answer.returned_id is not None and answer.returned_id != contact_id:
         raise CheckFailed(
-            "UC-ACCEPT",
+            requirements.ACCEPT,
             f"the contact's id {contact_id} as the answer",
             answer.summary(),
             answer=answer,
@@ -133,10 +135,12 @@ def well_formed(answer: Answer, payload: object) -> None:
             if answer.transport == "rest"
             else "a methodResponse holding one int"
         )
-        raise CheckFailed("UC-RESPONSE", expected, answer.summary(), answer=answer, payload=payload)
+        raise CheckFailed(
+            requirements.RESPONSE, expected, answer.summary(), answer=answer, payload=payload
+        )
 
 
-def rejected(answer: Answer, requirement: str, payload: object, why: str) -> None:
+def rejected(answer: Answer, requirement: Requirement, payload: object, why: str) -> None:
     """An invalid request is refused with a 4xx or an XML-RPC fault."""
     no_server_error(answer, payload)
     if not answer.rejected:
@@ -145,7 +149,7 @@ def rejected(answer: Answer, requirement: str, payload: object, why: str) -> Non
 
 
 def unchanged(
-    before: Contact, after: Contact, requirement: str, *, answer: Answer, payload: object
+    before: Contact, after: Contact, requirement: Requirement, *, answer: Answer, payload: object
 ) -> None:
     """A refused request changes nothing."""
     changes = _changed(before, after, before.keys() | after.keys())
@@ -172,7 +176,7 @@ def persisted(sent: Mapping[str, Any], after: Contact, *, answer: Answer) -> Non
             for n, (s, r) in list(changes.items())[:5]
         )
         raise CheckFailed(
-            "UC-PERSIST",
+            requirements.PERSIST,
             "every accepted property to read back as sent",
             shown,
             answer=answer,
@@ -192,7 +196,7 @@ def unsent_unchanged(
     changes = _changed(before, after, [name for name in writable if name not in sent])
     if changes:
         raise CheckFailed(
-            "UC-PARTIAL",
+            requirements.PARTIAL,
             "properties not sent to stay unchanged",
             f"changed {_describe_changes(changes)}",
             answer=answer,
@@ -207,7 +211,7 @@ def read_only_unchanged(
     changes = _changed(before, after, read_only)
     if changes:
         raise CheckFailed(
-            "UC-READONLY",
+            requirements.READONLY,
             "read-only properties to stay unchanged",
             f"changed {_describe_changes(changes)}",
             answer=answer,
@@ -222,7 +226,7 @@ def unknown_not_stored(
     stored = sorted(name for name in names if name in after)
     if stored:
         raise CheckFailed(
-            "UC-UNKNOWN",
+            requirements.UNKNOWN,
             "unknown properties not to be stored",
             f"read back {', '.join(map(repr, stored))}",
             answer=answer,
@@ -231,7 +235,7 @@ def unknown_not_stored(
 
 
 def policy_followed(
-    answer: Answer, policy: Policy, requirement: str, payload: object, what: str
+    answer: Answer, policy: Policy, requirement: Requirement, payload: object, what: str
 ) -> None:
     """A read-only or unknown property is refused or ignored, as the policy says."""
     no_server_error(answer, payload)
@@ -255,7 +259,7 @@ def same_answer(first: Answer, second: Answer, payload: object) -> None:
     """Sending the same update twice gives the same answer."""
     if (first.status, first.fault, first.value) != (second.status, second.fault, second.value):
         raise CheckFailed(
-            "UC-IDEMPOTENT",
+            requirements.IDEMPOTENT,
             f"the same answer again ({first.summary()})",
             second.summary(),
             answer=second,
@@ -268,7 +272,7 @@ def same_state(first: Contact, second: Contact, *, answer: Answer, payload: obje
     changes = _changed(first, second, first.keys() | second.keys())
     if changes:
         raise CheckFailed(
-            "UC-IDEMPOTENT",
+            requirements.IDEMPOTENT,
             "the same state after the repeat",
             f"changed {_describe_changes(changes)}",
             answer=answer,
@@ -281,7 +285,7 @@ def same_verdict(rest: Answer, xmlrpc: Answer, payload: object) -> None:
     if rest.accepted != xmlrpc.accepted or rest.rejected != xmlrpc.rejected:
         verdict = {True: "accepted", False: "refused"}
         raise CheckFailed(
-            "UC-PARITY",
+            requirements.PARITY,
             f"XML-RPC to reach REST's verdict ({verdict[rest.accepted]}: {rest.summary()})",
             f"{verdict[xmlrpc.accepted]}: {xmlrpc.summary()}",
             answer=xmlrpc,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, NoReturn
 
 from contract import __version__
 from contract.bulk import BulkResult, check_stream, json_reporter, text_reporter
 from contract.certify import add_certify_command
+from contract.exits import Exit, exit_codes_epilog
 from contract.openapi import openapi_document
 from contract.records import InputError
 from contract.restore import add_restore_command
@@ -25,9 +27,6 @@ from contract.schema import (
 )
 from contract.server.cli import add_serve_command
 from contract.validation import UpdateValidator
-
-EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN = 0, 1, 2
-EXIT_INTERRUPTED = 130  # what shells report for Ctrl-C
 
 
 class CommandError(Exception):
@@ -47,12 +46,12 @@ def _cmd_schema(args: argparse.Namespace) -> int:
         _print_json(bundle(args.name))
     else:
         _print_json(load_schema_file(args.name))
-    return EXIT_OK
+    return Exit.OK
 
 
 def _cmd_openapi(args: argparse.Namespace) -> int:
     _print_json(openapi_document(load_contract(args.schema_extension)))
-    return EXIT_OK
+    return Exit.OK
 
 
 def _open_input(name: str) -> IO[bytes]:
@@ -93,7 +92,32 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         sys.stderr.write(
             f"{result.records} record(s) checked: {result.valid} valid, {result.invalid} invalid\n"
         )
-    return EXIT_FAILED if result.invalid else EXIT_OK
+    return Exit.FAILED if result.invalid else Exit.OK
+
+
+VALIDATE_EXITS = {
+    Exit.OK: "every payload is valid",
+    Exit.FAILED: "some payloads break the contract",
+    Exit.CANNOT_RUN: "the input cannot be read or parsed, or a bad option; one line says why",
+    Exit.INTERRUPTED: "interrupted (Ctrl-C)",
+}
+PRINT_EXITS = {
+    Exit.OK: "printed",
+    Exit.CANNOT_RUN: "the schema extension cannot be read or merged; one line says why",
+}
+_EXTENSION_HELP = (
+    'a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields '
+    "(default: none)"
+)
+
+
+def _command(commands: Any, name: str, exits: Mapping[Exit, str], **kwargs: Any) -> Any:
+    return commands.add_parser(
+        name,
+        epilog=exit_codes_epilog(exits),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **kwargs,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,52 +128,83 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    extension = argparse.ArgumentParser(add_help=False)
-    extension.add_argument(
-        "--schema-extension",
-        metavar="FILE",
-        help='a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields',
+    schema = _command(
+        commands,
+        "schema",
+        PRINT_EXITS,
+        help="print a schema of the contract",
+        description="Print one of the contract's JSON Schemas.",
     )
-
-    schema = commands.add_parser(
-        "schema", parents=[extension], help="print a schema of the contract"
+    schema.add_argument("name", choices=SCHEMA_NAMES, help="which schema")
+    schema.add_argument(
+        "--bundled", action="store_true", help="inline every $ref, self-contained (default: off)"
     )
-    schema.add_argument("name", choices=SCHEMA_NAMES)
-    schema.add_argument("--bundled", action="store_true", help="inline every $ref (self-contained)")
+    schema.add_argument("--schema-extension", metavar="FILE", help=_EXTENSION_HELP)
     schema.set_defaults(handler=_cmd_schema)
 
-    validate = commands.add_parser(
+    validate = _command(
+        commands,
         "validate",
-        parents=[extension],
+        VALIDATE_EXITS,
         help="validate payloads: a JSON object, a JSON array of objects, or JSON Lines",
+        description="Validate UpdateContact payloads from a file or standard input, one "
+        "line per violation.",
     )
     validate.add_argument("file", metavar="FILE", help="the payloads; '-' reads standard input")
-    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: a line per violation; json: a JSON line per invalid payload (default: text)",
+    )
+    validate.add_argument("--schema-extension", metavar="FILE", help=_EXTENSION_HELP)
     validate.set_defaults(handler=_cmd_validate)
 
-    openapi = commands.add_parser(
-        "openapi", parents=[extension], help="print an OpenAPI 3.1 document"
+    openapi = _command(
+        commands,
+        "openapi",
+        PRINT_EXITS,
+        help="print an OpenAPI 3.1 document",
+        description="Print an OpenAPI 3.1 document of the endpoint, derived from the schemas.",
     )
+    openapi.add_argument("--schema-extension", metavar="FILE", help=_EXTENSION_HELP)
     openapi.set_defaults(handler=_cmd_openapi)
 
     add_serve_command(commands)
     add_certify_command(commands)
     add_restore_command(commands)
+    for command in commands.choices.values():
+        command.set_defaults(command_parser=command)
     return parser
+
+
+def _refuse_unknown(command: argparse.ArgumentParser, unknown: list[str]) -> NoReturn:
+    """The command's own usage, and the option the user most likely meant."""
+    message = f"unrecognized arguments: {' '.join(unknown)}"
+    known = [flag for action in command._actions for flag in action.option_strings]
+    for word in unknown:
+        if word.startswith("-"):
+            close = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.5)
+            if close:
+                message += f"; did you mean {close[0]}?"
+                break
+    command.error(message)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``contract`` command; return its exit code."""
-    args = build_parser().parse_args(argv)
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:
+        _refuse_unknown(args.command_parser, unknown)
     try:
         return int(args.handler(args))
     except (CommandError, SchemaExtensionError) as error:
         sys.stderr.write(f"contract {args.command}: {error}\n")
-        return EXIT_CANNOT_RUN
+        return Exit.CANNOT_RUN
     except BrokenPipeError:
         # The reader went away (``| head``); that is not an error of ours.
         sys.stderr.close()
-        return EXIT_OK
+        return Exit.OK
     except KeyboardInterrupt:
         sys.stderr.write(f"contract {args.command}: interrupted\n")
-        return EXIT_INTERRUPTED
+        return Exit.INTERRUPTED

@@ -14,22 +14,19 @@ import xmlrpc.client
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 import requests.auth
 
 from contract import __version__
+from contract.api import CONTACT_PATH, UPDATE_METHOD
+from contract.endpoint import KEY_VARIABLE, USER_VARIABLE, Endpoint
+from contract.outcomes import Problem, Stop, StopRun
 from contract.throttle import MAX_THROTTLED_RETRIES, RateLimit, Throttle, retry_after
 from contract.transports import TRANSPORTS, Transport
 
-CONTACT_PATH = "/api/2.0/contacts/{id}"
-XMLRPC_PATH = "/api/2.0/xmlrpc"
-UPDATE_METHOD = "contacts.UpdateContact"
 MAX_BODY_BYTES = 1 << 20
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-USER_VARIABLE = "CONTRACT_USER"
-KEY_VARIABLE = "CONTRACT_API_KEY"
 
 
 Credentials = tuple[str, str] | None | Literal["session"]
@@ -47,69 +44,17 @@ class _NoCredentials(requests.auth.AuthBase):
 class EndpointUnreachable(ConnectionError):
     """The install could not be reached, or did not answer in time; the message says why."""
 
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.stop = Stop(Problem.UNREACHABLE, detail)
 
-class InstallLost(BaseException):
-    """The install stopped answering in the middle of a certification run.
 
-    A BaseException, so that Hypothesis does not shrink a lost connection example by
-    example: the run stops at once and says why.
-    """
+class InstallLost(StopRun):
+    """The install stopped answering in the middle of a certification run."""
 
 
 class ReadBackUnavailable(RuntimeError):
     """The install does not answer ``GET /api/2.0/contacts/:id`` with a contact."""
-
-
-def _is_loopback(host: str) -> bool:
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where an install is and how to sign in; the API key never shows in a repr."""
-
-    url: str
-    user: str
-    api_key: str = field(repr=False)
-    xmlrpc_url: str | None = None
-    timeout: float = 10.0
-    verify_tls: bool = True
-    """Check the install's TLS certificate; off only when the user asks (``--insecure``)."""
-
-    def __post_init__(self) -> None:
-        for url in (self.url, self.xmlrpc_url):
-            parts = urlsplit(url or "https://x")
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValueError(f"the URL must look like https://host[:port], not {url!r}")
-
-    @property
-    def plain_http_hosts(self) -> list[str]:
-        """Hosts off this machine that would get the credentials over plain ``http://``."""
-        hosts = []
-        for url in (self.url, self.xmlrpc_url):
-            parts = urlsplit(url or "")
-            if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
-                hosts.append(parts.netloc)
-        return hosts
-
-    @property
-    def base_url(self) -> str:
-        """The install's address without a trailing slash."""
-        return self.url.rstrip("/")
-
-    @property
-    def rpc_url(self) -> str:
-        """Where XML-RPC calls go."""
-        return self.xmlrpc_url or self.base_url + XMLRPC_PATH
-
-    @property
-    def is_loopback(self) -> bool:
-        """True when the install runs on this machine."""
-        return _is_loopback(urlsplit(self.url).hostname or "")
-
-    def contact_url(self, contact_id: object) -> str:
-        """The REST address of one contact; odd ids are sent as they are, percent-encoded."""
-        return self.base_url + CONTACT_PATH.format(id=quote(str(contact_id), safe=""))
 
 
 @dataclass(frozen=True)
@@ -313,7 +258,7 @@ class ContactClient:
             )
             return response, raw
         if self.stop_when_lost:
-            raise InstallLost(f"EndpointUnreachable: {reason}")
+            raise InstallLost(Stop(Problem.UNREACHABLE, reason))
         raise EndpointUnreachable(reason)
 
     def _observe(self, exchange: Exchange) -> None:

@@ -33,9 +33,10 @@ from xml.parsers.expat import ExpatError
 import requests
 import responses
 
+from contract.api import DEFAULT_USER
 from contract.schema import load_contract
 from contract.server.app import ReferenceApp
-from contract.server.options import DEFAULT_USER, ServerOptions, generate_api_key
+from contract.server.options import ServerOptions, generate_api_key
 from contract.server.runner import build_app
 from contract.server.seeding import plausible_contact
 from contract.server.store import encode_value

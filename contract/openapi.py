@@ -6,9 +6,8 @@ import copy
 from typing import Any
 
 from contract import __version__
+from contract.api import CONTACT_PATH
 from contract.schema import Contract, Schema
-
-CONTACT_PATH = "/api/2.0/contacts/{id}"
 
 
 def _component(schema: Schema) -> Schema:

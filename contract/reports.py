@@ -10,7 +10,8 @@ import html
 import json
 from pathlib import Path
 
-from contract.certificate import Certificate, RequirementResult
+from contract.certificate import Certificate
+from contract.fold import RequirementResult
 
 REPORT_FORMATS = (".json", ".md", ".html", ".xml")
 _MARKS = {
@@ -24,14 +25,14 @@ _MARKS = {
 
 def _detail(result: RequirementResult) -> str:
     if result.failure is not None:
-        return str(result.failure.get("got", ""))
+        return result.failure.got
     return result.reason or ""
 
 
 def summary_lines(certificate: Certificate) -> list[str]:
     """A table of verdicts, then the overall verdict, for a terminal."""
     lines = [f"{'requirement':<14} {'verdict':<6} {'cases':>6} {'requests':>9}  note"]
-    for result in certificate.results.values():
+    for result in certificate.results:
         note = _detail(result).splitlines()[0][:70] if _detail(result) else ""
         mark = _MARKS[result.verdict]
         lines.append(f"{result.id:<14} {mark:<6} {result.cases:>6} {result.requests:>9}  {note}")
@@ -54,23 +55,22 @@ def to_markdown(certificate: Certificate) -> str:
         "| requirement | verdict | cases | requests | transports | note |",
         "|---|---|---:|---:|---|---|",
     ]
-    for result in certificate.results.values():
+    for result in certificate.results:
         note = _detail(result).replace("|", "\\|").replace("\n", " ")[:200]
         out.append(
             f"| {result.id} | {result.verdict} | {result.cases} | {result.requests} "
             f"| {', '.join(result.transports)} | {note} |"
         )
-    failures = [r for r in certificate.results.values() if r.failure]
+    failures = [(r, r.failure) for r in certificate.results if r.failure is not None]
     if failures:
         out += ["", "## Failures"]
-        for result in failures:
-            assert result.failure is not None
+        for result, failure in failures:
             out += [
                 "",
-                f"### {result.id}: {result.requirement}",
+                f"### {result.id}: {result.requirement.statement}",
                 "",
                 "```text",
-                result.failure["message"],
+                failure.message,
                 "```",
             ]
     return "\n".join(out) + "\n"
@@ -93,16 +93,16 @@ def to_html(certificate: Certificate) -> str:
     verdict = esc(certificate.verdict)
     verdict_class = certificate.verdict.replace(" ", "-")
     rows = "".join(
-        f"<tr><td><b>{esc(r.id)}</b><br><small>{esc(r.requirement)}</small></td>"
+        f"<tr><td><b>{esc(r.id)}</b><br><small>{esc(r.requirement.statement)}</small></td>"
         f"<td class='{r.verdict.replace(' ', '-')}'>{esc(r.verdict)}</td>"
         f"<td class=n>{r.cases}</td><td class=n>{r.requests}</td>"
         f"<td>{esc(', '.join(r.transports))}</td><td>{esc(_detail(r)[:300])}</td></tr>"
-        for r in certificate.results.values()
+        for r in certificate.results
     )
     failures = "".join(
-        f"<h3>{esc(r.id)}</h3><pre>{esc(str(r.failure['message']))}</pre>"
-        for r in certificate.results.values()
-        if r.failure
+        f"<h3>{esc(r.id)}</h3><pre>{esc(r.failure.message)}</pre>"
+        for r in certificate.results
+        if r.failure is not None
     )
     return (
         "<!doctype html><html lang=en><meta charset=utf-8>"

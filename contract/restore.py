@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from contract.defaults import DEFAULT_TIMEOUT, DEFAULT_USER
+from contract.exits import Exit, exit_codes_epilog
+from contract.settings import Door, SettingsError, resolve
+
+EXITS = {
+    Exit.OK: "the install took the values back",
+    Exit.CANNOT_RUN: "the file cannot be read, the install cannot be reached, or it refused "
+    "the values; one line says why",
+}
+# The options a restore shares with a certification: who signs in, and how safely.
+_NAMES = ("user", "api-key", "timeout", "insecure", "allow-insecure-http")
 
 
-def add_restore_command(commands: Any) -> None:
-    """Register ``contract restore`` on the CLI's sub-command parsers."""
-    restore = commands.add_parser(
+def add_restore_command(commands: Any) -> argparse.ArgumentParser:
+    """Register ``contract restore`` on the CLI's sub-command parsers; returns its parser."""
+    from contract.cli_options import add_cli_options
+
+    restore: argparse.ArgumentParser = commands.add_parser(
         "restore",
         help="put back a contact's original values, saved when a run could not restore them",
+        description="Send the values a contract-restore-ID.json file holds back to the "
+        "install it names.",
+        epilog=exit_codes_epilog(EXITS),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    restore.add_argument("file", type=Path, metavar="FILE", help="a contract-restore-ID.json file")
-    restore.add_argument("--user", default=os.environ.get("CONTRACT_USER", DEFAULT_USER))
-    restore.add_argument("--api-key", help="Basic auth API key (better: CONTRACT_API_KEY)")
-    restore.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
-    restore.add_argument("--insecure", action="store_true", help="do not check TLS certificates")
     restore.add_argument(
-        "--allow-insecure-http",
-        action="store_true",
-        help="allow sending the credentials over plain http:// to a host off this machine",
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="a contract-restore-ID.json file, as contract certify wrote it",
     )
+    add_cli_options(restore, _NAMES)
     restore.set_defaults(handler=run_restore)
+    return restore
 
 
 def _saved_values(path: Path) -> tuple[str, int, dict[str, Any]]:
@@ -43,26 +57,23 @@ def _saved_values(path: Path) -> tuple[str, int, dict[str, Any]]:
 
 def run_restore(args: argparse.Namespace) -> int:
     """Send the saved values back to the install; 0 when it took them, 2 otherwise."""
-    from contract.client import ContactClient, Endpoint, EndpointUnreachable
+    from contract.cli_options import cli_values
+    from contract.client import ContactClient, EndpointUnreachable
 
-    api_key = args.api_key or os.environ.get("CONTRACT_API_KEY")
     try:
-        if not api_key:
-            raise ValueError("no API key: give --api-key or set CONTRACT_API_KEY")
         url, contact_id, properties = _saved_values(args.file)
-        endpoint = Endpoint(url, args.user, api_key, None, args.timeout, not args.insecure)
-        if endpoint.plain_http_hosts and not args.allow_insecure_http:
-            raise ValueError(
-                f"the API key would cross the network unencrypted to {endpoint.plain_http_hosts[0]}"
-                ": use --allow-insecure-http to accept that"
-            )
-        client = ContactClient(endpoint)
+        given = resolve(cli_values(args, _NAMES), here=Path.cwd(), environ=os.environ)
+        settings = dataclasses.replace(given, url=url, contact_ids=(contact_id,))
+        client = ContactClient(settings.endpoint())
         answer = client.update(contact_id, properties, "rest")
+    except SettingsError as error:
+        sys.stderr.write(f"contract restore: {error.text(Door.CLI)}\n")
+        return Exit.CANNOT_RUN
     except (ValueError, EndpointUnreachable) as error:
         sys.stderr.write(f"contract restore: {error}\n")
-        return 2
+        return Exit.CANNOT_RUN
     if not answer.accepted:
         sys.stderr.write(f"contract restore: {url} refused the values: {answer.summary()}\n")
-        return 2
+        return Exit.CANNOT_RUN
     sys.stdout.write(f"contact {contact_id} on {url} has its original values again\n")
-    return 0
+    return Exit.OK

@@ -37,7 +37,7 @@ import requests
 
 import contract
 from conftest import run_contract
-from contract.certificate import REQUIREMENTS
+from contract.requirements import CATALOGUE
 from contract.schema import load_contract
 
 EXAMPLES = "5"
@@ -61,6 +61,8 @@ PROGRESS = re.compile(
 TABLE_HEADER = re.compile(r"requirement\s+verdict\s+cases\s+requests\s+note")
 TABLE_ROW = re.compile(r"(UC-[A-Z0-9]+)\s+(PASS|FAIL|ERROR|N/V|-)\s+(\d+)\s+(\d+)\b.*")
 SECRET_NAME = re.compile(r"key|secret|password|token|auth", re.IGNORECASE)
+
+REQUIREMENTS = [requirement.id for requirement in CATALOGUE]
 
 
 # --- processes -------------------------------------------------------------------------
@@ -585,15 +587,24 @@ def test_bad_options_cannot_run(options: list[str], named: str, tmp_path: Path) 
 
 def test_an_unknown_transport_cannot_run(tmp_path: Path) -> None:
     result = certify("--transport", "soap", cwd=tmp_path, timeout=60)
+    reason = one_line_reason(result)
+    assert result.stdout == ""
+    assert reason == (
+        "contract certify: could not run: --transport must be one of rest, xmlrpc, both, not 'soap'"
+    )
+
+
+def test_a_mistyped_option_shows_the_commands_usage_and_the_closest_option(
+    tmp_path: Path,
+) -> None:
+    result = certify("--contactid", "3", cwd=tmp_path, timeout=60)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stdout == ""
-    # argparse shows its usage first; the reason is the one last line.
     *usage, reason = result.stderr.splitlines()
     assert usage[0].startswith("usage: contract certify")
     assert all(line.startswith(" ") for line in usage[1:]), result.stderr
-    assert reason.startswith("contract certify: error:")
-    assert "'soap'" in reason
+    assert reason.startswith("contract certify: error: unrecognized arguments: --contactid")
+    assert reason.endswith("did you mean --contact-id?")
 
 
 def test_a_report_in_a_missing_directory_cannot_run(tmp_path: Path) -> None:

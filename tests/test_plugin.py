@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ast
+import importlib
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -14,9 +14,12 @@ import requests
 
 import contract
 from conftest import SUITE, Wsgi, served
-from contract.certificate import REQUIREMENTS
+from contract.pytest_plugin.marker import MARKER
+from contract.requirements import CATALOGUE
 from contract.server import ReferenceServer
 from contract.server.faults import FAULTS
+
+REQUIREMENTS = [requirement.id for requirement in CATALOGUE]
 
 
 def _suite_args(server: ReferenceServer, *extra: str, examples: int = 5) -> list[str]:
@@ -136,21 +139,17 @@ def test_the_wrong_policy_is_flagged(
 
 
 def _tests_certifying(requirement: str) -> str:
-    """A ``-k`` expression selecting the suite's tests of *requirement*.
-
-    Read from the suite's source: importing it here would fix its settings before the
-    run under test could choose them.
-    """
+    """A ``-k`` expression selecting the suite's tests of *requirement*, read off their markers
+    (importing the suite fixes nothing about a run)."""
     names = []
-    for module in sorted((Path(contract.__file__).parent / "suite").glob("test_*.py")):
-        for node in ast.parse(module.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.FunctionDef) and any(
-                isinstance(decorator, ast.Call)
-                and getattr(decorator.func, "id", None) == "certifies"
-                and ast.literal_eval(decorator.args[0]) == requirement
-                for decorator in node.decorator_list
+    for path in sorted((Path(contract.__file__).parent / "suite").glob("test_*.py")):
+        module = importlib.import_module(f"contract.suite.{path.stem}")
+        for name, test in vars(module).items():
+            marks = getattr(test, "pytestmark", [])
+            if name.startswith("test_") and any(
+                mark.name == MARKER and mark.args[0] == requirement for mark in marks
             ):
-                names.append(node.name)
+                names.append(name)
     assert names, f"no suite test certifies {requirement}"
     return " or ".join(names)
 
@@ -160,7 +159,7 @@ def test_each_planted_fault_fails_its_requirement(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
     report, recording = pytester.path / "certificate.json", pytester.path / "run.jsonl"
-    requirement = FAULTS[fault].requirement
+    requirement = FAULTS[fault].requirement.id
     with ReferenceServer(contacts=3, faults=frozenset({fault})) as server:
         monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
         # The tests of the fault's requirement: the correct server passes the whole suite

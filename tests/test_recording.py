@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from conftest import SUITE, RunCli, Wsgi, key_forms, run_contract, served
-from contract.client import ContactClient, Endpoint, EndpointUnreachable
+from contract.client import ContactClient, EndpointUnreachable
+from contract.endpoint import Endpoint
 from contract.recording import (
     REDACTED,
     InvalidRecording,

@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from contract import checks
+from contract import checks, requirements
 from contract.checks import Contact
 from contract.client import Answer, ContactClient, Credentials
-from contract.defaults import Policy
+from contract.policies import Policy
 from contract.pytest_plugin.contact import ContactUnderTest
-from contract.pytest_plugin.options import SuiteConfig
+from contract.requirements import Requirement
 from contract.schema import Contract
+from contract.settings import RunSettings
 from contract.transports import Transport
 
 
@@ -25,14 +26,19 @@ class Certifier:
         client: ContactClient,
         contact: ContactUnderTest,
         contract: Contract,
-        config: SuiteConfig,
+        settings: RunSettings,
     ) -> None:
         self.client = client
         self.contact = contact
         self.contract = contract
-        self.config = config
+        self.settings = settings
         self._cases = 0
         self._requests_at_start = client.requests_sent
+
+    @property
+    def extension(self) -> str | None:
+        """The run's schema extension (the install's custom fields), for the strategies."""
+        return self.settings.schema_extension
 
     @property
     def contact_id(self) -> int:
@@ -63,8 +69,18 @@ class Certifier:
         contact = self.client.read(self.contact_id)
         if contact is None:
             raise checks.CheckFailed(
-                "UC-PERSIST", f"contact {self.contact_id} to exist", "it no longer reads back (404)"
+                requirements.PERSIST,
+                f"contact {self.contact_id} to exist",
+                "it no longer reads back (404)",
             )
+        return contact
+
+    def read_back(self) -> dict[str, Any]:
+        """The contact under test as it is now, for a check that runs only where the
+        install reads contacts back (its requirement says so)."""
+        contact = self.read()
+        if contact is None:
+            raise RuntimeError("read_back() is for requirements that need read-back")
         return contact
 
     def update(
@@ -82,7 +98,7 @@ class Certifier:
         return answer
 
     def refused_and_unchanged(
-        self, requirement: str, payload: object, why: str, send: Callable[[], Answer]
+        self, requirement: Requirement, payload: object, why: str, send: Callable[[], Answer]
     ) -> Answer:
         """Send with *send*; the install must refuse it and, where it reads back, change nothing."""
         before = self.read()
@@ -95,7 +111,7 @@ class Certifier:
 
     def policy_outcome(
         self,
-        requirement: str,
+        requirement: Requirement,
         payload: dict[str, Any],
         transport: Transport,
         policy: Policy,
@@ -104,12 +120,10 @@ class Certifier:
     ) -> Answer:
         """Send a payload a policy rules on; a refusal changes nothing, an acceptance keeps
         what *protected* guards."""
-        before = self.read()
+        before = self.read_back()
         answer = self.update(payload, transport)
         checks.policy_followed(answer, policy, requirement, payload, what)
-        after = self.read()
-        assert before is not None
-        assert after is not None
+        after = self.read_back()
         if answer.rejected:
             checks.unchanged(before, after, requirement, answer=answer, payload=payload)
         else:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
-from typing import Any, cast
+from typing import cast
 from urllib.parse import urlsplit
 
 import pytest
 
 from contract.pytest_plugin.contact import ContactUnderTest
-from contract.pytest_plugin.options import SuiteConfig
 from contract.recording import (
     REPLAY_HOST,
     InvalidRecording,
@@ -24,6 +22,7 @@ from contract.recording import (
     merge,
     part_path,
 )
+from contract.settings import RunSettings
 from contract.transports import TRANSPORTS, Transport
 
 Tape = Recorder | Replayer
@@ -36,30 +35,33 @@ def worker_name(config: pytest.Config) -> str:
     return str(getattr(config, "workerinput", {}).get("workerid", "main"))
 
 
-def _replayed(suite: SuiteConfig, recording: Recording) -> SuiteConfig:
+def _replayed(settings: RunSettings, recording: Recording) -> RunSettings:
     """The settings of the recorded run, which a replay must send exactly as it did."""
     head, options = recording.header, recording.options
     transports = tuple(t for t in options.get("transports", TRANSPORTS) if t in TRANSPORTS)
     return dataclasses.replace(
-        suite,
+        settings,
         url=REPLAY_HOST + str(head.get("base_path", "")),
         xmlrpc_url=REPLAY_HOST + str(head["xmlrpc_path"]),
-        user=str(head.get("user", suite.user)),
+        user=str(head.get("user", settings.user)),
         api_key=REPLAY_KEY,
         contact_ids=tuple(options.get("contact_ids") or sorted(recording.contacts)),
         transports=cast(tuple[Transport, ...], transports),
-        readonly_policy=options.get("readonly_policy", suite.readonly_policy),
-        unknown_policy=options.get("unknown_policy", suite.unknown_policy),
-        examples=int(options.get("examples", suite.examples)),
-        seed=int(options.get("seed", suite.seed)),
+        readonly_policy=options.get("readonly_policy", settings.readonly_policy),
+        unknown_policy=options.get("unknown_policy", settings.unknown_policy),
+        examples=int(options.get("examples", settings.examples)),
+        seed=int(options.get("seed", settings.seed)),
     )
 
 
-def open_tape(suite: SuiteConfig, fingerprint: str, worker: str) -> tuple[SuiteConfig, Tape | None]:
+def open_tape(
+    settings: RunSettings, fingerprint: str, worker: str
+) -> tuple[RunSettings, Tape | None]:
     """The recorder or replayer the settings ask for, and the settings the run goes on with."""
-    if suite.replay is not None:
+    source = settings.replay_source
+    if source is not None:
         try:
-            recording = load(suite.replay)
+            recording = load(source)
         except InvalidRecording as error:
             raise pytest.UsageError(f"--contract-replay: {error}") from None
         if recording.header.get("schema_fingerprint") != fingerprint:
@@ -67,26 +69,29 @@ def open_tape(suite: SuiteConfig, fingerprint: str, worker: str) -> tuple[SuiteC
                 "--contract-replay: the recording was made against another contract; "
                 "give the same --contract-schema-extension as when it was recorded"
             )
-        return _replayed(suite, recording), Replayer(recording)
-    if suite.record is not None:
-        host = urlsplit(suite.url or "").netloc or None
-        redactor = Redactor(suite.user, suite.api_key, host)
-        return suite, Recorder(part_path(Path(suite.record), worker), redactor)
-    return suite, None
+        return _replayed(settings, recording), Replayer(recording)
+    target = settings.record_target
+    if target is not None:
+        host = urlsplit(settings.url or "").netloc or None
+        redactor = Redactor(settings.user, settings.api_key, host)
+        return settings, Recorder(part_path(target, worker), redactor)
+    return settings, None
 
 
-def finish(config: pytest.Config, tape: Tape, suite: SuiteConfig, fingerprint: str) -> None:
+def finish(config: pytest.Config, tape: Tape, settings: RunSettings, fingerprint: str) -> None:
     """Close the part; the process that owns the session writes the recording."""
     if not isinstance(tape, Recorder):
         return
     tape.close()
-    if hasattr(config, "workerinput") or suite.record is None:
+    path = settings.record_target
+    if hasattr(config, "workerinput") or path is None:
         return
-    path = Path(suite.record)
     if not any(path.parent.glob(f"{path.name}.*.part")):
         return
-    endpoint = suite.endpoint
-    head = header(endpoint.base_url, endpoint.rpc_url, suite.user, suite.public(), fingerprint)
+    endpoint = settings.endpoint()
+    head = header(
+        endpoint.base_url, endpoint.rpc_url, settings.user, settings.public(), fingerprint
+    )
     merge(path, head)
 
 
@@ -103,17 +108,3 @@ def replayed_contact(replayer: Replayer, contact_id: int) -> ContactUnderTest:
         raise NotInRecording(f"contact {contact_id}")
     # Nothing was changed, so there is nothing to restore.
     return ContactUnderTest(recorded.id, recorded.original, recorded.no_readback, restored=True)
-
-
-class RecordedDraws:
-    """Hypothesis's ``data`` object, writing each value drawn to the recording."""
-
-    def __init__(self, data: Any, recorder: Recorder) -> None:
-        self._data = data
-        self._recorder = recorder
-
-    def draw(self, strategy: Any, label: str | None = None) -> Any:
-        """Draw as Hypothesis does, and record the value."""
-        value = self._data.draw(strategy, label=label)
-        self._recorder.record_draw(label, value)
-        return value

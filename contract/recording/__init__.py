@@ -9,7 +9,7 @@ and feeds each test the recorded cases, so the checks run unchanged and offline.
 
 from __future__ import annotations
 
-from contract.recording.lines import InvalidRecording, Recording, load, read_header
+from contract.recording.lines import InvalidRecording, RecordedCase, Recording, load, read_header
 from contract.recording.recorder import Recorder, header, merge, part_path
 from contract.recording.redaction import REDACTED, Redactor
 from contract.recording.replayer import REPLAY_HOST, NotInRecording, ReplayedDraws, Replayer
@@ -19,6 +19,7 @@ __all__ = [
     "REPLAY_HOST",
     "InvalidRecording",
     "NotInRecording",
+    "RecordedCase",
     "Recorder",
     "Recording",
     "Redactor",

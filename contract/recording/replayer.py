@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import requests
 import responses
 
+from contract.outcomes import Problem, Stop
 from contract.recording.lines import RecordedAnswer, RecordedCase, Recording
 from contract.recording.recorder import Scope
 
@@ -28,7 +29,9 @@ class NotInRecording(Exception):
     """The replayed run needs something the recording does not hold."""
 
     def __init__(self, what: str) -> None:
-        super().__init__(f"{what} is not in the recording: record again")
+        detail = f"{what} is not in the recording: record again"
+        super().__init__(detail)
+        self.stop = Stop(Problem.NOT_IN_RECORDING, detail)
 
 
 class ReplayedDraws:

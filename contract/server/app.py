@@ -10,7 +10,9 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from contract.server.auth import CHALLENGE, BasicAuth
+from contract.server.faults import PlantedAnswer, install_faults
 from contract.server.http_io import BodyTooLargeError, Response, error_response, read_body
+from contract.server.options import ServerOptions
 from contract.server.rest import (
     CONTACT_METHODS,
     CONTACT_PATH,
@@ -31,25 +33,17 @@ logger = logging.getLogger("contract.server")
 class ReferenceApp:
     """The WSGI application of the reference server; usable in process or behind any WSGI server."""
 
-    def __init__(
-        self,
-        service: ContactService,
-        *,
-        user: str,
-        api_key: str,
-        xmlrpc_path: str,
-        max_body_bytes: int,
-        latency_ms: float = 0.0,
-    ) -> None:
+    def __init__(self, service: ContactService, options: ServerOptions, api_key: str) -> None:
         self.service = service
         self.xmlrpc = XMLRPCEndpoint(service)
-        self.xmlrpc_path = xmlrpc_path
-        self.max_body_bytes = max_body_bytes
-        self.latency = latency_ms / 1000
-        self._auth = BasicAuth(user, api_key)
+        self.xmlrpc_path = options.xmlrpc_path
+        self.max_body_bytes = options.max_body_bytes
+        self.latency = options.latency_ms / 1000
+        self._auth = BasicAuth(options.user, api_key)
         # What a log line must never show: the key, alone or inside a Basic header.
-        basic = base64.b64encode(f"{user}:{api_key}".encode()).decode("ascii")
+        basic = base64.b64encode(f"{options.user}:{api_key}".encode()).decode("ascii")
         self._secrets = (api_key, basic)
+        install_faults(self, options.faults)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request; every failure becomes an HTTP answer, never an exception."""
@@ -57,6 +51,8 @@ class ReferenceApp:
             time.sleep(self.latency)
         try:
             response = self._respond(environ)
+        except PlantedAnswer as planted:
+            response = self._planted(environ, planted)
         except Exception as error:
             self._log_bug(environ, error)
             response = self._internal_error(environ)
@@ -73,11 +69,14 @@ class ReferenceApp:
         match = CONTACT_PATH.fullmatch(path)
         if match is None:
             return error_response(404, "no such resource; contacts are at /api/2.0/contacts/{id}")
+        return self.rest_answer(environ, self._contact(environ, method, match["id"]))
+
+    def _contact(self, environ: Mapping[str, Any], method: str, path_id: str) -> Response:
         if method not in CONTACT_METHODS:
             return _method_not_allowed(method, CONTACT_METHODS)
-        if not self._auth.allows(environ.get("HTTP_AUTHORIZATION")):
+        if not self.authorised(environ.get("HTTP_AUTHORIZATION")):
             return _unauthorized()
-        contact_id = parse_contact_id(match["id"])
+        contact_id = parse_contact_id(path_id)
         if contact_id is None:
             return contact_not_found(None)
         if method == "PUT":
@@ -91,13 +90,33 @@ class ReferenceApp:
     def _xmlrpc(self, environ: Mapping[str, Any], method: str) -> Response:
         if method != "POST":
             return _method_not_allowed(method, ("POST",))
-        if not self._auth.allows(environ.get("HTTP_AUTHORIZATION")):
+        if not self.authorised(environ.get("HTTP_AUTHORIZATION")):
             return _unauthorized()
         try:
             body = read_body(environ, self.max_body_bytes)
         except BodyTooLargeError:
             return self._too_large()
         return self.xmlrpc.respond(body)
+
+    # --- the steps a planted fault may replace -------------------------------------------
+
+    def authorised(self, header: str | None) -> bool:
+        """True when the ``Authorization`` header signs in as the server's user."""
+        return self._auth.allows(header)
+
+    def rest_answer(self, environ: Mapping[str, Any], response: Response) -> Response:
+        """The answer to a request on a contact's path, as it is sent."""
+        return response
+
+    # ------------------------------------------------------------------------------------
+
+    def _planted(self, environ: Mapping[str, Any], answer: PlantedAnswer) -> Response:
+        if answer.status >= 500:
+            # The same answer as a real crash, so the fault looks like one from outside.
+            return self._internal_error(environ)
+        if environ.get("PATH_INFO") == self.xmlrpc_path:
+            return fault_response(answer.status, answer.message)
+        return error_response(answer.status, answer.message)
 
     def _too_large(self) -> Response:
         return error_response(413, f"the body is over the limit of {self.max_body_bytes} bytes")

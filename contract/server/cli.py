@@ -12,20 +12,25 @@ import time
 from types import FrameType
 from typing import Any
 
+from contract.api import DEFAULT_USER
+from contract.exits import Exit, exit_codes_epilog
+from contract.policies import TREATMENTS
 from contract.server.options import (
     DEFAULT_CONTACTS,
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_THREADS,
-    DEFAULT_USER,
     DEFAULT_XMLRPC_PATH,
     MEMORY_DATABASE,
-    POLICIES,
     ServerOptions,
 )
 
 API_KEY_VARIABLE = "CONTRACT_SERVER_API_KEY"
-EXIT_OK, EXIT_CANNOT_RUN = 0, 2
+EXITS = {
+    Exit.OK: "stopped cleanly by Ctrl-C or SIGTERM",
+    Exit.CANNOT_RUN: "cannot start: the port or the database cannot be opened, or a bad "
+    "option; one line says why",
+}
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -56,75 +61,87 @@ def add_serve_command(commands: Any) -> argparse.ArgumentParser:
         "serve",
         help="run the reference UpdateContact server (REST + XML-RPC on SQLite)",
         description="Run the reference UpdateContact server until Ctrl-C or SIGTERM.",
+        epilog=exit_codes_epilog(EXITS),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument(
-        "--host", default=DEFAULT_HOST, help="address to listen on (default %(default)s)"
+        "--host", default=DEFAULT_HOST, help="the address to listen on (default: %(default)s)"
     )
     serve.add_argument(
         "--port",
         type=_non_negative_int,
         default=8080,
-        help="0 picks a free port (default %(default)s)",
+        help="the port to listen on; 0 picks a free one (default: %(default)s)",
     )
     serve.add_argument(
-        "--user", default=DEFAULT_USER, help="the Basic auth user name (default %(default)s)"
+        "--user", default=DEFAULT_USER, help="the Basic auth user name (default: %(default)s)"
     )
     serve.add_argument(
         "--api-key",
         metavar="KEY",
-        help=f"the API key (default: ${API_KEY_VARIABLE}, else a generated one, printed at start)",
+        help="the Basic auth API key "
+        f"(default: ${API_KEY_VARIABLE}, else a generated one, printed at start)",
     )
     serve.add_argument(
         "--db",
         default=MEMORY_DATABASE,
         metavar="PATH",
-        help="SQLite database file, created if missing (default %(default)s)",
+        help="the SQLite database file, created if missing (default: %(default)s)",
     )
     serve.add_argument(
         "--contacts",
         type=_non_negative_int,
         default=DEFAULT_CONTACTS,
         metavar="N",
-        help="make sure contacts 1..N exist, with plausible data (default %(default)s)",
+        help="make sure contacts 1..N exist, with plausible data (default: %(default)s)",
     )
     serve.add_argument(
         "--readonly-policy",
-        choices=POLICIES,
+        choices=TREATMENTS,
         default="reject",
-        help="what an update carrying read-only properties gets (default %(default)s)",
+        help="what an update carrying read-only properties gets: reject (400) or ignore "
+        "(dropped, the rest applied) (default: %(default)s)",
     )
     serve.add_argument(
         "--unknown-policy",
-        choices=POLICIES,
+        choices=TREATMENTS,
         default="reject",
-        help="what an update carrying unknown properties gets (default %(default)s)",
+        help="what an update carrying unknown properties gets: reject (400) or ignore "
+        "(dropped, the rest applied) (default: %(default)s)",
     )
     serve.add_argument(
         "--latency-ms",
         type=_non_negative_float,
         default=0.0,
         metavar="N",
-        help="delay every answer by N milliseconds, to rehearse a remote install",
+        help="delay every answer by N milliseconds, to rehearse a remote install "
+        "(default: %(default)g)",
     )
-    serve.add_argument("--xmlrpc-path", default=DEFAULT_XMLRPC_PATH, help="default %(default)s")
+    serve.add_argument(
+        "--xmlrpc-path",
+        default=DEFAULT_XMLRPC_PATH,
+        metavar="PATH",
+        help="where the XML-RPC endpoint listens (default: %(default)s)",
+    )
     serve.add_argument(
         "--max-body-bytes",
         type=_positive_int,
         default=DEFAULT_MAX_BODY_BYTES,
         metavar="N",
-        help="larger request bodies get 413 (default %(default)s)",
+        help="larger request bodies are answered 413 (default: %(default)s)",
     )
     serve.add_argument(
         "--threads",
         type=_positive_int,
         default=DEFAULT_THREADS,
         metavar="N",
-        help="worker threads (default %(default)s)",
+        help="worker threads serving requests (default: %(default)s)",
     )
     serve.add_argument(
         "--schema-extension",
         metavar="FILE",
-        help='a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields',
+        help='a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields '
+        "(default: none)",
     )
     # Planted faults are for testing the certification suite, not for users: kept out of --help.
     serve.add_argument(
@@ -198,7 +215,7 @@ def run_serve(args: argparse.Namespace) -> int:
             server.start()
         except (OSError, sqlite3.Error, ValueError) as error:
             sys.stderr.write(f"contract serve: cannot start: {error}\n")
-            return EXIT_CANNOT_RUN
+            return Exit.CANNOT_RUN
         try:
             if server.options.faults:
                 # stderr, so the two lines on stdout stay what scripts expect.
@@ -214,4 +231,4 @@ def run_serve(args: argparse.Namespace) -> int:
             stop.wait()
         finally:
             server.stop()
-    return EXIT_OK
+    return Exit.OK

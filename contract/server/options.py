@@ -6,16 +6,14 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
+from contract.api import DEFAULT_USER, XMLRPC_PATH
+from contract.policies import TREATMENTS, Treatment
 from contract.server.faults import check_fault_names
 
-Policy = Literal["reject", "ignore"]
-POLICIES: tuple[Policy, ...] = get_args(Policy)
-
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_USER = "admin"
-DEFAULT_XMLRPC_PATH = "/api/2.0/xmlrpc"
+DEFAULT_XMLRPC_PATH = XMLRPC_PATH
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_CONTACTS = 10
 DEFAULT_THREADS = 8
@@ -41,8 +39,8 @@ class ServerOptions:
     api_key: str | None = None
     db: str | Path = MEMORY_DATABASE
     contacts: int = DEFAULT_CONTACTS
-    readonly_policy: Policy = "reject"
-    unknown_policy: Policy = "reject"
+    readonly_policy: Treatment = "reject"
+    unknown_policy: Treatment = "reject"
     latency_ms: float = 0.0
     xmlrpc_path: str = DEFAULT_XMLRPC_PATH
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
@@ -61,8 +59,8 @@ class ServerOptions:
             ("readonly_policy", self.readonly_policy),
             ("unknown_policy", self.unknown_policy),
         ):
-            if policy not in POLICIES:
-                raise ValueError(f"{name} must be one of {', '.join(POLICIES)}, not {policy!r}")
+            if policy not in TREATMENTS:
+                raise ValueError(f"{name} must be one of {', '.join(TREATMENTS)}, not {policy!r}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be between 0 and 65535, not {self.port}")
         if self.contacts < 0:

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from contract.server.http_io import Response, error_response, json_response, violations_response
-from contract.server.service import ContactService, NotFound, Rejected
+from contract.server.service import ContactService
+from contract.server.updates import NotFound, Rejected
 from contract.violations import Violation
 
 CONTACT_PATH = re.compile(r"/api/2\.0/contacts/(?P<id>[^/]*)")
@@ -75,7 +76,7 @@ def put_contact(service: ContactService, contact_id: int, body: bytes) -> Respon
         if not service.store.exists(contact_id):
             return contact_not_found(contact_id)
         return not_json_response(str(error))
-    outcome = service.update(contact_id, properties)
+    outcome = service.update(contact_id, properties, "rest")
     if isinstance(outcome, NotFound):
         return contact_not_found(contact_id)
     if isinstance(outcome, Rejected):

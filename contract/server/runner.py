@@ -12,7 +12,6 @@ from waitress.server import BaseWSGIServer, create_server
 
 from contract.schema import load_contract
 from contract.server.app import ReferenceApp
-from contract.server.faulty import faulty_app
 from contract.server.options import ServerOptions, generate_api_key
 from contract.server.seeding import plausible_contact
 from contract.server.service import ContactService
@@ -39,34 +38,7 @@ def build_app(options: ServerOptions, api_key: str) -> ReferenceApp:
     except BaseException:
         store.close()
         raise
-    if options.faults:
-        # A separate build, so that a fault-free server never runs the faults' code.
-        return faulty_app(
-            store,
-            UpdateValidator(contract),
-            faults=options.faults,
-            readonly_policy=options.readonly_policy,
-            unknown_policy=options.unknown_policy,
-            user=options.user,
-            api_key=api_key,
-            xmlrpc_path=options.xmlrpc_path,
-            max_body_bytes=options.max_body_bytes,
-            latency_ms=options.latency_ms,
-        )
-    service = ContactService(
-        store,
-        UpdateValidator(contract),
-        readonly_policy=options.readonly_policy,
-        unknown_policy=options.unknown_policy,
-    )
-    return ReferenceApp(
-        service,
-        user=options.user,
-        api_key=api_key,
-        xmlrpc_path=options.xmlrpc_path,
-        max_body_bytes=options.max_body_bytes,
-        latency_ms=options.latency_ms,
-    )
+    return ReferenceApp(ContactService(store, UpdateValidator(contract), options), options, api_key)
 
 
 def _listen(host: str, port: int) -> socket.socket:

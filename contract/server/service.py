@@ -1,89 +1,93 @@
 """The UpdateContact rules both transports share: validation, policies, storage.
 
-REST and XML-RPC only translate requests into calls here and outcomes into
-answers, so both reach the same verdict on the same payload.
+REST and XML-RPC only translate requests into calls here and outcomes into answers, so
+both reach the same verdict on the same payload.
+
+An update goes through four steps, each a method a planted fault may replace (see
+:mod:`contract.server.faults`): which rules it checks (:meth:`ContactService.rules`),
+what it stores (:meth:`~ContactService.stored`), what it answers
+(:meth:`~ContactService.answer`) and which id it answers (:meth:`~ContactService.answered_id`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from contract.schema import Contract
-from contract.server.options import Policy
+from contract.server.faults import install_faults
+from contract.server.options import ServerOptions
 from contract.server.store import ContactStore, UnstorableValueError, encode_value
+from contract.server.updates import NotFound, Rejected, Updated, UpdateOutcome, UpdateRequest
+from contract.transports import Transport
 from contract.validation import UpdateValidator
 from contract.violations import Violation
 
-
-@dataclass(frozen=True)
-class Updated:
-    """The update was applied (possibly changing nothing, when every property was ignored)."""
-
-    contact_id: int
-    applied: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class NotFound:
-    """No contact has this id."""
-
-    contact_id: int
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """The payload breaks the contract; nothing was changed."""
-
-    violations: tuple[Violation, ...]
-
-
-UpdateOutcome = Updated | NotFound | Rejected
+# The rules a policy can waive, by the policy's name in ServerOptions.
+_POLICY_RULES = {"readonly_policy": "read_only", "unknown_policy": "unknown"}
 
 
 class ContactService:
     """Validates and applies updates, and reads contacts back, for one store."""
 
     def __init__(
-        self,
-        store: ContactStore,
-        validator: UpdateValidator,
-        *,
-        readonly_policy: Policy = "reject",
-        unknown_policy: Policy = "reject",
+        self, store: ContactStore, validator: UpdateValidator, options: ServerOptions | None = None
     ) -> None:
+        options = options or ServerOptions()
         self.store = store
         self.validator = validator
         self.contract: Contract = validator.contract
-        self._writable = frozenset(self.contract.writable)
-        ignored = set()
-        if readonly_policy == "ignore":
-            ignored.add("read_only")
-        if unknown_policy == "ignore":
-            ignored.add("unknown")
-        self._ignored_rules = frozenset(ignored)
+        self.writable = frozenset(self.contract.writable)
+        self._waived = frozenset(
+            rule for policy, rule in _POLICY_RULES.items() if getattr(options, policy) == "ignore"
+        )
+        install_faults(self, options.faults)
 
-    def update(self, contact_id: int, properties: object) -> UpdateOutcome:
+    def update(
+        self, contact_id: int, properties: object, transport: Transport = "rest"
+    ) -> UpdateOutcome:
         """Apply *properties* to the contact, all or nothing, after the contract's checks."""
-        violations = [
-            v for v in self.validator.violations(properties) if v.rule not in self._ignored_rules
-        ]
+        request = UpdateRequest(contact_id, properties, transport)
+        stored = self.stored(request) if isinstance(properties, Mapping) else {}
+        violations = self.rules(request, frozenset(stored))
         if violations:
             return self._rejected(contact_id, violations)
-        if not isinstance(properties, Mapping):  # pragma: no cover - the validator reports these
-            return self._rejected(contact_id, self.validator.violations(properties))
-        # What is left to ignore is exactly the keys that are not writable properties.
-        applied = {name: value for name, value in properties.items() if name in self._writable}
         try:
-            encoded = {name: encode_value(name, value) for name, value in applied.items()}
+            encoded = {name: encode_value(name, value) for name, value in stored.items()}
         except UnstorableValueError as error:
             return self._rejected(
                 contact_id, [Violation(error.name, "type", f"{error} (rule: type)")]
             )
-        if not self.store.update(contact_id, encoded):
-            return NotFound(contact_id)
-        return Updated(contact_id, tuple(applied))
+        return self.answer(request, encoded)
+
+    # --- the steps a planted fault may replace ---------------------------------------
+
+    def rules(self, request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
+        """The contract's violations the update is refused for: all but those a policy
+        waives, and none that calls a property read-only or unknown while it is stored."""
+        return [
+            found
+            for found in self.validator.violations(request.properties)
+            if found.rule not in self._waived
+            and not (found.rule in _POLICY_RULES.values() and found.property in stored)
+        ]
+
+    def stored(self, request: UpdateRequest) -> dict[str, Any]:
+        """What an update that passes the rules stores: its writable properties."""
+        assert isinstance(request.properties, Mapping)
+        return {name: value for name, value in request.properties.items() if name in self.writable}
+
+    def answer(self, request: UpdateRequest, encoded: Mapping[str, str]) -> UpdateOutcome:
+        """Store the values, one transaction; the outcome the transports answer with."""
+        if not self.store.update(request.contact_id, encoded):
+            return NotFound(request.contact_id)
+        return Updated(self.answered_id(request.contact_id), tuple(encoded))
+
+    def answered_id(self, contact_id: int) -> int:
+        """The id an accepted update is answered with: the contact's."""
+        return contact_id
+
+    # ------------------------------------------------------------------------------------
 
     def _rejected(self, contact_id: int, violations: list[Violation]) -> UpdateOutcome:
         # An unknown contact is reported as such even when the payload is also wrong.
@@ -95,12 +99,15 @@ class ContactService:
         """The whole contact in the contract's property order, or None when there is none.
 
         A property the store has no value for (a custom field added after the contact
-        was made) reads as its schema default, or null.
+        was made) reads as its schema default, or null; anything else the store holds
+        follows the contract's properties.
         """
         stored = self.store.get(contact_id)
         if stored is None:
             return None
-        return {
+        contact = {
             name: stored[name] if name in stored else schema.get("default")
             for name, schema in self.contract.properties.items()
         }
+        contact.update((name, value) for name, value in stored.items() if name not in contact)
+        return contact

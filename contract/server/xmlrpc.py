@@ -21,8 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from contract.api import GET_METHOD, UPDATE_METHOD
 from contract.server.http_io import XML_TYPE, Response
-from contract.server.service import ContactService, NotFound, Rejected
+from contract.server.service import ContactService
+from contract.server.updates import NotFound, Rejected
 from contract.server.xmlrpc_codec import (
     UnrepresentableError,
     XMLRPCParseError,
@@ -42,8 +44,6 @@ FAULT_METHOD_NOT_FOUND = -32601
 FAULT_INVALID_PARAMS = -32602
 FAULT_INTERNAL_ERROR = -32603
 
-UPDATE_METHOD = "contacts.UpdateContact"
-GET_METHOD = "contacts.GetContact"
 LIST_METHOD = "system.listMethods"
 
 
@@ -111,7 +111,7 @@ class XMLRPCEndpoint:
 
     def _update_contact(self, params: tuple[Any, ...]) -> int:
         contact_id = _contact_id(params, 2, "UpdateContact(int id, struct properties)")
-        outcome = self.service.update(contact_id, params[1])
+        outcome = self.service.update(contact_id, params[1], "xmlrpc")
         if isinstance(outcome, NotFound):
             raise _not_found(contact_id)
         if isinstance(outcome, Rejected):

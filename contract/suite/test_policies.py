@@ -4,66 +4,73 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
-from contract import checks
+from contract import checks, requirements
 from contract.checks import Contact
 from contract.client import Answer
+from contract.pytest_plugin.cases import Cases, Draws
 from contract.pytest_plugin.certifier import Certifier
+from contract.pytest_plugin.marker import certifies
 from contract.strategies import invalid_updates, property_values, valid_updates
-from contract.suite._support import certifies, extension, suite_contract
 from contract.transports import Transport
 
 
-# One test per read-only property, so every one of them is tried in every run.
-@certifies("UC-READONLY", share=0.2)
-@pytest.mark.parametrize("read_only", suite_contract().read_only)
-@given(data=st.data())
+# One test per read-only property (the plugin parametrizes `read_only_property` from the
+# run's contract), so every one of them is tried in every run.
+@certifies(requirements.READONLY, share=0.2)
 def test_read_only_properties_never_change(
-    contract_certifier: Certifier, transport: Transport, read_only: str, data: st.DataObject
+    contract_certifier: Certifier,
+    contract_cases: Cases,
+    transport: Transport,
+    read_only_property: str,
 ) -> None:
-    contract_certifier.require_readback()
-    siblings = data.draw(st.just({}) | valid_updates(transport, extension()), label="siblings")
-    value = data.draw(property_values(read_only, transport, extension()), label=read_only)
-    contract_certifier.case()
-    payload: dict[str, Any] = {**siblings, read_only: value}
+    extension = contract_certifier.extension
 
-    def untouched(before: Contact, after: Contact, answer: Answer) -> None:
-        contract = contract_certifier.contract
-        checks.read_only_unchanged(
-            before, after, contract.read_only, answer=answer, payload=payload
+    def case(data: Draws) -> None:
+        siblings = data.draw(st.just({}) | valid_updates(transport, extension), label="siblings")
+        value = data.draw(
+            property_values(read_only_property, transport, extension), label=read_only_property
+        )
+        contract_certifier.case()
+        payload: dict[str, Any] = {**siblings, read_only_property: value}
+
+        def untouched(before: Contact, after: Contact, answer: Answer) -> None:
+            read_only = contract_certifier.contract.read_only
+            checks.read_only_unchanged(before, after, read_only, answer=answer, payload=payload)
+
+        contract_certifier.policy_outcome(
+            requirements.READONLY,
+            payload,
+            transport,
+            contract_certifier.settings.readonly_policy,
+            f"the read-only `{read_only_property}`",
+            untouched,
         )
 
-    contract_certifier.policy_outcome(
-        "UC-READONLY",
-        payload,
-        transport,
-        contract_certifier.config.readonly_policy,
-        f"the read-only `{read_only}`",
-        untouched,
-    )
+    contract_cases.explore(case)
 
 
-@certifies("UC-UNKNOWN")
-@given(data=st.data())
+@certifies(requirements.UNKNOWN)
 def test_unknown_properties_are_never_stored(
-    contract_certifier: Certifier, transport: Transport, data: st.DataObject
+    contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    contract_certifier.require_readback()
-    case = data.draw(invalid_updates(transport, extension(), rules={"unknown"}), label="case")
-    contract_certifier.case()
-    name = str(case.property)
+    def case(data: Draws) -> None:
+        unknown = invalid_updates(transport, contract_certifier.extension, rules={"unknown"})
+        drawn = data.draw(unknown, label="case")
+        contract_certifier.case()
+        name = str(drawn.property)
 
-    def not_stored(before: Contact, after: Contact, answer: Answer) -> None:
-        checks.unknown_not_stored(after, [name], answer=answer, payload=case.payload)
+        def not_stored(before: Contact, after: Contact, answer: Answer) -> None:
+            checks.unknown_not_stored(after, [name], answer=answer, payload=drawn.payload)
 
-    contract_certifier.policy_outcome(
-        "UC-UNKNOWN",
-        case.payload,
-        transport,
-        contract_certifier.config.unknown_policy,
-        f"the unknown property `{name}`",
-        not_stored,
-    )
+        contract_certifier.policy_outcome(
+            requirements.UNKNOWN,
+            drawn.payload,
+            transport,
+            contract_certifier.settings.unknown_policy,
+            f"the unknown property `{name}`",
+            not_stored,
+        )
+
+    contract_cases.explore(case)

@@ -2,70 +2,79 @@
 
 from __future__ import annotations
 
-from hypothesis import given
-from hypothesis import strategies as st
+import functools
 
+from contract import requirements
 from contract.client import Answer
+from contract.pytest_plugin.cases import Cases, Draws
 from contract.pytest_plugin.certifier import Certifier
+from contract.pytest_plugin.marker import certifies
+from contract.requirements import Requirement
 from contract.strategies import invalid_updates
-from contract.suite._support import certifies, extension
 from contract.transports import Transport
 
-_WHY = {
-    "enum": "a value outside the allowed values",
-    "type": "a value of the wrong JSON type",
-    "format": "a value whose content breaks its format",
+# The rule each requirement breaks, and how a failure names it.
+_BROKEN_RULE: dict[Requirement, tuple[str, str]] = {
+    requirements.ENUM: ("enum", "a value outside the allowed values"),
+    requirements.TYPE: ("type", "a value of the wrong JSON type"),
+    requirements.FORMAT: ("format", "a value whose content breaks its format"),
 }
 
 
-def _refuse_one_rule(
-    certifier: Certifier, transport: Transport, data: st.DataObject, rule: str, requirement: str
+def _refuse_broken_rule(
+    certifier: Certifier, cases: Cases, transport: Transport, requirement: Requirement
 ) -> None:
-    case = data.draw(invalid_updates(transport, extension(), rules={rule}), label="case")
-    certifier.case()
-    certifier.refused_and_unchanged(
-        requirement,
-        case.payload,
-        f"{_WHY[rule]} in `{case.property}`",
-        lambda: certifier.update(case.payload, transport),
-    )
+    rule, why = _BROKEN_RULE[requirement]
+
+    def case(data: Draws) -> None:
+        invalid = invalid_updates(transport, certifier.extension, rules={rule})
+        drawn = data.draw(invalid, label="case")
+        certifier.case()
+        certifier.refused_and_unchanged(
+            requirement,
+            drawn.payload,
+            f"{why} in `{drawn.property}`",
+            lambda: certifier.update(drawn.payload, transport),
+        )
+
+    cases.explore(case)
 
 
-@certifies("UC-ENUM")
-@given(data=st.data())
+@certifies(requirements.ENUM)
 def test_values_outside_an_enum_are_refused(
-    contract_certifier: Certifier, transport: Transport, data: st.DataObject
+    contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    _refuse_one_rule(contract_certifier, transport, data, "enum", "UC-ENUM")
+    _refuse_broken_rule(contract_certifier, contract_cases, transport, requirements.ENUM)
 
 
-@certifies("UC-TYPE")
-@given(data=st.data())
+@certifies(requirements.TYPE)
 def test_values_of_the_wrong_type_are_refused(
-    contract_certifier: Certifier, transport: Transport, data: st.DataObject
+    contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    _refuse_one_rule(contract_certifier, transport, data, "type", "UC-TYPE")
+    _refuse_broken_rule(contract_certifier, contract_cases, transport, requirements.TYPE)
 
 
-@certifies("UC-FORMAT")
-@given(data=st.data())
+@certifies(requirements.FORMAT)
 def test_tags_and_birth_date_with_wrong_content_are_refused(
-    contract_certifier: Certifier, transport: Transport, data: st.DataObject
+    contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    _refuse_one_rule(contract_certifier, transport, data, "format", "UC-FORMAT")
+    _refuse_broken_rule(contract_certifier, contract_cases, transport, requirements.FORMAT)
 
 
-@certifies("UC-EMPTY")
+@certifies(requirements.EMPTY)
 def test_an_empty_properties_object_is_refused(
-    contract_certifier: Certifier, transport: Transport
+    contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    contract_certifier.case()
-    contract_certifier.refused_and_unchanged(
-        "UC-EMPTY",
-        {},
-        "an empty properties object",
-        lambda: contract_certifier.update({}, transport),
-    )
+    def case() -> None:
+        contract_certifier.case()
+        contract_certifier.refused_and_unchanged(
+            requirements.EMPTY,
+            {},
+            "an empty properties object",
+            lambda: contract_certifier.update({}, transport),
+        )
+
+    contract_cases.once(case)
 
 
 _NOT_AN_OBJECT = [
@@ -95,20 +104,26 @@ _NOT_XMLRPC = [
 ]
 
 
-@certifies("UC-MALFORMED")
+@certifies(requirements.MALFORMED)
 def test_bodies_that_are_not_a_json_object_are_refused(
-    contract_certifier: Certifier, transport: Transport
+    contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     client = contract_certifier.client
     bodies = _NOT_AN_OBJECT if transport == "rest" else _NOT_XMLRPC
-    for body in bodies:
-        contract_certifier.case()
 
-        def send(body: bytes = body) -> Answer:
-            if transport == "rest":
-                return client.send_rest(contract_certifier.contact_id, body, "application/json")
-            return client.send_xmlrpc(body)
+    def send(body: bytes) -> Answer:
+        if transport == "rest":
+            return client.send_rest(contract_certifier.contact_id, body, "application/json")
+        return client.send_xmlrpc(body)
 
-        contract_certifier.refused_and_unchanged(
-            "UC-MALFORMED", body, "a body that is not a JSON object", send
-        )
+    def case() -> None:
+        for body in bodies:
+            contract_certifier.case()
+            contract_certifier.refused_and_unchanged(
+                requirements.MALFORMED,
+                body,
+                "a body that is not a JSON object",
+                functools.partial(send, body),
+            )
+
+    contract_cases.once(case)

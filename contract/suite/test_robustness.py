@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
-from contract import checks
+from contract import checks, requirements
+from contract.pytest_plugin.cases import Cases, Draws
 from contract.pytest_plugin.certifier import Certifier
+from contract.pytest_plugin.marker import certifies
+from contract.schema import Contract
 from contract.strategies import invalid_updates, limits_for, valid_updates
-from contract.suite._support import certifies, extension, suite_contract
 from contract.transports import Transport
 
 
-def _long_text(transport: Transport) -> st.SearchStrategy[dict[str, Any]]:
+def _long_text(contract: Contract, transport: Transport) -> st.SearchStrategy[dict[str, Any]]:
     """Every free-text property far longer than most examples: where a column is too
     narrow, the install must refuse the update, not fail."""
-    contract = suite_contract()
     free_text = [
         name
         for name in contract.writable
@@ -29,35 +29,42 @@ def _long_text(transport: Transport) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries({}, optional=dict.fromkeys(free_text, long_text)).filter(bool)
 
 
-@certifies("UC-NO5XX")
-@given(data=st.data())
+@certifies(requirements.NO5XX)
 def test_no_request_gets_a_server_error(
-    contract_certifier: Certifier, transport: Transport, data: st.DataObject
+    contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    payload = data.draw(
-        valid_updates(transport, extension())
-        | _long_text(transport)
-        | invalid_updates(transport, extension()).map(lambda case: case.payload),
-        label="payload",
+    extension = contract_certifier.extension
+    payloads = (
+        valid_updates(transport, extension)
+        | _long_text(contract_certifier.contract, transport)
+        | invalid_updates(transport, extension).map(lambda case: case.payload)
     )
-    contract_certifier.case()
-    contract_certifier.update(payload, transport)  # checks no 5xx on every request
+
+    def case(data: Draws) -> None:
+        payload = data.draw(payloads, label="payload")
+        contract_certifier.case()
+        contract_certifier.update(payload, transport)  # checks no 5xx on every request
+
+    contract_cases.explore(case)
 
 
-@certifies("UC-PARITY", share=0.6)
-@given(data=st.data())
+@certifies(requirements.PARITY, share=0.6)
 def test_rest_and_xmlrpc_reach_the_same_verdict(
-    contract_certifier: Certifier, data: st.DataObject
+    contract_certifier: Certifier, contract_cases: Cases
 ) -> None:
-    if len(contract_certifier.config.transports) < 2:
+    if len(contract_certifier.settings.transports) < 2:
         pytest.skip("not verifiable: parity needs both transports (--contract-transport both)")
+    extension = contract_certifier.extension
     # XML-RPC carries less than JSON, so cases come from its narrower strategies.
-    payload = data.draw(
-        valid_updates("xmlrpc", extension())
-        | invalid_updates("xmlrpc", extension(), siblings=False).map(lambda case: case.payload),
-        label="payload",
-    )
-    contract_certifier.case()
-    rest = contract_certifier.update(payload, "rest")
-    xmlrpc = contract_certifier.update(payload, "xmlrpc")
-    checks.same_verdict(rest, xmlrpc, payload)
+    payloads = valid_updates("xmlrpc", extension) | invalid_updates(
+        "xmlrpc", extension, siblings=False
+    ).map(lambda case: case.payload)
+
+    def case(data: Draws) -> None:
+        payload = data.draw(payloads, label="payload")
+        contract_certifier.case()
+        rest = contract_certifier.update(payload, "rest")
+        xmlrpc = contract_certifier.update(payload, "xmlrpc")
+        checks.same_verdict(rest, xmlrpc, payload)
+
+    contract_cases.explore(case)

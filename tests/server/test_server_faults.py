@@ -19,9 +19,14 @@ import pytest
 import requests
 
 from contract import load_contract
+from contract.requirements import CATALOGUE, requirement
 from contract.server import ReferenceApp, ReferenceServer, ServerOptions
-from contract.server.faults import FAULTS, Fault, UnknownFaultError
-from contract.server.faulty import LONG_NAME_LIMIT, reset_value
+from contract.server.faults import (
+    FAULTS,
+    LONG_NAME_LIMIT,
+    UnknownFaultError,
+    reset_value,
+)
 from contract.server.service import ContactService
 
 from .clients import CONTACTS_PATH, RestClient, XMLRPCClient
@@ -66,10 +71,10 @@ def xmlrpc_fault(call: Callable[[], object]) -> int:
 # --- the registry and the options -------------------------------------------------------
 
 
-def test_every_fault_is_described_and_named_after_a_catalogued_requirement() -> None:
-    certificate = pytest.importorskip("contract.certificate")
-    requirements: dict[str, str] = certificate.REQUIREMENTS
-    assert {fault.requirement for fault in FAULTS.values()} == set(requirements)
+def test_every_fault_is_described_and_registered_against_a_catalogued_requirement() -> None:
+    # Every requirement has a fault that breaks it, and every fault breaks one that exists.
+    assert {fault.requirement for fault in FAULTS.values()} == set(CATALOGUE)
+    assert all(requirement(fault.requirement.id) is fault.requirement for fault in FAULTS.values())
     for name, fault in FAULTS.items():
         assert fault.name == name
         assert re.fullmatch(r"[a-z]+(-[a-z0-9]+)+", name)
@@ -362,5 +367,6 @@ def _readme_section() -> str:
 def test_the_readme_table_matches_the_registry() -> None:
     section = _readme_section()
     rows = re.findall(r"^\| `([a-z0-9-]+)` \| (UC-[A-Z0-9]+) \| (.*) \|$", section, re.M)
-    assert [Fault(*row) for row in rows] == list(FAULTS.values())
+    registered = [(f.name, f.requirement.id, f.description) for f in FAULTS.values()]
+    assert [tuple(row) for row in rows] == registered
     assert readme_table() in section, "paste readme_table() into the README"

@@ -18,8 +18,9 @@ from contract import load_contract
 from contract.server import ReferenceServer, ServerOptions
 from contract.server.auth import BasicAuth, parse_basic
 from contract.server.seeding import plausible_contact
-from contract.server.service import ContactService, Rejected
+from contract.server.service import ContactService
 from contract.server.store import ContactStore, UnstorableValueError, encode_value
+from contract.server.updates import Rejected
 from contract.server.xmlrpc import FAULT_INTERNAL_ERROR
 from contract.validation import UpdateValidator
 
@@ -35,7 +36,7 @@ def test_a_bug_is_answered_500_once_and_logged_without_the_key(
         assert srv.app is not None
         service = srv.app.service
 
-        def broken(contact_id: int, properties: object) -> Any:
+        def broken(contact_id: int, properties: object, transport: str) -> Any:
             raise RuntimeError(f"boom while holding s3cret-key for {contact_id}")
 
         monkeypatch.setattr(service, "update", broken)

@@ -1,0 +1,32 @@
+"""Exit codes of the ``contract`` commands, and how each command's help lists them."""
+
+from __future__ import annotations
+
+import enum
+import textwrap
+from collections.abc import Mapping
+
+
+class Exit(enum.IntEnum):
+    """What a ``contract`` command's exit code says."""
+
+    OK = 0
+    FAILED = 1
+    CANNOT_RUN = 2
+    INTERRUPTED = 130
+    """What shells report for Ctrl-C."""
+
+
+def exit_codes_epilog(meanings: Mapping[Exit, str]) -> str:
+    """The "exit codes" section of a command's help."""
+    width = max(len(str(int(code))) for code in meanings)
+    lines = [
+        textwrap.fill(
+            meaning,
+            width=79,
+            initial_indent=f"  {int(code):<{width}}  ",
+            subsequent_indent=" " * (width + 4),
+        )
+        for code, meaning in meanings.items()
+    ]
+    return "exit codes:\n" + "\n".join(lines)

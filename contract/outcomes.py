@@ -1,0 +1,139 @@
+"""What one test of the suite found out, as data: its verdict, its failure, or why it
+could not judge.
+
+An :class:`Outcome` is made where the test ran (an xdist worker, perhaps) and travels as
+JSON to the process that folds outcomes into the certificate (:mod:`contract.fold`).
+Why a run could not go on is a :class:`Problem`, never a prefix of a message.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from contract.requirements import Requirement, requirement
+
+Verdict = Literal["passed", "failed", "error", "not verifiable", "not run"]
+
+SEVERITY: dict[Verdict, int] = {
+    "not run": 0,
+    "not verifiable": 1,
+    "passed": 2,
+    "error": 3,
+    "failed": 4,
+}
+"""When several tests speak of one requirement, the most severe verdict stands."""
+
+
+class Problem(enum.Enum):
+    """Why a run could not go on, or a test could not judge."""
+
+    UNREACHABLE = "the install could not be reached or did not answer in time"
+    CREDENTIALS_REFUSED = "the install refused the credentials"
+    NO_SUCH_CONTACT = "the contact under test does not exist"
+    NOT_IN_RECORDING = "a replay needed an exchange the recording does not hold"
+    INTERRUPTED = "the run was interrupted"
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A :class:`Problem` and the one line that says it to a person."""
+
+    problem: Problem
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+    def to_json(self) -> dict[str, str]:
+        """JSON-ready fields."""
+        return {"problem": self.problem.name, "detail": self.detail}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Stop:
+        """The inverse of :meth:`to_json`."""
+        return cls(Problem[data["problem"]], str(data["detail"]))
+
+
+class StopRun(BaseException):
+    """The run cannot go on: raised through Hypothesis and pytest without being shrunk.
+
+    A BaseException, so that Hypothesis does not try a lost connection example by example.
+    """
+
+    def __init__(self, stop: Stop) -> None:
+        super().__init__(stop.detail)
+        self.stop = stop
+
+
+def stop_of(error: BaseException) -> Stop | None:
+    """The :class:`Stop` an exception carries, if it is one that says why a run could not judge."""
+    stop = getattr(error, "stop", None)
+    return stop if isinstance(stop, Stop) else None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A broken requirement: what was expected, what came back, and how to send it again."""
+
+    requirement: Requirement
+    transport: str | None
+    expected: str
+    got: str
+    payload: Any
+    reproduction: str | None
+    message: str
+    """The whole failure as a person reads it (see :meth:`contract.checks.CheckFailed.render`)."""
+    seed: int
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready fields; the requirement as its id."""
+        return {**asdict(self), "requirement": self.requirement.id}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Failure:
+        """The inverse of :meth:`to_json`."""
+        return cls(**{**data, "requirement": requirement(data["requirement"])})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one test found out about the requirement it certifies, over one transport."""
+
+    requirement: Requirement
+    transport: str | None
+    verdict: Verdict
+    cases: int = 0
+    requests: int = 0
+    reason: str | None = None
+    """Why the test could not judge (``not verifiable``) or broke (``error``)."""
+    stop: Stop | None = None
+    failure: Failure | None = None
+    """For ``failed``: the failure, which may belong to another requirement (a 5xx is UC-NO5XX)."""
+
+    def to_json(self) -> str:
+        """One line of JSON, as it travels from an xdist worker to the controller."""
+        data = {
+            **asdict(self),
+            "requirement": self.requirement.id,
+            "stop": self.stop.to_json() if self.stop else None,
+            "failure": self.failure.to_json() if self.failure else None,
+        }
+        return json.dumps(data, default=repr)
+
+    @classmethod
+    def from_json(cls, text: str) -> Outcome:
+        """The inverse of :meth:`to_json`."""
+        data = json.loads(text)
+        return cls(
+            requirement=requirement(data["requirement"]),
+            transport=data["transport"],
+            verdict=data["verdict"],
+            cases=int(data["cases"]),
+            requests=int(data["requests"]),
+            reason=data["reason"],
+            stop=Stop.from_json(data["stop"]) if data["stop"] else None,
+            failure=Failure.from_json(data["failure"]) if data["failure"] else None,
+        )

@@ -1,0 +1,30 @@
+"""The plugin's own hooks, for programs and plugins that run the certification suite."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from contract.certificate import Certificate
+    from contract.fold import RequirementResult
+    from contract.settings import RunSettings
+
+
+@pytest.hookspec(firstresult=True)
+def pytest_contract_settings(config: pytest.Config) -> RunSettings | None:
+    """The run's settings, already resolved by the program that runs pytest (``contract
+    certify`` does), in place of the ``--contract-…`` options. Return ``None`` to leave
+    them to the options."""
+
+
+def pytest_contract_requirement_decided(result: RequirementResult, config: pytest.Config) -> None:
+    """The last test of a requirement has reported: *result* holds its verdict.
+
+    Called in the process that folds the outcomes (the xdist controller), as the run goes.
+    """
+
+
+def pytest_contract_certificate(certificate: Certificate, config: pytest.Config) -> None:
+    """The run is over and *certificate* is final (contacts restored, reports written)."""

@@ -1,0 +1,112 @@
+"""A suite test's report as an :class:`~contract.outcomes.Outcome`, and what travels with it.
+
+Under pytest-xdist only test reports reach the controller, so an outcome rides in the
+report's ``user_properties`` as JSON; so does each worker's census (how many tests
+certify each requirement), once, on its first report.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+import pytest
+
+from contract.checks import CheckFailed
+from contract.outcomes import Failure, Outcome, stop_of
+from contract.pytest_plugin.marker import REQUIREMENT
+from contract.requirements import Requirement, requirement
+
+if sys.version_info >= (3, 11):
+    _ExceptionGroup = BaseExceptionGroup  # noqa: F821 (a builtin from 3.11 on)
+else:  # Hypothesis depends on the backport there
+    from exceptiongroup import BaseExceptionGroup as _ExceptionGroup
+
+OUTCOME_PROPERTY = "contract"
+CENSUS_PROPERTY = "contract-census"
+
+
+def transport_of(item: pytest.Item) -> str | None:
+    """The transport a test is parametrized with, if any."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    transport = params.get("transport")
+    return str(transport) if transport is not None else None
+
+
+def _check_failure(error: BaseException) -> BaseException:
+    """The CheckFailed inside *error*, if any.
+
+    Hypothesis raises a FlakyFailure group when the replay of a failing example passes,
+    which a stateful install does (the first attempt changed what the second sees): the
+    first failure still stands.
+    """
+    if isinstance(error, _ExceptionGroup):
+        for inner in error.exceptions:
+            found = _check_failure(inner)
+            if isinstance(found, CheckFailed):
+                return found
+    return error
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    return str(longrepr[2] if isinstance(longrepr, tuple) else longrepr).removeprefix("Skipped: ")
+
+
+def failure_of(error: CheckFailed, seed: int) -> Failure:
+    """A check's failure as data."""
+    return Failure(
+        requirement=error.requirement,
+        transport=error.transport,
+        expected=error.expected,
+        got=error.got,
+        payload=error.payload,
+        reproduction=error.reproduction,
+        message=str(error),
+        seed=seed,
+    )
+
+
+def outcome_of(
+    item: pytest.Item,
+    report: pytest.TestReport,
+    call: pytest.CallInfo[None],
+    *,
+    cases: int,
+    requests: int,
+    seed: int,
+) -> Outcome:
+    """What the test's decisive report says about its requirement."""
+    head = (item.stash[REQUIREMENT], transport_of(item))
+    if report.passed:
+        return Outcome(*head, "passed", cases, requests)
+    if report.skipped:
+        return Outcome(*head, "not verifiable", cases, requests, reason=_skip_reason(report))
+    error = _check_failure(call.excinfo.value) if call.excinfo is not None else None
+    if isinstance(error, CheckFailed):
+        return Outcome(*head, "failed", cases, requests, failure=failure_of(error, seed))
+    stop = stop_of(error) if error is not None else None
+    if stop is not None:
+        return Outcome(*head, "error", cases, requests, reason=stop.detail, stop=stop)
+    reason = f"{type(error).__name__}: {error}" if error else report.longreprtext[:500]
+    return Outcome(*head, "error", cases, requests, reason=reason)
+
+
+def census(items: Iterable[pytest.Item]) -> str:
+    """How many of *items* certify each requirement, as JSON."""
+    counts = Counter(item.stash[REQUIREMENT].id for item in items if REQUIREMENT in item.stash)
+    return json.dumps(dict(counts))
+
+
+def census_from(text: str) -> dict[Requirement, int]:
+    """The inverse of :func:`census`."""
+    return {requirement(rid): int(count) for rid, count in json.loads(text).items()}
+
+
+def carried(report: pytest.TestReport, name: str) -> Iterator[str]:
+    """The values of the report's user properties called *name*."""
+    for key, value in report.user_properties:
+        if key == name:
+            yield str(value)

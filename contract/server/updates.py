@@ -1,0 +1,42 @@
+"""What an update is, and what became of it: the language of the service and its faults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contract.transports import Transport
+from contract.violations import Violation
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """One update, as either transport hands it to the service."""
+
+    contact_id: int
+    properties: object
+    transport: Transport
+
+
+@dataclass(frozen=True)
+class Updated:
+    """The update was applied (possibly changing nothing, when every property was ignored)."""
+
+    contact_id: int
+    applied: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NotFound:
+    """No contact has this id."""
+
+    contact_id: int
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The payload breaks the contract; nothing was changed."""
+
+    violations: tuple[Violation, ...]
+
+
+UpdateOutcome = Updated | NotFound | Rejected
