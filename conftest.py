@@ -31,6 +31,40 @@ settings.register_profile("dev", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--burn-cpus",
+        type=int,
+        default=0,
+        metavar="N",
+        help="keep N processes spinning on the CPU for the whole run, to prove the suite "
+        "holds on a busy machine (default: 0)",
+    )
+
+
+_BURNERS = pytest.StashKey[list["subprocess.Popen[bytes]"]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    burners = config.stash[_BURNERS] = []
+    if hasattr(config, "workerinput"):
+        return  # the controller starts the burners, once for the whole run
+    for _ in range(config.getoption("burn_cpus")):
+        spin = [sys.executable, "-c", "while True: pass"]
+        burners.append(subprocess.Popen(spin, stdin=subprocess.DEVNULL))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for burner in config.stash.get(_BURNERS, []):
+        burner.kill()
+        burner.wait()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The long scenarios first: no worker is left alone with one while the other idles.
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 SUITE = ("--pyargs", "contract.suite", "-p", "no:cacheprovider")
 """The built-in certification suite, as a pytester run selects it."""

@@ -4,19 +4,42 @@ Import it to validate payloads before sending them::
 
     import contract
     contract.validate_update({"name": "Ada", "status": "on"})
+
+The names below load on first use, so that ``import contract`` (and every ``contract``
+command, which starts with it) costs nothing until a name is needed.
 """
 
-from contract.schema import Contract, SchemaExtensionError, load_contract
-from contract.validation import (
-    UpdateValidator,
-    is_valid_update,
-    iter_violations,
-    validate_update,
-    validator_for,
-)
-from contract.violations import DeprecatedPropertyWarning, PayloadError, Violation
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from contract.schema import Contract, SchemaExtensionError, load_contract
+    from contract.validation import (
+        UpdateValidator,
+        is_valid_update,
+        iter_violations,
+        validate_update,
+        validator_for,
+    )
+    from contract.violations import DeprecatedPropertyWarning, PayloadError, Violation
 
 __version__ = "0.1.0"
+
+_HOMES = {
+    "Contract": "contract.schema",
+    "SchemaExtensionError": "contract.schema",
+    "load_contract": "contract.schema",
+    "UpdateValidator": "contract.validation",
+    "is_valid_update": "contract.validation",
+    "iter_violations": "contract.validation",
+    "validate_update": "contract.validation",
+    "validator_for": "contract.validation",
+    "DeprecatedPropertyWarning": "contract.violations",
+    "PayloadError": "contract.violations",
+    "Violation": "contract.violations",
+}
 
 __all__ = [
     "Contract",
@@ -32,3 +55,16 @@ __all__ = [
     "validate_update",
     "validator_for",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'contract' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # once loaded, an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))

@@ -12,13 +12,13 @@ import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from contract.certificate import Certificate
-from contract.exits import Exit, exit_codes_epilog
-from contract.interrupts import interrupt_on_sigterm
+from contract.commands import Exit, add_command
+from contract.interrupts import StopAtNextRequest, interrupt_on_sigterm
 from contract.progress import Progress
 from contract.reports import summary_lines
 from contract.settings import MOCK_URL, OPTIONS, Door, RunSettings, SettingsError, resolve
@@ -48,13 +48,13 @@ def add_certify_command(commands: Any) -> argparse.ArgumentParser:
     """Register ``contract certify`` on the CLI's sub-command parsers; returns its parser."""
     from contract.cli_options import add_cli_options
 
-    certify: argparse.ArgumentParser = commands.add_parser(
+    certify = add_command(
+        commands,
         "certify",
+        EXITS,
         help="certify an install (default: the bundled reference server) against the contract",
         description="Run the certification suite against an install and print one verdict "
         "per requirement; without --url, certify the bundled reference server.",
-        epilog=exit_codes_epilog(EXITS),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_cli_options(certify, _NAMES)
     certify.set_defaults(handler=run_certify)
@@ -71,12 +71,13 @@ class _Resolved:
         return self.settings
 
 
-def _preflight(settings: RunSettings) -> None:
+def _preflight(settings: RunSettings, stop: StopAtNextRequest) -> None:
     """Reach the install once before any check, so "cannot run" is told apart from "failed"."""
     from contract.client import ContactClient, EndpointUnreachable, ReadBackUnavailable
 
     endpoint = settings.endpoint()
     client = ContactClient(endpoint)
+    client.before_request = stop.check
     try:
         for contact_id in settings.contacts():
             try:
@@ -239,10 +240,16 @@ def run_certify(args: argparse.Namespace) -> int:
     """Certify the install the options name; return the exit code."""
     from contract.cli_options import cli_values
 
-    undo_sigterm = interrupt_on_sigterm()
+    # Until the suite starts nothing has changed: a signal stops the run at the next step
+    # (a second one at once), never inside whatever Python was doing when it came.
+    stop = StopAtNextRequest()
+    give_back_signals = stop.install()
+    undo_sigterm: Callable[[], None] | None = None
     try:
         given = resolve(cli_values(args, _NAMES), here=Path.cwd(), environ=os.environ)
+        stop.check()
         with _target(given) as settings:
+            stop.check()
             first_line = _first_line(settings)
             if settings.replay_source is None:
                 if not settings.verify_tls:
@@ -250,7 +257,12 @@ def run_certify(args: argparse.Namespace) -> int:
 
                     sys.stderr.write(f"WARNING: {INSECURE}\n")
                     warnings.simplefilter("ignore", InsecureRequestWarning)
-                _preflight(settings)
+                _preflight(settings, stop)
+            # The suite takes the signals over: pytest stops at Ctrl-C, and the contact
+            # under test stops the run at its next request.
+            give_back_signals()
+            undo_sigterm = interrupt_on_sigterm()
+            stop.check()
             sys.stdout.write(first_line)
             progress = Progress(sys.stdout)
             code = _run_suite(settings, progress)
@@ -266,4 +278,6 @@ def run_certify(args: argparse.Namespace) -> int:
         sys.stderr.write("contract certify: could not run: interrupted\n")
         return Exit.CANNOT_RUN
     finally:
-        undo_sigterm()
+        give_back_signals()
+        if undo_sigterm is not None:
+            undo_sigterm()

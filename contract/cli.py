@@ -7,14 +7,14 @@ import difflib
 import io
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, NoReturn
 
 from contract import __version__
 from contract.bulk import BulkResult, check_stream, json_reporter, text_reporter
 from contract.certify import add_certify_command
-from contract.exits import Exit, exit_codes_epilog
+from contract.commands import Exit, add_command
 from contract.openapi import openapi_document
 from contract.records import InputError
 from contract.restore import add_restore_command
@@ -98,7 +98,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 VALIDATE_EXITS = {
     Exit.OK: "every payload is valid",
     Exit.FAILED: "some payloads break the contract",
-    Exit.CANNOT_RUN: "the input cannot be read or parsed, or a bad option; one line says why",
+    Exit.CANNOT_RUN: "the input cannot be read or parsed (truncated, binary, not UTF-8, "
+    "empty, a missing file or a folder, an integer over 4,300 digits, a record over 16 MiB), "
+    "or a bad option; one line names the file, the line and the problem",
     Exit.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 PRINT_EXITS = {
@@ -111,15 +113,6 @@ _EXTENSION_HELP = (
 )
 
 
-def _command(commands: Any, name: str, exits: Mapping[Exit, str], **kwargs: Any) -> Any:
-    return commands.add_parser(
-        name,
-        epilog=exit_codes_epilog(exits),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        **kwargs,
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every ``contract`` command."""
     parser = argparse.ArgumentParser(
@@ -128,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    schema = _command(
+    schema = add_command(
         commands,
         "schema",
         PRINT_EXITS,
@@ -142,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--schema-extension", metavar="FILE", help=_EXTENSION_HELP)
     schema.set_defaults(handler=_cmd_schema)
 
-    validate = _command(
+    validate = add_command(
         commands,
         "validate",
         VALIDATE_EXITS,
@@ -160,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--schema-extension", metavar="FILE", help=_EXTENSION_HELP)
     validate.set_defaults(handler=_cmd_validate)
 
-    openapi = _command(
+    openapi = add_command(
         commands,
         "openapi",
         PRINT_EXITS,
@@ -191,11 +184,16 @@ def _refuse_unknown(command: argparse.ArgumentParser, unknown: list[str]) -> NoR
     command.error(message)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one ``contract`` command; return its exit code."""
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command and its options; a usage error exits 2 with the command's usage."""
     args, unknown = build_parser().parse_known_args(argv)
     if unknown:
         _refuse_unknown(args.command_parser, unknown)
+    return args
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed command; return its exit code."""
     try:
         return int(args.handler(args))
     except (CommandError, SchemaExtensionError) as error:
@@ -208,3 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"contract {args.command}: interrupted\n")
         return Exit.INTERRUPTED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``contract`` command; return its exit code."""
+    return run(parse_args(argv))

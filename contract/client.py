@@ -167,9 +167,11 @@ class ContactClient:
     ) -> None:
         self.endpoint = endpoint
         self.stop_when_lost = stop_when_lost
-        self.sessions: dict[Transport, requests.Session] = {
-            transport: self._session() for transport in TRANSPORTS
-        }
+        urls: dict[Transport, str] = {"rest": endpoint.base_url, "xmlrpc": endpoint.rpc_url}
+        self.sessions: dict[Transport, requests.Session] = {}
+        self._verify: dict[Transport, bool | str] = {}
+        for transport in TRANSPORTS:
+            self.sessions[transport], self._verify[transport] = self._session(urls[transport])
         self.throttle = Throttle(rate_limit, sleep=sleep)
         self._sleep = sleep
         self.requests_sent = 0
@@ -178,11 +180,20 @@ class ContactClient:
         self.before_request: Callable[[], None] | None = None
         """Called before every request, when set: where a run may stop cleanly."""
 
-    def _session(self) -> requests.Session:
+    def _session(self, url: str) -> tuple[requests.Session, bool | str]:
+        """A session for requests to *url*, and what it verifies TLS against.
+
+        The environment's proxies and CA bundle are read here, once: left to requests,
+        they are looked up again on every request, which walks every variable twice.
+        """
         session = requests.Session()
         session.auth = (self.endpoint.user, self.endpoint.api_key)
         session.headers["User-Agent"] = f"updatecontact-contract/{__version__}"
-        return session
+        found = session.merge_environment_settings(url, {}, None, self.endpoint.verify_tls, None)
+        session.trust_env = False
+        session.proxies = found["proxies"]
+        verify: bool | str | None = found["verify"]
+        return session, True if verify is None else verify
 
     def close(self) -> None:
         """Close the keep-alive connections."""
@@ -232,8 +243,7 @@ class ContactClient:
                 headers=headers,
                 auth=auth,
                 timeout=self.endpoint.timeout,
-                # Per request: a session's verify=False loses to a CA bundle variable.
-                verify=self.endpoint.verify_tls,
+                verify=self._verify[transport],
                 stream=True,
                 allow_redirects=False,
             )

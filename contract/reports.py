@@ -12,8 +12,8 @@ from pathlib import Path
 
 from contract.certificate import Certificate
 from contract.fold import RequirementResult
+from contract.settings import REPORT_FORMATS
 
-REPORT_FORMATS = (".json", ".md", ".html", ".xml")
 _MARKS = {
     "passed": "PASS",
     "failed": "FAIL",

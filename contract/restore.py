@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from contract.exits import Exit, exit_codes_epilog
+from contract.commands import Exit, add_command
 from contract.settings import Door, SettingsError, resolve
 
 EXITS = {
@@ -26,13 +26,13 @@ def add_restore_command(commands: Any) -> argparse.ArgumentParser:
     """Register ``contract restore`` on the CLI's sub-command parsers; returns its parser."""
     from contract.cli_options import add_cli_options
 
-    restore: argparse.ArgumentParser = commands.add_parser(
+    restore = add_command(
+        commands,
         "restore",
+        EXITS,
         help="put back a contact's original values, saved when a run could not restore them",
         description="Send the values a contract-restore-ID.json file holds back to the "
         "install it names.",
-        epilog=exit_codes_epilog(EXITS),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     restore.add_argument(
         "file",

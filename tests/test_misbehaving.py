@@ -173,6 +173,7 @@ def _always(status: str, headers: list[tuple[str, str]], body: bytes) -> Wsgi:
     return app
 
 
+@pytest.mark.long
 def test_a_10_mb_answer_is_read_only_up_to_the_bound_and_judged(tmp_path: Path) -> None:
     huge = b"[" + b"1," * (TEN_MB // 2)
     with served(_always("200 OK", [("Content-Type", "application/json")], huge)) as url:
@@ -241,6 +242,7 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return cert, key
 
 
+@pytest.mark.long
 def test_tls_is_verified_unless_insecure_says_so_loudly(
     certificate: tuple[Path, Path], tmp_path: Path
 ) -> None:

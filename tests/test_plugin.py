@@ -92,6 +92,7 @@ def test_ini_settings_and_environment_variables_configure_the_run(
     result.stdout.fnmatch_lines(["*[[]xmlrpc[]] PASSED*", "*(seed 77)*"])
 
 
+@pytest.mark.long
 @pytest.mark.parametrize(
     ("readonly", "unknown", "seeds"),
     [
@@ -306,6 +307,7 @@ def test_the_contact_is_restored_after_the_run(
     assert requests.get(url, auth=auth, timeout=5).json() == before
 
 
+@pytest.mark.long
 def test_xdist_workers_each_take_a_contact(
     pytester: pytest.Pytester, server_key: ReferenceServer
 ) -> None:
@@ -366,4 +368,31 @@ def test_insecure_tls_is_said_in_the_run_summary(
     assert result.ret == 0
     result.stdout.fnmatch_lines(
         ["*--contract-insecure: the install's TLS certificate is not checked*"]
+    )
+
+
+def test_an_unknown_requirement_id_fails_at_collection(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_typo="""
+        from contract.pytest_plugin import certifies
+
+        @certifies("UC-TYPO")
+        def test_something():
+            pass
+        """,
+        test_marker="""
+        import pytest
+
+        @pytest.mark.contract_requirement("UC-ENUMS")
+        def test_other():
+            pass
+        """,
+    )
+    typo = pytester.runpytest("test_typo.py")
+    assert typo.ret == pytest.ExitCode.INTERRUPTED  # a collection error
+    typo.stdout.fnmatch_lines(["*'UC-TYPO' is not a requirement of the contract; did you mean*"])
+    marker = pytester.runpytest("test_marker.py")
+    assert marker.ret == pytest.ExitCode.USAGE_ERROR
+    marker.stderr.fnmatch_lines(
+        ["*test_marker.py::test_other: 'UC-ENUMS' is not a requirement*did you mean UC-ENUM?*"]
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,12 @@ import pytest
 
 from conftest import RunCli
 from contract import load_contract
+from contract.certify import EXITS as CERTIFY_EXITS
+from contract.cli import VALIDATE_EXITS
+from contract.commands import Exit
+from contract.requirements import CATALOGUE
+from contract.restore import EXITS as RESTORE_EXITS
+from contract.settings import OPTIONS, Door
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -81,11 +88,64 @@ def test_every_python_example_runs(
     exec(compile(example, "README.md", "exec"), {"__name__": "readme_example"})
 
 
-def test_the_requirements_table_is_the_catalogue() -> None:
-    from contract.requirements import CATALOGUE
+def render_requirement_table() -> str:
+    """The README's requirement table, rendered from the catalogue."""
+    rows = ["| id | requirement | needs read-back | changes the contact |", "|---|---|---|---|"]
+    for r in CATALOGUE:
+        readback, changes = (
+            "yes" if flag else "" for flag in (r.needs_readback, r.changes_contact)
+        )
+        rows.append(f"| {r.id} | {r.statement} | {readback} | {changes} |")
+    return "\n".join(rows)
 
-    table = "\n".join(f"| {r.id} | {r.statement} |" for r in CATALOGUE)
+
+def test_the_requirements_table_is_the_catalogue() -> None:
+    table = render_requirement_table()
     assert table in README, "regenerate the README's requirements table:\n" + table
+
+
+def render_option_table() -> str:
+    """The README's table of a run's options, rendered from their declaration."""
+    rows = [
+        "| `contract certify` | plugin option, ini key | variable | default | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for option in OPTIONS:
+        metavar = f" {option.metavar}".replace("|", "\\|") if option.metavar else ""
+        flag = f"--{option.name}{metavar}"
+        if option.plugin:
+            plugin = f"`{option.spelling(Door.PLUGIN)}`, `{option.ini_key}`"
+        else:
+            plugin = f"`{option.plugin_spelling}`" if option.plugin_spelling else ""
+        variable = f"`{option.env}`" if option.env else ""
+        default = option.help_text(Door.CLI).rsplit(" (default: ", 1)[1].split(")")[0]
+        plugin_default = option.help_text(Door.PLUGIN).rsplit(" (default: ", 1)[1].split(")")[0]
+        if plugin_default != default and option.plugin:
+            default += f" (plugin: {plugin_default})"
+        meaning = option.help.replace("|", "\\|")
+        rows.append(f"| `{flag}` | {plugin} | {variable} | {default} | {meaning} |")
+    return "\n".join(rows)
+
+
+def test_the_option_table_is_the_declaration() -> None:
+    table = render_option_table()
+    assert table in README, "regenerate the README's option table:\n" + table
+
+
+def render_exit_codes(exits: Mapping[Exit, str]) -> str:
+    """A README table of a command's exit codes, rendered from the command's own."""
+    rows = ["| exit code | meaning |", "|---|---|"]
+    rows += [f"| {int(code)} | {meaning} |" for code, meaning in exits.items()]
+    return "\n".join(rows)
+
+
+@pytest.mark.parametrize(
+    "exits", [CERTIFY_EXITS, VALIDATE_EXITS, RESTORE_EXITS], ids=["certify", "validate", "restore"]
+)
+def test_the_exit_code_tables_are_the_commands(exits: Mapping[Exit, str]) -> None:
+    table = render_exit_codes(exits)
+    unindented = "\n".join(line.strip() for line in README.splitlines())  # tables in lists
+    assert table in unindented, "regenerate the README's exit code table:\n" + table
 
 
 def test_the_readme_documents_every_certify_option(run_cli: RunCli) -> None:

@@ -247,6 +247,7 @@ def test_record_mode_once_records_then_replays(
     assert unreachable.ret != 0  # mode all (the default) records again, so it needs the install
 
 
+@pytest.mark.long
 def test_workers_record_one_file_that_replays(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -176,6 +176,7 @@ class _CountingProxy:
         self.listener.close()
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("workers", [1, 2])
 def test_each_worker_keeps_one_connection_per_transport(
     pytester: pytest.Pytester, reference: ReferenceServer, workers: int

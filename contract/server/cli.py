@@ -13,7 +13,7 @@ from types import FrameType
 from typing import Any
 
 from contract.api import DEFAULT_USER
-from contract.exits import Exit, exit_codes_epilog
+from contract.commands import Exit, add_command
 from contract.policies import TREATMENTS
 from contract.server.options import (
     DEFAULT_CONTACTS,
@@ -57,12 +57,12 @@ def _non_negative_float(text: str) -> float:
 
 def add_serve_command(commands: Any) -> argparse.ArgumentParser:
     """Register ``serve`` on the ``contract`` command's subparsers; returns its parser."""
-    serve: argparse.ArgumentParser = commands.add_parser(
+    serve = add_command(
+        commands,
         "serve",
+        EXITS,
         help="run the reference UpdateContact server (REST + XML-RPC on SQLite)",
         description="Run the reference UpdateContact server until Ctrl-C or SIGTERM.",
-        epilog=exit_codes_epilog(EXITS),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument(
         "--host", default=DEFAULT_HOST, help="the address to listen on (default: %(default)s)"

@@ -53,7 +53,7 @@ def test_rest_and_xmlrpc_reach_the_same_verdict(
     contract_certifier: Certifier, contract_cases: Cases
 ) -> None:
     if len(contract_certifier.settings.transports) < 2:
-        pytest.skip("not verifiable: parity needs both transports (--contract-transport both)")
+        pytest.skip("not verifiable: parity needs both transports")
     extension = contract_certifier.extension
     # XML-RPC carries less than JSON, so cases come from its narrower strategies.
     payloads = valid_updates("xmlrpc", extension) | invalid_updates(

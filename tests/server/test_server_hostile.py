@@ -400,15 +400,16 @@ def test_stalled_clients_hold_no_worker_and_are_dropped_after_the_idle_timeout(
             sock.sendall(halves[number % len(halves)])
         started = time.monotonic()
         assert_still_serves(hostile)
-        assert time.monotonic() - started < IDLE_TIMEOUT_SECONDS
+        assert time.monotonic() - started < IDLE_TIMEOUT_SECONDS  # before any was dropped
         for sock in stalled:
             assert read_answers(sock) == []
         dropped_after = time.monotonic() - started
     finally:
         for sock in stalled:
             sock.close()
-    # Dropped once idle for the timeout, give or take waitress's one-second check.
-    assert IDLE_TIMEOUT_SECONDS - 0.5 < dropped_after < IDLE_TIMEOUT_SECONDS + 2
+    # Dropped once idle for the timeout, after waitress's one-second check; a loaded
+    # machine may take some seconds more to get round to it.
+    assert IDLE_TIMEOUT_SECONDS - 0.5 < dropped_after < IDLE_TIMEOUT_SECONDS + 10
     assert RestClient(hostile).get(TARGET_CONTACT)["name"] != "never finished"
     assert_still_serves(hostile)
 
@@ -437,7 +438,8 @@ def test_a_request_sent_a_byte_at_a_time_is_served_and_holds_up_no_one(
         answers = read_answers(sock)
     assert [answer.status for answer in answers] == [200]
     assert RestClient(hostile).get(DRIBBLE_CONTACT)["name"] == value
-    assert slowest_other < 1
+    # Nobody waited for the dribble to end (it takes 1.5 idle timeouts).
+    assert slowest_other < IDLE_TIMEOUT_SECONDS
 
 
 # --- entity expansion -----------------------------------------------------------------------

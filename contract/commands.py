@@ -1,10 +1,12 @@
-"""Exit codes of the ``contract`` commands, and how each command's help lists them."""
+"""What every ``contract`` command shares: its exit codes, and how it is declared with them."""
 
 from __future__ import annotations
 
+import argparse
 import enum
 import textwrap
 from collections.abc import Mapping
+from typing import Any
 
 
 class Exit(enum.IntEnum):
@@ -30,3 +32,17 @@ def exit_codes_epilog(meanings: Mapping[Exit, str]) -> str:
         for code, meaning in meanings.items()
     ]
     return "exit codes:\n" + "\n".join(lines)
+
+
+def add_command(
+    commands: Any, name: str, exits: Mapping[Exit, str], *, help: str, description: str
+) -> argparse.ArgumentParser:
+    """A subcommand on ``contract``'s subparsers, its help ending with its exit codes."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=exit_codes_epilog(exits),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
