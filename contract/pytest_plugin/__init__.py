@@ -151,12 +151,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if not metafunc.definition.get_closest_marker(MARKER):
         return
-    run = contract_run(metafunc.config)
     if "transport" in metafunc.fixturenames:
-        transports = run.settings.transports
+        transports = contract_run(metafunc.config).settings.transports
         metafunc.parametrize("transport", transports, ids=list(transports))
-    if "read_only_property" in metafunc.fixturenames:
-        metafunc.parametrize("read_only_property", run.contract.read_only)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -7,7 +7,7 @@ run is fixed when the suite is imported.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -28,10 +28,22 @@ class Draws(Protocol):
         """The next value."""
 
 
+class FixedDraws:
+    """The draws of a coverage case: each label's value, fixed in advance."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = values
+
+    def draw(self, strategy: st.SearchStrategy[T], label: str | None = None) -> T:
+        """The value fixed for *label*; *strategy* is not drawn from."""
+        value: T = self._values[label or ""]
+        return value
+
+
 class RecordedDraws:
     """Hypothesis's ``data``, writing each value drawn to the recording."""
 
-    def __init__(self, data: st.DataObject, recorder: Recorder) -> None:
+    def __init__(self, data: Draws, recorder: Recorder) -> None:
         self._data = data
         self._recorder = recorder
 
@@ -58,13 +70,22 @@ class Cases:
         self.tape = tape
         self._on_replayed_case = on_replayed_case
 
-    def explore(self, case: Callable[[Draws], object]) -> None:
-        """Run *case* on drawn values: the run's number of Hypothesis examples, the first
-        failure shrunk to a minimal one; in a replay, on each recorded case."""
+    def explore(
+        self, case: Callable[[Draws], object], *, covering: Iterable[Mapping[str, Any]] = ()
+    ) -> None:
+        """Run *case* on each of the *covering* draws (label to value), then on the run's
+        number of Hypothesis examples, the first failure shrunk to a minimal one; in a
+        replay, on each recorded case."""
         if isinstance(self.tape, Replayer):
             self._replay(lambda recorded: case(ReplayedDraws(recorded)))
             return
         recorder = self.tape
+        for fixed in covering:
+            draws: Draws = FixedDraws(fixed)
+            if recorder is not None:
+                recorder.start_case()
+                draws = RecordedDraws(draws, recorder)
+            case(draws)
 
         @settings(
             max_examples=self.examples,
