@@ -120,7 +120,7 @@ def test_a_correct_server_passes_under_every_policy_and_20_seeds(
                     f"--contract-seed={seed}",
                     f"--contract-readonly-policy={policies[0]}",
                     f"--contract-unknown-policy={policies[1]}",
-                    examples=4,
+                    examples=3,
                 )
             )
             assert result.ret == 0, (
