@@ -30,6 +30,7 @@ SEVERITY: dict[Verdict, int] = {
 class Problem(enum.Enum):
     """Why a run could not go on, or a test could not judge."""
 
+    UNUSABLE_SETTINGS = "the run's settings name no install it can certify"
     UNREACHABLE = "the install could not be reached or did not answer in time"
     CREDENTIALS_REFUSED = "the install refused the credentials"
     NO_SUCH_CONTACT = "the contact under test does not exist"

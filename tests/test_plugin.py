@@ -285,7 +285,9 @@ def test_a_remote_install_needs_an_explicit_contact(
         *SUITE, "--contract-url=https://install.example", "-k", "accepted_with"
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["*not on this machine: name the contact*--contract-contact-id*"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: *not on this machine: name the contact*--contract-contact-id"]
+    )
 
 
 def test_bad_options_are_usage_errors(pytester: pytest.Pytester) -> None:
@@ -349,7 +351,9 @@ def test_credentials_cross_plain_http_only_to_this_machine_unless_allowed(
     remote = (*SUITE, "--contract-url=http://192.0.2.1:9", "--contract-contact-id=1")
     refused = pytester.runpytest(*remote, "-k", "accepted_with")
     assert refused.ret == pytest.ExitCode.USAGE_ERROR
-    refused.stdout.fnmatch_lines(["*unencrypted to 192.0.2.1:9*--contract-allow-insecure-http*"])
+    refused.stderr.fnmatch_lines(
+        ["ERROR: *unencrypted to 192.0.2.1:9*--contract-allow-insecure-http"]
+    )
     allowed = pytester.runpytest(
         *remote, "--contract-allow-insecure-http", "--contract-timeout=0.5", "-k", "accepted_with"
     )
@@ -396,3 +400,16 @@ def test_an_unknown_requirement_id_fails_at_collection(pytester: pytest.Pytester
     marker.stderr.fnmatch_lines(
         ["*test_marker.py::test_other: 'UC-ENUMS' is not a requirement*did you mean UC-ENUM?*"]
     )
+
+
+def test_a_worker_that_cannot_open_its_contact_stops_the_run_and_says_why(
+    pytester: pytest.Pytester, server_key: ReferenceServer
+) -> None:
+    report = pytester.path / "certificate.json"
+    result = pytester.runpytest(
+        *_suite_args(server_key, "-n", "2", "--contract-contact-id=1,999"),
+        f"--contract-report={report}",
+    )
+    assert result.ret != 0
+    assert "contact 999 does not exist" in result.stdout.str() + result.stderr.str()
+    assert "CERTIFIED" not in result.stdout.str().replace("NOT CERTIFIED", "")

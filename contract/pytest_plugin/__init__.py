@@ -37,7 +37,7 @@ from contract.recording import Replayer
 from contract.reports import summary_lines, write_report
 from contract.requirements import UnknownRequirementError, requirement
 from contract.schema import load_contract
-from contract.settings import RunSettings
+from contract.settings import Door, RunSettings, SettingsError
 
 pytest_plugins = ["contract.pytest_plugin.fixtures"]
 __all__ = ["certifies"]
@@ -104,6 +104,8 @@ def pytest_configure(config: pytest.Config) -> None:
         workers=int(worker.get("workercount", settings.workers)),
         worker_index=int(str(worker.get("workerid", "gw0")).removeprefix("gw") or 0),
     )
+    if settings.url is not None and not hasattr(config, "workerinput"):
+        _check_target(settings)
     if settings.report and settings.report.suffix == ".xml" and not config.option.xmlpath:
         config.option.xmlpath = str(settings.report)  # pytest's own JUnit writer makes the .xml
     if not settings.verify_tls:
@@ -111,6 +113,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("filterwarnings", f"ignore::{_URLLIB3_INSECURE}")
         config.issue_config_time_warning(pytest.PytestWarning(INSECURE_WARNING), stacklevel=2)
     config.pluginmanager.register(_Folding(run), "contract-fold")
+
+
+def _check_target(settings: RunSettings) -> None:
+    """An install was named: what must hold before any request is a usage error now."""
+    try:
+        settings.endpoint()
+    except SettingsError as error:
+        raise pytest.UsageError(error.text(Door.PLUGIN)) from None
 
 
 def _decided(config: pytest.Config, result: RequirementResult) -> None:

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from contract.client import ContactClient, EndpointUnreachable, InstallLost
+from contract.client import ContactClient, EndpointUnreachable
 from contract.interrupts import StopAtNextRequest
-from contract.outcomes import Problem, Stop
+from contract.outcomes import Problem, Stop, StopRun
 from contract.pytest_plugin.cases import Cases
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.contact import ContactSetupError, ContactUnderTest, open_contact
 from contract.pytest_plugin.marker import EXAMPLES, REQUIREMENT
-from contract.pytest_plugin.run import ContractRun, contract_run
+from contract.pytest_plugin.run import contract_run
 from contract.pytest_plugin.tape import replayed_contact
 from contract.recording import RecordedCase, Recorder, Replayer
 from contract.schema import Contract
@@ -22,11 +22,6 @@ from contract.settings import MOCK_URL, Door, RunSettings, SettingsError
 
 if TYPE_CHECKING:
     from contract.mock import MockEndpoint
-
-
-def _stop(run: ContractRun, stop: Stop) -> None:
-    run.stopped(stop)
-    pytest.exit(stop.detail, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +43,9 @@ def contract_client(pytestconfig: pytest.Config) -> Iterator[ContactClient]:
     try:
         endpoint = run.settings.endpoint()
     except SettingsError as error:
-        pytest.exit(error.text(Door.PLUGIN), returncode=pytest.ExitCode.USAGE_ERROR)
+        # Raised, not pytest.exit(): the test errors and the session stops after it,
+        # which an xdist worker can do too.
+        raise StopRun(Stop(Problem.UNUSABLE_SETTINGS, error.text(Door.PLUGIN))) from None
     if isinstance(run.tape, Replayer):
         # Offline: no pacing, no waiting out a recorded 429.
         client = ContactClient(endpoint, stop_when_lost=True, sleep=lambda seconds: None)
@@ -80,9 +77,9 @@ def contract_contact(
     try:
         contact = open_contact(contract_client, contact_id)
     except ContactSetupError as error:
-        _stop(run, Stop(Problem.NO_SUCH_CONTACT, str(error)))
-    except (EndpointUnreachable, InstallLost) as error:
-        _stop(run, error.stop)
+        raise StopRun(Stop(Problem.NO_SUCH_CONTACT, str(error))) from None
+    except EndpointUnreachable as error:
+        raise StopRun(error.stop) from None
     if isinstance(run.tape, Recorder):
         run.tape.record_contact(contact.id, contact.original, contact.no_readback)
     run.changed.append((contract_client, contact))
