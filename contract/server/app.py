@@ -10,9 +10,10 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from contract.server.auth import CHALLENGE, BasicAuth
-from contract.server.faults import PlantedAnswer, install_faults
+from contract.server.faults import install_faults
 from contract.server.http_io import BodyTooLargeError, Response, error_response, read_body
 from contract.server.options import ServerOptions
+from contract.server.planted import PlantedAnswer
 from contract.server.rest import (
     CONTACT_METHODS,
     CONTACT_PATH,
@@ -69,7 +70,7 @@ class ReferenceApp:
         match = CONTACT_PATH.fullmatch(path)
         if match is None:
             return error_response(404, "no such resource; contacts are at /api/2.0/contacts/{id}")
-        return self.rest_answer(environ, self._contact(environ, method, match["id"]))
+        return self.rest_answer(method, match["id"], self._contact(environ, method, match["id"]))
 
     def _contact(self, environ: Mapping[str, Any], method: str, path_id: str) -> Response:
         if method not in CONTACT_METHODS:
@@ -104,8 +105,8 @@ class ReferenceApp:
         """True when the ``Authorization`` header signs in as the server's user."""
         return self._auth.allows(header)
 
-    def rest_answer(self, environ: Mapping[str, Any], response: Response) -> Response:
-        """The answer to a request on a contact's path, as it is sent."""
+    def rest_answer(self, method: str, path_id: str, response: Response) -> Response:
+        """The answer to a *method* request on the contact path with *path_id*, as sent."""
         return response
 
     # ------------------------------------------------------------------------------------

@@ -21,12 +21,8 @@ import requests
 from contract import load_contract
 from contract.requirements import CATALOGUE, requirement
 from contract.server import ReferenceApp, ReferenceServer, ServerOptions
-from contract.server.faults import (
-    FAULTS,
-    LONG_NAME_LIMIT,
-    UnknownFaultError,
-    reset_value,
-)
+from contract.server.faults import FAULTS, UnknownFaultError
+from contract.server.planted import LONG_NAME_LIMIT, reset_value
 from contract.server.service import ContactService
 
 from .clients import CONTACTS_PATH, RestClient, XMLRPCClient
