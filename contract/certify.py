@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from contract.certificate import Certificate
 from contract.commands import Exit, add_command
@@ -74,6 +75,7 @@ class _Resolved:
 def _preflight(settings: RunSettings, stop: StopAtNextRequest) -> None:
     """Reach the install once before any check, so "cannot run" is told apart from "failed"."""
     from contract.client import ContactClient, EndpointUnreachable, ReadBackUnavailable
+    from contract.controls import misdirected_status
 
     endpoint = settings.endpoint()
     client = ContactClient(endpoint)
@@ -82,17 +84,30 @@ def _preflight(settings: RunSettings, stop: StopAtNextRequest) -> None:
         for contact_id in settings.contacts():
             try:
                 if client.read(contact_id) is None:
-                    raise CannotRun(f"contact {contact_id} does not exist on {endpoint.base_url}")
-            except ReadBackUnavailable:
+                    raise CannotRun(_missing(endpoint.base_url, contact_id))
+            except ReadBackUnavailable as unread:
                 probe = client.update(contact_id, {}, "rest")
-                if probe.status in (401, 403):
-                    raise CannotRun(
-                        f"{endpoint.base_url} refused the credentials (HTTP {probe.status})"
-                    ) from None
+                for status, url in ((unread.status, unread.url), (probe.status, probe.sent.url)):
+                    if status in (401, 403):
+                        what = f"a request for contact {contact_id}"
+                        refused = misdirected_status("rest", url, status, what, settings.spell)
+                        raise CannotRun(str(refused)) from None
     except EndpointUnreachable as error:
         raise CannotRun(str(error)) from None
     finally:
         client.close()
+
+
+def _missing(base_url: str, contact_id: int) -> str:
+    """A contact reads 404: gone, or the URL is not the install's base address."""
+    reason = f"contact {contact_id} does not exist on {base_url}"
+    path = urlsplit(base_url).path
+    if path:
+        reason += (
+            f"; if the install is at the host's root, give --url without the path {path}: "
+            "the contract's paths start with /api/2.0 under the base address"
+        )
+    return reason
 
 
 @contextlib.contextmanager
@@ -222,17 +237,15 @@ def _verdict(settings: RunSettings, certificate: Certificate | None, code: int) 
             f"contact NOT restored: its original values are in {certificate.restore_file}; "
             f"put them back with `contract restore {certificate.restore_file}`\n"
         )
-    if certificate.fold.stops:
-        raise CannotRun(str(certificate.fold.stops[0]))
+    cannot_judge = certificate.fold.cannot_judge
+    if cannot_judge is not None:
+        raise CannotRun(str(cannot_judge))
     _print_failures(certificate, out)
     out.write("\n" + "\n".join(summary_lines(certificate)) + "\n")
     if settings.report is not None:
         out.write(f"certificate written to {settings.report}\n")
     if settings.record_target is not None:
         out.write(f"exchanges recorded to {settings.record_target}\n")
-    cannot_judge = certificate.fold.cannot_judge
-    if cannot_judge is not None:
-        raise CannotRun(str(cannot_judge))
     return Exit.OK if certificate.certified else Exit.FAILED
 
 
@@ -246,7 +259,9 @@ def run_certify(args: argparse.Namespace) -> int:
     give_back_signals = stop.install()
     undo_sigterm: Callable[[], None] | None = None
     try:
-        given = resolve(cli_values(args, _NAMES), here=Path.cwd(), environ=os.environ)
+        given = resolve(
+            cli_values(args, _NAMES), here=Path.cwd(), environ=os.environ, door=Door.CLI
+        )
         stop.check()
         with _target(given) as settings:
             stop.check()

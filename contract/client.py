@@ -56,6 +56,11 @@ class InstallLost(StopRun):
 class ReadBackUnavailable(RuntimeError):
     """The install does not answer ``GET /api/2.0/contacts/:id`` with a contact."""
 
+    def __init__(self, reason: str, url: str, status: int) -> None:
+        super().__init__(reason)
+        self.url = url
+        self.status = status
+
 
 @dataclass(frozen=True)
 class SentRequest:
@@ -344,14 +349,19 @@ class ContactClient:
         response, raw = self._send("rest", "GET", url, b"", {"Accept": "application/json"})
         if response.status_code == 404:
             return None
-        if response.status_code != 200:
-            raise ReadBackUnavailable(f"GET {CONTACT_PATH} answered HTTP {response.status_code}")
+        status = response.status_code
+        if status != 200:
+            raise ReadBackUnavailable(f"GET {CONTACT_PATH} answered HTTP {status}", url, status)
         try:
             contact = json.loads(raw)
         except ValueError:
-            raise ReadBackUnavailable(f"GET {CONTACT_PATH} did not answer JSON") from None
+            raise ReadBackUnavailable(
+                f"GET {CONTACT_PATH} did not answer JSON", url, status
+            ) from None
         if not isinstance(contact, dict):
-            raise ReadBackUnavailable(f"GET {CONTACT_PATH} did not answer a JSON object")
+            raise ReadBackUnavailable(
+                f"GET {CONTACT_PATH} did not answer a JSON object", url, status
+            )
         return contact
 
 

@@ -33,6 +33,7 @@ class Problem(enum.Enum):
     UNUSABLE_SETTINGS = "the run's settings name no install it can certify"
     UNREACHABLE = "the install could not be reached or did not answer in time"
     CREDENTIALS_REFUSED = "the install refused the credentials"
+    WRONG_ADDRESS = "the install answered 404 or 405 where the contract's paths should be"
     NO_SUCH_CONTACT = "the contact under test does not exist"
     NOT_IN_RECORDING = "a replay needed an exchange the recording does not hold"
     INTERRUPTED = "the run was interrupted"

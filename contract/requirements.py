@@ -21,6 +21,8 @@ class Requirement:
     """Judged on the contact as it reads back: without read-back it is *not verifiable*."""
     changes_contact: bool
     """Its tests send updates the install should apply to the contact under test."""
+    judges_refusals: bool
+    """Its verdict rests on refusals, which count only where a valid update was accepted."""
     order: int
     """Its row in the certificate, counted from 0."""
 
@@ -36,9 +38,16 @@ _CATALOGUE: list[Requirement] = []
 
 
 def _declare(
-    id: str, statement: str, *, needs_readback: bool = False, changes_contact: bool = False
+    id: str,
+    statement: str,
+    *,
+    needs_readback: bool = False,
+    changes_contact: bool = False,
+    judges_refusals: bool = False,
 ) -> Requirement:
-    requirement = Requirement(id, statement, needs_readback, changes_contact, len(_CATALOGUE))
+    requirement = Requirement(
+        id, statement, needs_readback, changes_contact, judges_refusals, len(_CATALOGUE)
+    )
     _CATALOGUE.append(requirement)
     return requirement
 
@@ -72,30 +81,49 @@ IDEMPOTENT = _declare(
     needs_readback=True,
     changes_contact=True,
 )
-ENUM = _declare("UC-ENUM", "a value outside an enum is rejected and nothing changes")
-TYPE = _declare("UC-TYPE", "a value of the wrong JSON type is rejected and nothing changes")
-FORMAT = _declare("UC-FORMAT", "tags and birth_date with the wrong content are rejected")
+ENUM = _declare(
+    "UC-ENUM", "a value outside an enum is rejected and nothing changes", judges_refusals=True
+)
+TYPE = _declare(
+    "UC-TYPE",
+    "a value of the wrong JSON type is rejected and nothing changes",
+    judges_refusals=True,
+)
+FORMAT = _declare(
+    "UC-FORMAT", "tags and birth_date with the wrong content are rejected", judges_refusals=True
+)
 READONLY = _declare(
     "UC-READONLY",
     "no read-only property ever changes through an update",
     needs_readback=True,
     changes_contact=True,
+    judges_refusals=True,
 )
 UNKNOWN = _declare(
     "UC-UNKNOWN",
     "unknown properties are never stored",
     needs_readback=True,
     changes_contact=True,
+    judges_refusals=True,
 )
-EMPTY = _declare("UC-EMPTY", "an empty properties object is rejected")
+EMPTY = _declare("UC-EMPTY", "an empty properties object is rejected", judges_refusals=True)
 NOTFOUND = _declare(
     "UC-NOTFOUND",
     "an unknown contact id is answered 404 / Fault and creates nothing",
     needs_readback=True,
+    judges_refusals=True,
 )
-BADID = _declare("UC-BADID", "a malformed id (text, zero, negative) is rejected, not a 5xx")
-AUTH = _declare("UC-AUTH", "missing or wrong credentials are refused and change nothing")
-MALFORMED = _declare("UC-MALFORMED", "a body that is not a JSON object is rejected, not a 5xx")
+BADID = _declare(
+    "UC-BADID",
+    "a malformed id (text, zero, negative) is rejected, not a 5xx",
+    judges_refusals=True,
+)
+AUTH = _declare(
+    "UC-AUTH", "missing or wrong credentials are refused and change nothing", judges_refusals=True
+)
+MALFORMED = _declare(
+    "UC-MALFORMED", "a body that is not a JSON object is rejected, not a 5xx", judges_refusals=True
+)
 NO5XX = _declare("UC-NO5XX", "no request the suite sends ever gets a 5xx", changes_contact=True)
 PARITY = _declare(
     "UC-PARITY",

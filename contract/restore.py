@@ -62,7 +62,9 @@ def run_restore(args: argparse.Namespace) -> int:
 
     try:
         url, contact_id, properties = _saved_values(args.file)
-        given = resolve(cli_values(args, _NAMES), here=Path.cwd(), environ=os.environ)
+        given = resolve(
+            cli_values(args, _NAMES), here=Path.cwd(), environ=os.environ, door=Door.CLI
+        )
         settings = dataclasses.replace(given, url=url, contact_ids=(contact_id,))
         client = ContactClient(settings.endpoint())
         answer = client.update(contact_id, properties, "rest")

@@ -213,6 +213,11 @@ OPTION = {option.name: option for option in OPTIONS}
 _SPELLED = re.compile(r"\{--([a-z-]+)\}")
 
 
+def spelt(template: str, door: Door) -> str:
+    """*template* with each ``{--name}`` spelt as *door* spells that option."""
+    return _SPELLED.sub(lambda match: OPTION[match.group(1)].spelling(door), template)
+
+
 class SettingsError(ValueError):
     """An option that cannot be used, or options that do not go together.
 
@@ -226,7 +231,7 @@ class SettingsError(ValueError):
 
     def text(self, door: Door) -> str:
         """The message with every option spelt as *door* spells it."""
-        return _SPELLED.sub(lambda match: OPTION[match.group(1)].spelling(door), self.template)
+        return spelt(self.template, door)
 
     def __str__(self) -> str:
         return self.text(Door.CLI)
@@ -258,6 +263,12 @@ class RunSettings:
     record: Path | None
     replay: Path | None
     record_mode: RecordMode
+    door: Door = Door.PLUGIN
+    """Where the settings came from, to name options in messages as the user gave them."""
+
+    def spell(self, template: str) -> str:
+        """*template* with each ``{--name}`` spelt as this run's door spells it."""
+        return spelt(template, self.door)
 
     @property
     def replay_source(self) -> Path | None:
@@ -335,6 +346,7 @@ class RunSettings:
         data["rate_limit"] = self.rate_limit.per_second if self.rate_limit else None
         data["contact_ids"] = list(self.contact_ids)
         data["transports"] = list(self.transports)
+        data["door"] = self.door.name
         return data
 
     @classmethod
@@ -347,6 +359,7 @@ class RunSettings:
         values["rate_limit"] = RateLimit(per_second) if per_second is not None else None
         values["contact_ids"] = tuple(values["contact_ids"])
         values["transports"] = tuple(values["transports"])
+        values["door"] = Door[values["door"]]
         return cls(**values)
 
     def with_target(self, url: str, user: str, api_key: str) -> RunSettings:
@@ -457,11 +470,14 @@ def _together(settings: RunSettings) -> None:
         )
 
 
-def resolve(values: Mapping[str, Raw], *, here: Path, environ: Mapping[str, str]) -> RunSettings:
+def resolve(
+    values: Mapping[str, Raw], *, here: Path, environ: Mapping[str, str], door: Door
+) -> RunSettings:
     """The run's settings from the values a door was given (option name to text, or to a
     bool for a switch), then the environment, then the defaults.
 
-    *here* is where relative paths start. Raises :class:`SettingsError`.
+    *here* is where relative paths start; *door* is where the values came from. Raises
+    :class:`SettingsError`.
     """
 
     def text(name: str) -> str | None:
@@ -491,6 +507,7 @@ def resolve(values: Mapping[str, Raw], *, here: Path, environ: Mapping[str, str]
         record=_path(text("record"), here),
         replay=_path(text("replay"), here),
         record_mode=cast(RecordMode, _choice("record-mode", text("record-mode"), RECORD_MODES)),
+        door=door,
     )
     _together(settings)
     return settings

@@ -27,14 +27,14 @@ BAD_VALUES = {
 
 def _resolve(**values: str | bool) -> RunSettings:
     given = {name.replace("_", "-"): value for name, value in values.items()}
-    return resolve(given, here=Path.cwd(), environ={})
+    return resolve(given, here=Path.cwd(), environ={}, door=Door.CLI)
 
 
 @pytest.mark.parametrize("name", sorted(BAD_VALUES))
 def test_one_rule_one_message_spelt_per_door(name: str) -> None:
     value, message = BAD_VALUES[name]
     with pytest.raises(SettingsError) as caught:
-        resolve({name: value}, here=Path.cwd(), environ={})
+        resolve({name: value}, here=Path.cwd(), environ={}, door=Door.CLI)
     assert caught.value.text(Door.CLI) == message.format(name)
     assert caught.value.text(Door.PLUGIN) == message.format(f"contract-{name}")
 
@@ -54,9 +54,9 @@ def test_the_command_line_and_the_plugin_refuse_alike(
 
 def test_the_environment_fills_what_no_flag_gives_and_a_flag_wins() -> None:
     environ = {"CONTRACT_URL": "https://a.example", "CONTRACT_SEED": "7", "CONTRACT_USER": "u"}
-    from_env = resolve({}, here=Path.cwd(), environ=environ)
+    from_env = resolve({}, here=Path.cwd(), environ=environ, door=Door.CLI)
     assert (from_env.url, from_env.seed, from_env.user) == ("https://a.example", 7, "u")
-    flagged = resolve({"seed": "8"}, here=Path.cwd(), environ=environ)
+    flagged = resolve({"seed": "8"}, here=Path.cwd(), environ=environ, door=Door.CLI)
     assert flagged.seed == 8
 
 
@@ -90,7 +90,7 @@ def test_settings_travel_to_a_worker_unchanged() -> None:
 )
 def test_options_that_do_not_go_together(values: dict[str, str | bool], message: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
-        resolve(values, here=Path.cwd(), environ={})
+        resolve(values, here=Path.cwd(), environ={}, door=Door.CLI)
 
 
 @pytest.mark.parametrize(

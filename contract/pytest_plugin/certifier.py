@@ -10,6 +10,8 @@ import pytest
 from contract import checks, requirements
 from contract.checks import Contact
 from contract.client import Answer, ContactClient, Credentials
+from contract.controls import misdirected
+from contract.outcomes import StopRun
 from contract.policies import Policy
 from contract.pytest_plugin.contact import ContactUnderTest
 from contract.requirements import Requirement
@@ -32,6 +34,8 @@ class Certifier:
         self.contact = contact
         self.contract = contract
         self.settings = settings
+        self.unproven: dict[str, str] = {}
+        """Transports whose refusals prove nothing, and why: no valid update was accepted."""
         self._cases = 0
         self._requests_at_start = client.requests_sent
 
@@ -94,8 +98,27 @@ class Certifier:
         """Send one update (to the contact under test unless *contact_id* says otherwise)."""
         target = self.contact_id if contact_id is None else contact_id
         answer = self.client.update(target, payload, transport, credentials=credentials)
+        if contact_id is None and credentials == "session":
+            self._aimed_right(answer)
         checks.no_server_error(answer, payload)
         return answer
+
+    def send_body(self, transport: Transport, body: bytes) -> Answer:
+        """Send *body* as it is, as the contact under test's update over *transport*."""
+        if transport == "rest":
+            answer = self.client.send_rest(self.contact_id, body, "application/json")
+        else:
+            answer = self.client.send_xmlrpc(body)
+        self._aimed_right(answer)
+        checks.no_server_error(answer, body)
+        return answer
+
+    def _aimed_right(self, answer: Answer) -> None:
+        """A 401, 403, 404 or 405 to the contact under test, with the run's credentials, is no
+        refusal: the run is aimed at the wrong address or signs in wrong, and stops."""
+        stop = misdirected(answer, "an update of the contact under test", self.settings.spell)
+        if stop is not None:
+            raise StopRun(stop)
 
     def refused_and_unchanged(
         self, requirement: Requirement, payload: object, why: str, send: Callable[[], Answer]

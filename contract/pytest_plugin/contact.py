@@ -9,6 +9,8 @@ from typing import Any
 
 from contract.checks import same_value
 from contract.client import ContactClient, EndpointUnreachable, InstallLost, ReadBackUnavailable
+from contract.controls import Spell, misdirected_status
+from contract.outcomes import StopRun
 
 
 class ContactSetupError(RuntimeError):
@@ -30,11 +32,17 @@ class ContactUnderTest:
         return self.original is not None
 
 
-def open_contact(client: ContactClient, contact_id: int) -> ContactUnderTest:
-    """Read the contact before the run; an install without read-back is noted, not refused."""
+def open_contact(client: ContactClient, contact_id: int, spell: Spell) -> ContactUnderTest:
+    """Read the contact before the run; an install without read-back is noted, not refused,
+    but one that refuses the credentials stops the run."""
     try:
         original = client.read(contact_id)
     except ReadBackUnavailable as reason:
+        if reason.status == 401:
+            what = f"a read of contact {contact_id}"
+            stop = misdirected_status("rest", reason.url, reason.status, what, spell)
+            assert stop is not None
+            raise StopRun(stop) from None
         return ContactUnderTest(contact_id, None, str(reason))
     if original is None:
         raise ContactSetupError(

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 from contract.client import ContactClient, EndpointUnreachable
+from contract.controls import run_control
 from contract.interrupts import StopAtNextRequest
 from contract.outcomes import Problem, Stop, StopRun
 from contract.pytest_plugin.cases import Cases
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.contact import ContactSetupError, ContactUnderTest, open_contact
 from contract.pytest_plugin.marker import EXAMPLES, REQUIREMENT
-from contract.pytest_plugin.run import contract_run
+from contract.pytest_plugin.run import ContractRun, contract_run
 from contract.pytest_plugin.tape import replayed_contact
 from contract.recording import RecordedCase, Recorder, Replayer
 from contract.schema import Contract
@@ -75,7 +76,7 @@ def contract_contact(
         yield replayed_contact(run.tape, contact_id)
         return
     try:
-        contact = open_contact(contract_client, contact_id)
+        contact = open_contact(contract_client, contact_id, run.settings.spell)
     except ContactSetupError as error:
         raise StopRun(Stop(Problem.NO_SUCH_CONTACT, str(error))) from None
     except EndpointUnreachable as error:
@@ -99,9 +100,39 @@ def contract_certifier(
     contract_client: ContactClient,
     contract_contact: ContactUnderTest,
 ) -> Certifier:
-    """Sends, reads back and checks, counting the cases and requests of each test."""
+    """Sends, reads back and checks, counting the cases and requests of each test.
+
+    Before any test, each transport gets its positive control: a valid update that must
+    be accepted (and read back, where the install can) for its refusals to count.
+    """
     run = contract_run(pytestconfig)
-    return Certifier(contract_client, contract_contact, run.contract, run.settings)
+    if isinstance(run.tape, Replayer):
+        unproven = dict(run.tape.recording.unproven)
+    else:
+        unproven = _controls(run, contract_client, contract_contact)
+    # Made after the controls, whose requests belong to no requirement.
+    certifier = Certifier(contract_client, contract_contact, run.contract, run.settings)
+    certifier.unproven = unproven
+    return certifier
+
+
+def _controls(run: ContractRun, client: ContactClient, contact: ContactUnderTest) -> dict[str, str]:
+    """Each transport's positive control; the transports whose refusals prove nothing."""
+    unproven: dict[str, str] = {}
+    for transport in run.settings.transports:
+        reason = run_control(
+            client,
+            contact.id,
+            run.contract,
+            transport,
+            reads_back=contact.readback,
+            spell=run.settings.spell,
+        )
+        if isinstance(run.tape, Recorder):
+            run.tape.record_control(transport, reason)
+        if reason is not None:
+            unproven[transport] = reason
+    return unproven
 
 
 @pytest.fixture
@@ -113,9 +144,14 @@ def contract_cases(request: pytest.FixtureRequest, contract_certifier: Certifier
     """
     run = contract_run(request.config)
     item = request.node
-    needs = item.stash.get(REQUIREMENT, None)
-    if needs is not None and needs.needs_readback:
+    certifies = item.stash.get(REQUIREMENT, None)
+    if certifies is not None and certifies.needs_readback:
         contract_certifier.require_readback()
+    if certifies is not None and certifies.judges_refusals:
+        transport = getattr(getattr(item, "callspec", None), "params", {}).get("transport")
+        unproven = contract_certifier.unproven.get(str(transport))
+        if unproven is not None:
+            pytest.skip(f"not verifiable: {unproven}")
     tape = run.tape
 
     def enter(case: RecordedCase) -> None:

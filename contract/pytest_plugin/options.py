@@ -49,6 +49,7 @@ def settings_from_options(config: pytest.Config) -> RunSettings:
     """Resolve the ``--contract-…`` options, ini keys and environment; a usage error names
     the option and the rule."""
     try:
-        return resolve(_given(config), here=Path(config.invocation_params.dir), environ=os.environ)
+        here = Path(config.invocation_params.dir)
+        return resolve(_given(config), here=here, environ=os.environ, door=Door.PLUGIN)
     except SettingsError as error:
         raise pytest.UsageError(error.text(Door.PLUGIN)) from None

@@ -103,6 +103,8 @@ class Recording:
     header: dict[str, Any]
     contacts: dict[int, RecordedContact]
     cases: dict[str, list[RecordedCase]]
+    unproven: dict[str, str] = field(default_factory=dict)
+    """The transports whose positive control failed, and why."""
 
     @property
     def options(self) -> dict[str, Any]:
@@ -167,6 +169,9 @@ def _add(recording: Recording, line: dict[str, Any]) -> None:
                 line.get("contact"),
             )
         )
+    elif kind == "control":
+        if line["unproven"] is not None:
+            recording.unproven[str(line["transport"])] = str(line["unproven"])
     elif kind == "discard":
         _case(recording, line).discarded = True
     elif kind == "draw":

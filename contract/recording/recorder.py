@@ -106,6 +106,11 @@ class Recorder:
             {"kind": "contact", "id": contact_id, "original": original, "no_readback": no_readback}
         )
 
+    def record_control(self, transport: str, unproven: str | None) -> None:
+        """The positive control of *transport*: ``None`` when a valid update was accepted,
+        else why that transport's refusals prove nothing."""
+        self._write({"kind": "control", "transport": transport, "unproven": unproven})
+
     def start_case(self) -> None:
         """A test case begins."""
         self.scope.next_case()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 
 from contract import requirements
-from contract.client import Answer
 from contract.pytest_plugin.cases import Cases, Draws
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.marker import certifies
@@ -108,13 +107,7 @@ _NOT_XMLRPC = [
 def test_bodies_that_are_not_a_json_object_are_refused(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    client = contract_certifier.client
     bodies = _NOT_AN_OBJECT if transport == "rest" else _NOT_XMLRPC
-
-    def send(body: bytes) -> Answer:
-        if transport == "rest":
-            return client.send_rest(contract_certifier.contact_id, body, "application/json")
-        return client.send_xmlrpc(body)
 
     def case() -> None:
         for body in bodies:
@@ -123,7 +116,7 @@ def test_bodies_that_are_not_a_json_object_are_refused(
                 requirements.MALFORMED,
                 body,
                 "a body that is not a JSON object",
-                functools.partial(send, body),
+                functools.partial(contract_certifier.send_body, transport, body),
             )
 
     contract_cases.once(case)

@@ -1,0 +1,105 @@
+"""Positive controls: before a transport's refusals count as evidence, the same transport,
+address and credentials must accept a valid update.
+
+A 401 or 403 says nothing about the contract but that the credentials are wrong; a 404
+or 405 to the contact under test, that the address is. Anywhere but where a requirement
+asks for them (wrong credentials for UC-AUTH, unknown ids for UC-NOTFOUND and UC-BADID)
+such answers mean the run cannot judge, never that the install refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from contract.api import CONTACT_PATH
+from contract.checks import same_value
+from contract.client import Answer, ContactClient
+from contract.outcomes import Problem, Stop, StopRun
+from contract.schema import Contract
+from contract.transports import Transport
+
+MISDIRECTED = frozenset({401, 403, 404, 405})
+"""Statuses that answer the address or the credentials, not the update."""
+_NAMES = {"rest": "REST", "xmlrpc": "XML-RPC"}
+_API_ROOT = CONTACT_PATH.split("/contacts/")[0]
+
+Spell = Callable[[str], str]
+"""Spells the ``{--name}`` options of a message the way the user gave them."""
+
+
+def misdirected(answer: Answer, what: str, spell: Spell) -> Stop | None:
+    """Why *answer*, to a request that should have reached the contract, shows that the run
+    is aimed wrong (a wrong key, URL or XML-RPC URL); ``None`` when it does not."""
+    return misdirected_status(answer.transport, answer.sent.url, answer.status, what, spell)
+
+
+def misdirected_status(
+    transport: Transport, url: str, status: int, what: str, spell: Spell
+) -> Stop | None:
+    """:func:`misdirected`, from the transport, address and status alone."""
+    if status not in MISDIRECTED:
+        return None
+    where = f"{_NAMES[transport]} at {url}"
+    if status in (401, 403):
+        hint = spell("check {--user} and the API key ({--api-key})")
+        return Stop(
+            Problem.CREDENTIALS_REFUSED,
+            f"{where} refused the credentials (HTTP {status}) to {what}: {hint}",
+        )
+    if transport == "xmlrpc":
+        hint = spell("check {--xmlrpc-url}")
+    else:
+        hint = spell("check {--url}, which is the install's base address")
+        path = urlsplit(url).path.split(_API_ROOT)[0]
+        if path:
+            hint += f" (it ends in {path}; the contract's paths start with {_API_ROOT})"
+    return Stop(Problem.WRONG_ADDRESS, f"{where} answered HTTP {status} to {what}: {hint}")
+
+
+def control_property(contract: Contract) -> str:
+    """The writable property a control sets: the first one of free text."""
+    schemas = contract.update["properties"]
+    return next(
+        name
+        for name in contract.writable
+        if schemas[name].get("type") == "string"
+        and not schemas[name].keys() & {"enum", "format", "contentSchema"}
+    )
+
+
+def run_control(
+    client: ContactClient,
+    contact_id: int,
+    contract: Contract,
+    transport: Transport,
+    *,
+    reads_back: bool,
+    spell: Spell,
+) -> str | None:
+    """Send a valid update over *transport* and read it back where the install can.
+
+    Returns ``None`` when the install took it, else why that transport's refusals prove
+    nothing. Raises :class:`~contract.outcomes.StopRun` when the answer shows the run is
+    aimed at the wrong address or with the wrong credentials. The contact under test is
+    put back with everything else at the end of the run.
+    """
+    name = control_property(contract)
+    value = f"control over {transport}"
+    answer = client.update(contact_id, {name: value}, transport)
+    stop = misdirected(answer, "a valid update", spell)
+    if stop is not None:
+        raise StopRun(stop)
+    if not answer.accepted:
+        return (
+            f"the install refused a valid update over {transport} ({answer.summary()}), "
+            "so its refusals prove nothing"
+        )
+    if reads_back:
+        stored = (client.read(contact_id) or {}).get(name)
+        if not same_value(stored, value):
+            return (
+                f"a valid update over {transport} did not read back ({name} is {stored!r}), "
+                "so its refusals prove nothing"
+            )
+    return None
