@@ -57,6 +57,7 @@ class Certificate:
             "restore_file": self.restore_file,
             "verdict": self.verdict,
             "results": results,
+            "limits": [limit.to_json() for limit in self.fold.limits],
             "totals": {
                 "cases": cases,
                 "requests": requests,
@@ -72,6 +73,8 @@ def _result_dict(result: RequirementResult) -> dict[str, Any]:
         "requirement": result.requirement.statement,
         "verdict": result.verdict,
         "cases": result.cases,
+        "coverage_cases": result.coverage,
+        "explored_cases": result.cases - result.coverage,
         "requests": result.requests,
         "transports": list(result.transports),
         "reason": result.reason,

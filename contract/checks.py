@@ -81,6 +81,11 @@ def same_value(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
+def changed(before: Contact, after: Contact) -> bool:
+    """True when any property differs between the two reads."""
+    return bool(_changed(before, after, before.keys() | after.keys()))
+
+
 def _changed(before: Contact, after: Contact, names: Iterable[str]) -> dict[str, tuple[Any, Any]]:
     return {
         name: (before.get(name), after.get(name))
@@ -252,6 +257,29 @@ def policy_followed(
     if not followed[policy]:
         raise CheckFailed(
             requirement, expected[policy], answer.summary(), answer=answer, payload=payload
+        )
+
+
+def witness_unchanged(
+    witness: int, before: Contact, after: Contact | None, answer: Answer, payload: object
+) -> None:
+    """An update of one contact changes no other contact."""
+    if after is None:
+        raise CheckFailed(
+            requirements.ISOLATION,
+            f"contact {witness} to be left alone",
+            "it no longer reads back (404)",
+            answer=answer,
+            payload=payload,
+        )
+    changes = _changed(before, after, before.keys() | after.keys())
+    if changes:
+        raise CheckFailed(
+            requirements.ISOLATION,
+            f"contact {witness} to be left alone",
+            f"contact {witness} changed {_describe_changes(changes)}",
+            answer=answer,
+            payload=payload,
         )
 
 

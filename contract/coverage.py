@@ -1,16 +1,141 @@
 """Deterministic cases derived from the schema, run before Hypothesis explores.
 
-A random draw may or may not reach a given property; a coverage case reaches each one,
-in every run, whatever the seed.
+A random draw may or may not reach a given property or kind of value; a coverage case
+reaches each one, in every run, whatever the seed. Nothing here names a property: the
+cases come from each property's type, enum and format in the contract.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from contract.schema import Contract, Schema
+from contract.transports import Transport
 
-_XMLRPC_MAX_INT = 2**31 - 1
+Probe = dict[str, Any]
+"""One coverage case: ``payload``, the ``property`` on trial and the ``kind`` of value."""
+
+# One value of each JSON type, and the types (as a schema names them) it belongs to.
+_WRONG_TYPES: tuple[tuple[str, Any, frozenset[str]], ...] = (
+    ("a boolean", True, frozenset({"boolean"})),
+    ("an integer", 12, frozenset({"integer", "number"})),
+    ("a fraction", 1.5, frozenset({"number"})),
+    ("text that is no number", "abc", frozenset({"string"})),
+    ("empty text", "", frozenset({"string"})),
+    ("null", None, frozenset({"null"})),
+    ("an array", [1], frozenset({"array"})),
+    ("an object", {"a": 1}, frozenset({"object"})),
+)
+_OUTSIDE_ENUM = "outside-every-enum"
+# Content that breaks a date's format: not on the calendar, or not YYYY-MM-DD at all.
+_BAD_DATES = (
+    ("30 February", "2023-02-30"),
+    ("month 13", "2023-13-01"),
+    ("day 00", "2023-01-00"),
+    ("another date layout", "01/02/2023"),
+    ("no leading zeros", "2023-1-2"),
+)
+# Content that breaks "a JSON array of strings".
+_BAD_ARRAY_TEXTS = (
+    ("text that is not JSON", "vip, 2024"),
+    ("a JSON object", '{"tag": "vip"}'),
+    ("a JSON string", '"vip"'),
+    ("an array holding a number", '["vip", 2024]'),
+)
+LONG_TEXT = 255
+"""Text longer than this is a limit an install may refuse (any 4xx or fault)."""
+MAX_TEXT = 10_000
+INT_LIMIT = 2**31
+"""Integers outside signed 32 bits are a limit an install may refuse."""
+_LARGEST_INT: dict[Transport, int] = {"rest": 2**53 - 1, "xmlrpc": 2**31 - 1}
+
+
+def _probe(name: str | None, value: Any, kind: str, **payload: Any) -> Probe:
+    body = dict(payload) if name is None else {**payload, name: value}
+    return {"payload": body, "property": name, "kind": kind}
+
+
+def _types(schema: Schema) -> frozenset[str]:
+    kind = schema.get("type")
+    return frozenset(kind if isinstance(kind, list) else [kind] if kind else [])
+
+
+def wrong_types(contract: Contract, transport: Transport) -> list[Probe]:
+    """Every writable property with every value of a JSON type it does not take that the
+    transport carries (XML-RPC has no null)."""
+    probes = []
+    for name in contract.writable:
+        accepted = _types(contract.properties[name])
+        for kind, value, types in _WRONG_TYPES:
+            if types & accepted or (value is None and transport == "xmlrpc"):
+                continue
+            probes.append(_probe(name, value, f"{kind} for {'/'.join(sorted(accepted))}"))
+    return probes
+
+
+def outside_enums(contract: Contract) -> list[Probe]:
+    """Every writable property with allowed values, set to text that is none of them."""
+    return [
+        _probe(name, _OUTSIDE_ENUM, "a value outside the enum")
+        for name in contract.writable
+        if contract.properties[name].get("enum")
+    ]
+
+
+def bad_formats(contract: Contract) -> list[Probe]:
+    """Every formatted writable property with content that breaks its format."""
+    probes = []
+    for name in contract.writable:
+        schema = contract.properties[name]
+        if schema.get("format") == "date":
+            probes += [_probe(name, value, kind) for kind, value in _BAD_DATES]
+        elif schema.get("contentSchema", {}).get("type") == "array":
+            probes += [_probe(name, value, kind) for kind, value in _BAD_ARRAY_TEXTS]
+    return probes
+
+
+def free_text(contract: Contract) -> list[str]:
+    """The writable properties of plain text: no enum, format or content schema."""
+    return [
+        name
+        for name in contract.writable
+        if _types(contract.properties[name]) == {"string"}
+        and not contract.properties[name].keys() & {"enum", "format", "contentSchema"}
+    ]
+
+
+def stored_exactly(contract: Contract, transport: Transport) -> list[Probe]:
+    """Valid values that storage commonly mangles, and every enum value: each must read
+    back exactly once accepted. Text over 255 characters and integers outside 32 bits
+    may be refused as a limit."""
+    text = free_text(contract)[0]
+    integers = [n for n in contract.writable if _types(contract.properties[n]) == {"integer"}]
+    decomposed = unicodedata.normalize("NFD", "Ångström café")
+    probes = [
+        _probe(text, "x" * (LONG_TEXT + 45), "text of 300 characters"),
+        _probe(text, "long text " * (MAX_TEXT // 10), f"text of {MAX_TEXT:,} characters"),
+        _probe(text, "  spaced  ", "leading and trailing whitespace"),
+        _probe(text, decomposed, "text in Unicode decomposed form (NFD)"),
+        _probe(text, "\U0001f600 \U0001d11e", "characters outside the Basic Multilingual Plane"),
+    ]
+    if integers:
+        largest = _LARGEST_INT[transport]
+        probes += [
+            _probe(integers[0], largest, "the largest integer the transport carries"),
+            _probe(integers[0], -largest - (transport == "xmlrpc"), "the smallest integer"),
+        ]
+    for name in contract.writable:
+        for value in contract.properties[name].get("enum", []):
+            probes.append(_probe(name, value, "an allowed value"))
+    return probes
+
+
+def is_limit(value: Any) -> bool:
+    """True for a value an install may refuse as a limit of its storage."""
+    if isinstance(value, str):
+        return len(value) > LONG_TEXT
+    return type(value) is int and not -INT_LIMIT <= value < INT_LIMIT
 
 
 def changed_value(schema: Schema, current: Any) -> Any:
@@ -21,7 +146,7 @@ def changed_value(schema: Schema, current: Any) -> Any:
     kind = schema.get("type")
     if kind == "integer":
         whole = current if type(current) is int else 0
-        return whole + 1 if whole < _XMLRPC_MAX_INT else whole - 1
+        return whole + 1 if whole < INT_LIMIT - 1 else whole - 1
     if kind == "number":
         number = current if type(current) in (int, float) else 0
         return number + 0.5 if abs(number) < 2**40 else 0.5
@@ -35,4 +160,18 @@ def read_only_probes(contract: Contract, original: dict[str, Any] | None) -> lis
     return [
         {"property": name, "value": changed_value(contract.properties[name], now.get(name))}
         for name in contract.read_only
+    ]
+
+
+def with_valid_sibling(
+    contract: Contract, probes: list[Probe], current: dict[str, Any]
+) -> list[Probe]:
+    """*probes* with a valid change of a free-text property beside the bad one: a refused
+    payload must store neither (UC-ATOMIC)."""
+    sibling = free_text(contract)[0]
+    value = changed_value(contract.properties[sibling], current.get(sibling))
+    return [
+        {**probe, "payload": {sibling: value, **probe["payload"]}}
+        for probe in probes
+        if probe["property"] != sibling
     ]

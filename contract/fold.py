@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from contract.outcomes import SEVERITY, Failure, Outcome, Stop, Verdict
+from contract.outcomes import SEVERITY, Failure, Limit, Outcome, Stop, Verdict
 from contract.requirements import CATALOGUE, Requirement
 
 
@@ -23,6 +23,8 @@ class RequirementResult:
     requirement: Requirement
     verdict: Verdict = "not run"
     cases: int = 0
+    coverage: int = 0
+    """How many of the cases were fixed coverage cases; the rest Hypothesis drew."""
     requests: int = 0
     transports: list[str] = field(default_factory=list)
     reason: str | None = None
@@ -42,6 +44,7 @@ class RequirementResult:
         """
         if counted:
             self.cases += outcome.cases
+            self.coverage += outcome.coverage
             self.requests += outcome.requests
         if outcome.transport and outcome.transport not in self.transports:
             self.transports.append(outcome.transport)
@@ -64,6 +67,8 @@ class Fold:
         }
         self.stops: list[Stop] = []
         """Why the run ended early, if it did (the first is the reason)."""
+        self.limits: list[Limit] = []
+        """Valid values the install refused as a limit of its storage may."""
         self.on_decided = on_decided
         """Told each requirement's result as it is decided."""
         self._pending: Counter[Requirement] | None = None
@@ -76,6 +81,7 @@ class Fold:
     def add(self, outcome: Outcome) -> None:
         """Fold in one test's outcome."""
         self.results[outcome.requirement].take(outcome)
+        self.limits += outcome.limits
         failure = outcome.failure
         if failure is not None and failure.requirement != outcome.requirement:
             self.results[failure.requirement].take(outcome, counted=False)

@@ -101,6 +101,21 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Limit:
+    """A valid value the install refused, as a limit of its storage may: not a failure."""
+
+    property: str
+    value: str
+    """The value, described: ``text of 300 characters``, or the integer."""
+    transport: str
+    answer: str
+
+    def to_json(self) -> dict[str, str]:
+        """JSON-ready fields."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What one test found out about the requirement it certifies, over one transport."""
 
@@ -114,6 +129,9 @@ class Outcome:
     stop: Stop | None = None
     failure: Failure | None = None
     """For ``failed``: the failure, which may belong to another requirement (a 5xx is UC-NO5XX)."""
+    coverage: int = 0
+    """How many of the cases were the coverage phase's fixed cases."""
+    limits: tuple[Limit, ...] = ()
 
     def to_json(self) -> str:
         """One line of JSON, as it travels from an xdist worker to the controller."""
@@ -122,6 +140,7 @@ class Outcome:
             "requirement": self.requirement.id,
             "stop": self.stop.to_json() if self.stop else None,
             "failure": self.failure.to_json() if self.failure else None,
+            "limits": [limit.to_json() for limit in self.limits],
         }
         return json.dumps(data, default=repr)
 
@@ -138,4 +157,6 @@ class Outcome:
             reason=data["reason"],
             stop=Stop.from_json(data["stop"]) if data["stop"] else None,
             failure=Failure.from_json(data["failure"]) if data["failure"] else None,
+            coverage=int(data["coverage"]),
+            limits=tuple(Limit(**limit) for limit in data["limits"]),
         )

@@ -130,6 +130,18 @@ PARITY = _declare(
     "REST and XML-RPC reach the same verdict on the same payload",
     changes_contact=True,
 )
+ATOMIC = _declare(
+    "UC-ATOMIC",
+    "a refused payload stores none of its properties, not even the valid ones",
+    needs_readback=True,
+    judges_refusals=True,
+)
+ISOLATION = _declare(
+    "UC-ISOLATION",
+    "an update changes no other contact (witness contacts read before and after)",
+    needs_readback=True,
+    changes_contact=True,
+)
 
 CATALOGUE: tuple[Requirement, ...] = tuple(_CATALOGUE)
 """Every requirement, in the certificate's order."""

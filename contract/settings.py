@@ -128,6 +128,13 @@ OPTIONS: tuple[Option, ...] = (
         metavar=_choice_metavar(TRANSPORT_CHOICES),
     ),
     Option(
+        "witness-id",
+        "contacts that are only read, before and after updates, to prove that an update "
+        "changes no other contact (UC-ISOLATION)",
+        default_shown="the neighbours of the contact under test that exist",
+        metavar="N[,N...]",
+    ),
+    Option(
         "xmlrpc-url",
         "where XML-RPC calls go",
         default_shown=f"<url>{XMLRPC_PATH}",
@@ -246,6 +253,7 @@ class RunSettings:
     api_key: str | None = field(repr=False)
     contact_ids: tuple[int, ...]
     """As given; empty for "the default", which :meth:`contacts` says."""
+    witness_ids: tuple[int, ...]
     transports: tuple[Transport, ...]
     xmlrpc_url: str | None
     readonly_policy: Policy
@@ -324,6 +332,7 @@ class RunSettings:
             "url": self.url,
             "user": self.user,
             "contact_ids": list(self.contact_ids),
+            "witness_ids": list(self.witness_ids),
             "transports": list(self.transports),
             "xmlrpc_url": xmlrpc_url,
             "readonly_policy": self.readonly_policy,
@@ -345,6 +354,7 @@ class RunSettings:
             data[name] = str(data[name]) if data[name] is not None else None
         data["rate_limit"] = self.rate_limit.per_second if self.rate_limit else None
         data["contact_ids"] = list(self.contact_ids)
+        data["witness_ids"] = list(self.witness_ids)
         data["transports"] = list(self.transports)
         data["door"] = self.door.name
         return data
@@ -358,6 +368,7 @@ class RunSettings:
         per_second = values["rate_limit"]
         values["rate_limit"] = RateLimit(per_second) if per_second is not None else None
         values["contact_ids"] = tuple(values["contact_ids"])
+        values["witness_ids"] = tuple(values["witness_ids"])
         values["transports"] = tuple(values["transports"])
         values["door"] = Door[values["door"]]
         return cls(**values)
@@ -410,15 +421,15 @@ def _choice(name: str, text: str | None, choices: tuple[str, ...]) -> str:
     return text
 
 
-def _contact_ids(text: str | None) -> tuple[int, ...]:
+def _ids(name: str, text: str | None) -> tuple[int, ...]:
     if text is None:
         return ()
     try:
         ids = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise SettingsError(f"{{--contact-id}} takes ids like 7 or 7,8,9, not {text!r}") from None
+        raise SettingsError(f"{{--{name}}} takes ids like 7 or 7,8,9, not {text!r}") from None
     if not ids or any(i < 1 for i in ids) or len(set(ids)) != len(ids):
-        raise SettingsError(f"{{--contact-id}} takes distinct positive ids, not {text!r}")
+        raise SettingsError(f"{{--{name}}} takes distinct positive ids, not {text!r}")
     return ids
 
 
@@ -463,6 +474,12 @@ def _together(settings: RunSettings) -> None:
         if not settings.replay.is_file():
             raise SettingsError(f"{{--replay}}: no recording at {settings.replay}")
     _in_a_folder("record", settings.record)
+    shared = sorted(set(settings.witness_ids) & set(settings.contact_ids))
+    if shared:
+        raise SettingsError(
+            f"{{--witness-id}} names contact {shared[0]}, which {{--contact-id}} lets the run "
+            "change: a witness is only read"
+        )
     if settings.contact_ids and len(settings.contact_ids) < settings.workers:
         raise SettingsError(
             f"{{--workers}} {settings.workers} needs {settings.workers} contact ids, "
@@ -489,7 +506,8 @@ def resolve(
         url=text("url"),
         user=text("user") or DEFAULT_USER,
         api_key=text("api-key"),
-        contact_ids=_contact_ids(text("contact-id")),
+        contact_ids=_ids("contact-id", text("contact-id")),
+        witness_ids=_ids("witness-id", text("witness-id")),
         transports=TRANSPORTS if transport == "both" else (cast(Transport, transport),),
         xmlrpc_url=text("xmlrpc-url"),
         readonly_policy=cast(Policy, _choice("readonly-policy", text("readonly-policy"), POLICIES)),

@@ -19,7 +19,7 @@ from contract.certificate import Certificate
 from contract.fold import RequirementResult
 from contract.outcomes import Outcome, Problem, Stop, StopRun
 from contract.pytest_plugin import hookspecs
-from contract.pytest_plugin.certifier import Certifier
+from contract.pytest_plugin.certifier import Certifier, Tally
 from contract.pytest_plugin.marker import EXAMPLES, MARKER, REQUIREMENT, certifies
 from contract.pytest_plugin.options import add_options, settings_from_options
 from contract.pytest_plugin.outcome import (
@@ -193,8 +193,8 @@ def pytest_runtest_makereport(
         return report
     run = contract_run(item.config)
     certifier = getattr(item, "funcargs", {}).get("contract_certifier")
-    cases, requests = certifier.take_counts() if isinstance(certifier, Certifier) else (0, 0)
-    outcome = outcome_of(item, report, call, cases=cases, requests=requests, seed=run.settings.seed)
+    tally = certifier.take_tally() if isinstance(certifier, Certifier) else Tally()
+    outcome = outcome_of(item, report, call, tally=tally, seed=run.settings.seed)
     report.user_properties.append((OUTCOME_PROPERTY, outcome.to_json()))
     if call.excinfo is not None and isinstance(call.excinfo.value, StopRun):
         item.session.shouldstop = call.excinfo.value.stop.detail

@@ -1,5 +1,5 @@
-"""Where a suite test's cases come from: drawn by Hypothesis, recorded as they are drawn,
-or replayed from a recording.
+"""Where a suite test's cases come from: the coverage phase's fixed cases, then Hypothesis's
+draws, recorded as they come, or both replayed from a recording.
 
 The Hypothesis test is built when the test runs, from the run's settings: nothing about a
 run is fixed when the suite is imported.
@@ -7,7 +7,7 @@ run is fixed when the suite is imported.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -19,6 +19,8 @@ from contract.pytest_plugin.tape import Tape
 from contract.recording import RecordedCase, Recorder, ReplayedDraws, Replayer
 
 T = TypeVar("T")
+COVERAGE, EXPLORE = "coverage", "explore"
+_PROBES = "coverage"
 
 
 class Draws(Protocol):
@@ -41,21 +43,21 @@ class FixedDraws:
 
 
 class RecordedDraws:
-    """Hypothesis's ``data``, writing each value drawn to the recording."""
+    """Draws from another source, each value written to the recording."""
 
     def __init__(self, data: Draws, recorder: Recorder) -> None:
         self._data = data
         self._recorder = recorder
 
     def draw(self, strategy: st.SearchStrategy[T], label: str | None = None) -> T:
-        """Draw as Hypothesis does, and record the value."""
+        """Draw as the source does, and record the value."""
         value = self._data.draw(strategy, label=label)
         self._recorder.record_draw(label, value)
         return value
 
 
 class Cases:
-    """Runs the cases of one suite test."""
+    """Runs the cases of one suite test: coverage first, then exploration."""
 
     def __init__(
         self,
@@ -63,29 +65,40 @@ class Cases:
         examples: int,
         seed: int,
         tape: Tape | None,
+        on_phase: Callable[[str], None],
         on_replayed_case: Callable[[RecordedCase], None],
     ) -> None:
         self.examples = examples
         self.seed = seed
         self.tape = tape
+        self._on_phase = on_phase
         self._on_replayed_case = on_replayed_case
 
-    def explore(
-        self, case: Callable[[Draws], object], *, covering: Iterable[Mapping[str, Any]] = ()
+    def cover(
+        self, probes: Sequence[Mapping[str, Any]], check: Callable[[list[Any]], object]
     ) -> None:
-        """Run *case* on each of the *covering* draws (label to value), then on the run's
-        number of Hypothesis examples, the first failure shrunk to a minimal one; in a
-        replay, on each recorded case."""
+        """The coverage phase: *check* gets every probe (JSON data) at once, so that it can
+        send them as a batch; recorded, and replayed, as one case."""
+        self._on_phase(COVERAGE)
+        try:
+            if isinstance(self.tape, Replayer):
+                self._replay(COVERAGE, lambda draws: check(draws.draw(st.nothing(), _PROBES)))
+                return
+            draws: Draws = FixedDraws({_PROBES: list(probes)})
+            if isinstance(self.tape, Recorder):
+                self.tape.start_case(COVERAGE)
+                draws = RecordedDraws(draws, self.tape)
+            check(draws.draw(st.nothing(), _PROBES))
+        finally:
+            self._on_phase(EXPLORE)
+
+    def explore(self, case: Callable[[Draws], object]) -> None:
+        """Run *case* on the run's number of Hypothesis examples, the first failure shrunk
+        to a minimal one; in a replay, on each recorded case."""
         if isinstance(self.tape, Replayer):
-            self._replay(lambda recorded: case(ReplayedDraws(recorded)))
+            self._replay(EXPLORE, case)
             return
         recorder = self.tape
-        for fixed in covering:
-            draws: Draws = FixedDraws(fixed)
-            if recorder is not None:
-                recorder.start_case()
-                draws = RecordedDraws(draws, recorder)
-            case(draws)
 
         @settings(
             max_examples=self.examples,
@@ -117,24 +130,24 @@ class Cases:
     def once(self, case: Callable[[], object]) -> None:
         """Run *case*, which draws nothing: once, or once per recorded case of a replay."""
         if isinstance(self.tape, Replayer):
-            self._replay(lambda recorded: case())
+            self._replay(EXPLORE, lambda draws: case())
             return
         if isinstance(self.tape, Recorder):
             self.tape.start_case()
         case()
 
-    def _replay(self, run: Callable[[RecordedCase], Any]) -> None:
-        """Every recorded case, as Hypothesis ran every example; the last failure is the
-        verdict, as Hypothesis's last run is the shrunk example it reports."""
+    def _replay(self, phase: str, run: Callable[[Draws], object]) -> None:
+        """Every recorded case of *phase*, as Hypothesis ran every example; the last failure
+        is the verdict, as Hypothesis's last run is the shrunk example it reports."""
         assert isinstance(self.tape, Replayer)
         failure: CheckFailed | None = None
-        for recorded in self.tape.cases():
+        for recorded in self.tape.cases(phase):
             if recorded.discarded:
                 continue
             self.tape.enter_case(recorded)
             self._on_replayed_case(recorded)
             try:
-                run(recorded)
+                run(ReplayedDraws(recorded))
             except CheckFailed as error:
                 failure = error
         if failure is not None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -11,13 +12,27 @@ from contract import checks, requirements
 from contract.checks import Contact
 from contract.client import Answer, ContactClient, Credentials
 from contract.controls import misdirected
-from contract.outcomes import StopRun
+from contract.outcomes import Limit, StopRun
 from contract.policies import Policy
 from contract.pytest_plugin.contact import ContactUnderTest
 from contract.requirements import Requirement
 from contract.schema import Contract
 from contract.settings import RunSettings
 from contract.transports import Transport
+
+Refusal = tuple[object, str, Callable[[], Answer]]
+"""A request the install must refuse: its payload, why, and how to send it."""
+
+
+@dataclass
+class Tally:
+    """What one test cost, beside its verdict: cases, coverage cases among them, requests,
+    and the limits the install showed."""
+
+    cases: int = 0
+    coverage: int = 0
+    requests: int = 0
+    limits: list[Limit] = field(default_factory=list)
 
 
 class Certifier:
@@ -36,7 +51,9 @@ class Certifier:
         self.settings = settings
         self.unproven: dict[str, str] = {}
         """Transports whose refusals prove nothing, and why: no valid update was accepted."""
-        self._cases = 0
+        self.phase = "explore"
+        """``coverage`` while the test runs its fixed cases, else ``explore``."""
+        self._tally = Tally()
         self._requests_at_start = client.requests_sent
 
     @property
@@ -49,15 +66,28 @@ class Certifier:
         """The id of the contact under test."""
         return self.contact.id
 
+    def enter_phase(self, phase: str) -> None:
+        """The test moves to its coverage phase, or back to exploring."""
+        self.phase = phase
+
     def case(self) -> None:
         """Count one test case (one Hypothesis example, or one fixed probe)."""
-        self._cases += 1
+        self._tally.cases += 1
+        if self.phase == "coverage":
+            self._tally.coverage += 1
 
-    def take_counts(self) -> tuple[int, int]:
-        """Cases run and requests sent since the last call; the plugin calls it after each test."""
-        counts = (self._cases, self.client.requests_sent - self._requests_at_start)
-        self._cases, self._requests_at_start = 0, self.client.requests_sent
-        return counts
+    def note_limit(self, name: str, value: object, answer: Answer) -> None:
+        """The install refused a valid *value* of *name* that a limit of its storage allows
+        it to refuse (text over 255 characters, integers outside 32 bits)."""
+        shown = f"text of {len(value)} characters" if isinstance(value, str) else repr(value)
+        self._tally.limits.append(Limit(name, shown, answer.transport, answer.summary()))
+
+    def take_tally(self) -> Tally:
+        """What the test cost and found since the last call; the plugin calls it after each."""
+        tally, self._tally = self._tally, Tally()
+        tally.requests = self.client.requests_sent - self._requests_at_start
+        self._requests_at_start = self.client.requests_sent
+        return tally
 
     def require_readback(self) -> None:
         """Skip, as not verifiable, a check that needs to read the contact back."""
@@ -131,6 +161,37 @@ class Certifier:
         if before is not None and after is not None:
             checks.unchanged(before, after, requirement, answer=answer, payload=payload)
         return answer
+
+    def unchanged_if_refused(
+        self, requirement: Requirement, payload: object, send: Callable[[], Answer]
+    ) -> Answer:
+        """Send with *send*; if the install refuses it, nothing may have changed."""
+        before = self.read()
+        answer = send()
+        if answer.rejected:
+            after = self.read()
+            if before is not None and after is not None:
+                checks.unchanged(before, after, requirement, answer=answer, payload=payload)
+        return answer
+
+    def refused_in_batch(self, requirement: Requirement, refusals: Sequence[Refusal]) -> None:
+        """Send each refusal in turn: each must be refused, and one read before and one after
+        prove that none changed anything. When the contact moved, each is sent again
+        between two reads, to name the one that moved it."""
+        before = self.read()
+        answers = []
+        for payload, why, send in refusals:
+            self.case()
+            answer = send()
+            checks.rejected(answer, requirement, payload, why)
+            answers.append(answer)
+        after = self.read()
+        if before is None or after is None or not checks.changed(before, after):
+            return
+        for payload, why, send in refusals:
+            self.refused_and_unchanged(requirement, payload, why, send)
+        # Changed, but by none of them alone: the batch as a whole is the evidence.
+        checks.unchanged(before, after, requirement, answer=answers[-1], payload=None)
 
     def policy_outcome(
         self,

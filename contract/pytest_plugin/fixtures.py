@@ -162,6 +162,7 @@ def contract_cases(request: pytest.FixtureRequest, contract_certifier: Certifier
         examples=item.stash.get(EXAMPLES, run.settings.examples),
         seed=run.settings.seed,
         tape=tape,
+        on_phase=contract_certifier.enter_phase,
         on_replayed_case=enter,
     )
 

@@ -7,6 +7,7 @@ certify each requirement), once, on its first report.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections import Counter
@@ -16,6 +17,7 @@ import pytest
 
 from contract.checks import CheckFailed
 from contract.outcomes import Failure, Outcome, stop_of
+from contract.pytest_plugin.certifier import Tally
 from contract.pytest_plugin.marker import REQUIREMENT
 from contract.requirements import Requirement, requirement
 
@@ -74,24 +76,31 @@ def outcome_of(
     report: pytest.TestReport,
     call: pytest.CallInfo[None],
     *,
-    cases: int,
-    requests: int,
+    tally: Tally,
     seed: int,
 ) -> Outcome:
     """What the test's decisive report says about its requirement."""
-    head = (item.stash[REQUIREMENT], transport_of(item))
+    made = functools.partial(
+        Outcome,
+        item.stash[REQUIREMENT],
+        transport_of(item),
+        cases=tally.cases,
+        requests=tally.requests,
+        coverage=tally.coverage,
+        limits=tuple(tally.limits),
+    )
     if report.passed:
-        return Outcome(*head, "passed", cases, requests)
+        return made("passed")
     if report.skipped:
-        return Outcome(*head, "not verifiable", cases, requests, reason=_skip_reason(report))
+        return made("not verifiable", reason=_skip_reason(report))
     error = _check_failure(call.excinfo.value) if call.excinfo is not None else None
     if isinstance(error, CheckFailed):
-        return Outcome(*head, "failed", cases, requests, failure=failure_of(error, seed))
+        return made("failed", failure=failure_of(error, seed))
     stop = stop_of(error) if error is not None else None
     if stop is not None:
-        return Outcome(*head, "error", cases, requests, reason=stop.detail, stop=stop)
+        return made("error", reason=stop.detail, stop=stop)
     reason = f"{type(error).__name__}: {error}" if error else report.longreprtext[:500]
-    return Outcome(*head, "error", cases, requests, reason=reason)
+    return made("error", reason=reason)
 
 
 def census(items: Iterable[pytest.Item]) -> str:

@@ -46,6 +46,7 @@ def _replayed(settings: RunSettings, recording: Recording) -> RunSettings:
         user=str(head.get("user", settings.user)),
         api_key=REPLAY_KEY,
         contact_ids=tuple(options.get("contact_ids") or sorted(recording.contacts)),
+        witness_ids=tuple(options.get("witness_ids") or ()),
         transports=cast(tuple[Transport, ...], transports),
         readonly_policy=options.get("readonly_policy", settings.readonly_policy),
         unknown_policy=options.get("unknown_policy", settings.unknown_policy),

@@ -91,6 +91,8 @@ class RecordedCase:
     requirement: str | None
     transport: str | None
     contact: int | None
+    phase: str = "explore"
+    """``coverage`` for the deterministic cases, ``explore`` for Hypothesis's."""
     discarded: bool = False
     draws: list[tuple[str | None, Any]] = field(default_factory=list)
     exchanges: list[tuple[tuple[str, str, bytes], RecordedAnswer]] = field(default_factory=list)
@@ -167,6 +169,7 @@ def _add(recording: Recording, line: dict[str, Any]) -> None:
                 line.get("requirement"),
                 line.get("transport"),
                 line.get("contact"),
+                str(line.get("phase", "explore")),
             )
         )
     elif kind == "control":

@@ -111,10 +111,11 @@ class Recorder:
         else why that transport's refusals prove nothing."""
         self._write({"kind": "control", "transport": transport, "unproven": unproven})
 
-    def start_case(self) -> None:
-        """A test case begins."""
+    def start_case(self, phase: str = "explore") -> None:
+        """A test case of the *phase* (``coverage`` or ``explore``) begins."""
         self.scope.next_case()
-        self._write({"kind": "case", **self.scope.fields(), "contact": self.contact})
+        line = {"kind": "case", **self.scope.fields(), "contact": self.contact, "phase": phase}
+        self._write(line)
 
     def discard_case(self) -> None:
         """The case was thrown away (its draws were rejected): replay skips it."""

@@ -69,12 +69,12 @@ class Replayer:
         self.scope = Scope()
         self._answers: dict[tuple[str, str, bytes], deque[RecordedAnswer]] = {}
 
-    def cases(self) -> list[RecordedCase]:
-        """The recorded cases of the test in progress."""
+    def cases(self, phase: str) -> list[RecordedCase]:
+        """The recorded cases of the *phase* of the test in progress."""
         test = self.scope.test
-        cases = self.recording.cases.get(test or "")
+        cases = [case for case in self.recording.cases.get(test or "", []) if case.phase == phase]
         if not cases:
-            raise NotInRecording(f"the test {test}")
+            raise NotInRecording(f"the {phase} cases of the test {test}")
         return cases
 
     def enter_case(self, case: RecordedCase) -> None:

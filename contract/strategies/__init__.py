@@ -149,31 +149,39 @@ class _Drawing:
         return st.sampled_from(list(per_rule)).flatmap(per_rule.__getitem__)
 
 
-_drawings: dict[tuple[str, str | None], _Drawing] = {}
+_drawings: dict[tuple[str, str | None, bool], _Drawing] = {}
 _invalid_strategies: dict[
     tuple[str, str | None, tuple[str, ...], bool], st.SearchStrategy[InvalidCase]
 ] = {}
 
 
-def _drawing(transport: Transport, extension: Extension | None) -> _Drawing:
-    key = (transport, _extension_key(extension))
+def _drawing(transport: Transport, extension: Extension | None, ordinary: bool) -> _Drawing:
+    key = (transport, _extension_key(extension), ordinary)
     if key not in _drawings:
-        _drawings[key] = _Drawing(_contract(extension), limits_for(transport))
+        limits = limits_for(transport, ordinary=ordinary)
+        _drawings[key] = _Drawing(_contract(extension), limits)
     return _drawings[key]
 
 
 def property_values(
-    name: str, transport: Transport = "rest", extension: Extension | None = None
+    name: str,
+    transport: Transport = "rest",
+    extension: Extension | None = None,
+    *,
+    ordinary: bool = False,
 ) -> st.SearchStrategy[Any]:
-    """Valid values of one property, as *transport* carries them."""
-    return values_for(_contract(extension).properties[name], limits_for(transport))
+    """Valid values of one property, as *transport* carries them (within ordinary storage
+    limits, text up to 255 characters and 32-bit integers, when *ordinary*)."""
+    limits = limits_for(transport, ordinary=ordinary)
+    return values_for(_contract(extension).properties[name], limits)
 
 
 def valid_updates(
-    transport: Transport = "rest", extension: Extension | None = None
+    transport: Transport = "rest", extension: Extension | None = None, *, ordinary: bool = False
 ) -> st.SearchStrategy[Payload]:
-    """Valid UpdateContact ``properties``: any non-empty mix of writable properties."""
-    return _drawing(transport, extension).valid
+    """Valid UpdateContact ``properties``: any non-empty mix of writable properties (within
+    ordinary storage limits when *ordinary*)."""
+    return _drawing(transport, extension, ordinary).valid
 
 
 def invalid_updates(
@@ -185,6 +193,9 @@ def invalid_updates(
 ) -> st.SearchStrategy[InvalidCase]:
     """Labelled invalid payloads, each breaking exactly one rule on one property.
 
+    Every other value stays within ordinary storage limits (text up to 255 characters,
+    32-bit integers), so that an install refuses the case for its rule, not for a limit.
+
     *rules* narrows the kinds drawn; with ``siblings=False`` the payload holds only
     the offending property, which is what a server with an ``ignore`` policy needs.
     """
@@ -193,7 +204,7 @@ def invalid_updates(
         raise ValueError(f"rules must be a non-empty subset of {RULES}, not {sorted(rules)}")
     key = (transport, _extension_key(extension), tuple(sorted(rules)), siblings)
     if key not in _invalid_strategies:
-        _invalid_strategies[key] = _drawing(transport, extension).invalid(rules, siblings)
+        _invalid_strategies[key] = _drawing(transport, extension, True).invalid(rules, siblings)
     return _invalid_strategies[key]
 
 

@@ -23,14 +23,29 @@ def _squash(text: str) -> str:
     return "".join(text.split()).replace("_", "").replace("-", "").casefold()
 
 
+def is_numeric_text(text: str) -> bool:
+    """True for text a lenient install may read as a number ("12", " 1.5"): ambiguous."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _non_numeric_text(limits: TransportLimits) -> st.SearchStrategy[str]:
+    """Text no install may take for a number: ``""`` and words, never ``"12"``."""
+    return limits.text(max_size=8).filter(lambda text: not is_numeric_text(text))
+
+
 def _simple_values(limits: TransportLimits) -> st.SearchStrategy[Any]:
     scalars: st.SearchStrategy[Any] = st.booleans() | limits.integers() | limits.text(max_size=8)
     return scalars | st.none() if limits.has_null else scalars
 
 
 def wrong_type_values(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrategy[Any]:
-    """Values of a JSON type the property does not take: booleans and fractions for
-    integers, numbers for strings, and arrays, objects or null for anything."""
+    """Values of a JSON type the property does not take: booleans, fractions and text that
+    is no number for integers, numbers for strings, and arrays, objects or null for
+    anything."""
     kind = schema.get("type")
     options: list[st.SearchStrategy[Any]] = []
     if kind != "array":
@@ -42,9 +57,10 @@ def wrong_type_values(schema: dict[str, Any], limits: TransportLimits) -> st.Sea
     if limits.has_null:
         options.append(st.none())
     if kind == "integer":
-        options += [st.booleans(), _FINITE.filter(lambda x: not float(x).is_integer())]
+        fractions = _FINITE.filter(lambda x: not float(x).is_integer())
+        options += [st.booleans(), fractions, _non_numeric_text(limits)]
     elif kind == "number":
-        options += [st.booleans(), limits.text(max_size=8)]
+        options += [st.booleans(), _non_numeric_text(limits)]
     elif kind == "string":
         options += [limits.integers(), _FINITE]
     elif kind == "boolean":

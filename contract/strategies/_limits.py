@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
 from contract.transports import TRANSPORTS, Transport
+
+ORDINARY_TEXT = 255
 
 
 @dataclass(frozen=True)
@@ -18,10 +21,24 @@ class TransportLimits:
     max_int: int
     characters: st.SearchStrategy[str]
     has_null: bool
+    max_text: int | None = None
+    """The longest text drawn, when values must stay within ordinary limits."""
 
     def text(self, min_size: int = 0, max_size: int | None = None) -> st.SearchStrategy[str]:
         """Text made only of characters this transport carries unchanged."""
+        if self.max_text is not None:
+            max_size = self.max_text if max_size is None else min(max_size, self.max_text)
         return st.text(self.characters, min_size=min_size, max_size=max_size)
+
+    def ordinary(self) -> TransportLimits:
+        """The same, within the limits any install's storage keeps: text up to 255
+        characters and integers of 32 bits, so that no refusal is a limit's."""
+        return dataclasses.replace(
+            self,
+            min_int=max(self.min_int, -(2**31)),
+            max_int=min(self.max_int, 2**31 - 1),
+            max_text=ORDINARY_TEXT,
+        )
 
     def integers(
         self, min_value: int | None = None, max_value: int | None = None
@@ -60,11 +77,13 @@ XMLRPC = TransportLimits(
 _LIMITS = {"rest": REST, "xmlrpc": XMLRPC}
 
 
-def limits_for(transport: Transport) -> TransportLimits:
-    """The limits of a transport by name; a clear error for an unknown one."""
+def limits_for(transport: Transport, *, ordinary: bool = False) -> TransportLimits:
+    """The limits of a transport by name (within ordinary storage limits when *ordinary*);
+    a clear error for an unknown one."""
     try:
-        return _LIMITS[transport]
+        limits = _LIMITS[transport]
     except KeyError:
         raise ValueError(
             f"transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}"
         ) from None
+    return limits.ordinary() if ordinary else limits

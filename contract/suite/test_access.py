@@ -1,13 +1,18 @@
-"""Who and what an update may reach: unknown ids, malformed ids, missing credentials."""
+"""Who and what an update may reach: unknown ids, malformed ids, missing credentials, and
+no contact but the one it names."""
 
 from __future__ import annotations
 
 import functools
+from typing import Any
+
+import pytest
 
 from contract import checks, requirements
-from contract.client import Answer, Credentials
+from contract.client import Credentials, ReadBackUnavailable
+from contract.coverage import Probe, free_text
 from contract.pytest_plugin.cases import Cases, Draws
-from contract.pytest_plugin.certifier import Certifier
+from contract.pytest_plugin.certifier import Certifier, Refusal
 from contract.pytest_plugin.marker import certifies
 from contract.strategies import valid_updates
 from contract.transports import Transport
@@ -16,6 +21,8 @@ from contract.transports import Transport
 _UNKNOWN_ID_CANDIDATES = [2**31 - 1 - step * 7919 for step in range(20)]
 _BAD_REST_IDS = ["abc", "0", "-1", "1.5", "1e3", "0x10", "%00", "1;DROP"]
 _BAD_XMLRPC_IDS: list[object] = ["abc", 0, -1, 1.5, "", [1], {"id": 1}]
+# An ordinary update: what these requirements judge is where it goes, not its values.
+_PROBE_PAYLOAD = {"name": "access probe"}
 
 
 @certifies(requirements.NOTFOUND, share=0.4)
@@ -23,9 +30,10 @@ def test_an_unknown_id_is_answered_not_found_and_creates_nothing(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     client = contract_certifier.client
+    ordinary = valid_updates(transport, contract_certifier.extension, ordinary=True)
 
     def case(data: Draws) -> None:
-        payload = data.draw(valid_updates(transport, contract_certifier.extension), label="payload")
+        payload = data.draw(ordinary, label="payload")
         contract_certifier.case()
         unknown = next((i for i in _UNKNOWN_ID_CANDIDATES if client.read(i) is None), None)
         if unknown is None:
@@ -60,22 +68,25 @@ def test_malformed_ids_are_refused(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     ids = _BAD_REST_IDS if transport == "rest" else _BAD_XMLRPC_IDS
-    payload = {"name": "malformed id probe"}
+    probes: list[Probe] = [
+        {"payload": _PROBE_PAYLOAD, "property": None, "kind": "a malformed id", "id": bad_id}
+        for bad_id in ids
+    ]
 
-    def send(bad_id: object) -> Answer:
-        return contract_certifier.update(payload, transport, contact_id=bad_id)
-
-    def case() -> None:
-        for bad_id in ids:
-            contract_certifier.case()
-            contract_certifier.refused_and_unchanged(
-                requirements.BADID,
-                payload,
-                f"the malformed id {bad_id!r}",
-                functools.partial(send, bad_id),
+    def refuse(fixed: list[Probe]) -> None:
+        refusals: list[Refusal] = [
+            (
+                probe["payload"],
+                f"the malformed id {probe['id']!r}",
+                functools.partial(
+                    contract_certifier.update, probe["payload"], transport, contact_id=probe["id"]
+                ),
             )
+            for probe in fixed
+        ]
+        contract_certifier.refused_in_batch(requirements.BADID, refusals)
 
-    contract_cases.once(case)
+    contract_cases.cover(probes, refuse)
 
 
 def _wrong_credentials(user: str, key: str) -> list[tuple[str, Credentials]]:
@@ -92,19 +103,71 @@ def test_missing_or_wrong_credentials_are_refused(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     endpoint = contract_certifier.client.endpoint
+    ordinary = valid_updates(transport, contract_certifier.extension, ordinary=True)
 
-    def send(payload: object, credentials: Credentials) -> Answer:
-        return contract_certifier.update(payload, transport, credentials=credentials)
-
-    def case(data: Draws) -> None:
-        payload = data.draw(valid_updates(transport, contract_certifier.extension), label="payload")
-        for what, credentials in _wrong_credentials(endpoint.user, endpoint.api_key):
-            contract_certifier.case()
-            contract_certifier.refused_and_unchanged(
-                requirements.AUTH,
+    def refuse(payload: dict[str, Any]) -> None:
+        refusals: list[Refusal] = [
+            (
                 payload,
                 f"an update with {what}",
-                functools.partial(send, payload, credentials),
+                functools.partial(
+                    contract_certifier.update, payload, transport, credentials=credentials
+                ),
             )
+            for what, credentials in _wrong_credentials(endpoint.user, endpoint.api_key)
+        ]
+        contract_certifier.refused_in_batch(requirements.AUTH, refusals)
 
-    contract_cases.explore(case)
+    probe: Probe = {"payload": _PROBE_PAYLOAD, "property": None, "kind": "wrong credentials"}
+    contract_cases.cover([probe], lambda fixed: refuse(fixed[0]["payload"]))
+    contract_cases.explore(lambda data: refuse(data.draw(ordinary, label="payload")))
+
+
+def _witness_candidates(certifier: Certifier) -> list[int]:
+    """The witnesses the run names, else the neighbours of the contact under test that
+    no other worker changes."""
+    settings = certifier.settings
+    if settings.witness_ids:
+        return list(settings.witness_ids)
+    own, taken = certifier.contact_id, set(settings.contacts())
+    near = [own + 1, own - 1, own + 2, own - 2, own + 3, own - 3]
+    return [candidate for candidate in near if candidate > 0 and candidate not in taken]
+
+
+@certifies(requirements.ISOLATION, share=0.4)
+def test_an_update_changes_no_other_contact(
+    contract_certifier: Certifier, contract_cases: Cases, transport: Transport
+) -> None:
+    client = contract_certifier.client
+    ordinary = valid_updates(transport, contract_certifier.extension, ordinary=True)
+    witnesses: dict[int, dict[str, Any]] = {}
+
+    def update_and_compare(payload: dict[str, Any]) -> None:
+        contract_certifier.case()
+        answer = contract_certifier.update(payload, transport)
+        for witness, before in witnesses.items():
+            checks.witness_unchanged(witness, before, client.read(witness), answer, payload)
+
+    def find_witnesses_then_update(fixed: list[Probe]) -> None:
+        # Witnesses are only ever read: their values are compared, never written.
+        for candidate in _witness_candidates(contract_certifier):
+            try:
+                contact = client.read(candidate)
+            except ReadBackUnavailable:
+                contact = None
+            if contact is not None:
+                witnesses[candidate] = contact
+            if len(witnesses) == 2:
+                break
+        if not witnesses:
+            pytest.skip(
+                "not verifiable: no witness contact could be read; name some with "
+                + contract_certifier.settings.spell("{--witness-id}")
+            )
+        for probe in fixed:
+            update_and_compare(probe["payload"])
+
+    text = free_text(contract_certifier.contract)[0]
+    probe: Probe = {"payload": {text: "isolation probe"}, "property": text, "kind": "an update"}
+    contract_cases.cover([probe], find_witnesses_then_update)
+    contract_cases.explore(lambda data: update_and_compare(data.draw(ordinary, label="payload")))

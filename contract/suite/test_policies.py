@@ -10,11 +10,14 @@ from contract import checks, requirements
 from contract.checks import Contact
 from contract.client import Answer
 from contract.coverage import read_only_probes
-from contract.pytest_plugin.cases import Cases, Draws
+from contract.pytest_plugin.cases import Cases, Draws, FixedDraws
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.marker import certifies
 from contract.strategies import invalid_updates, property_values, valid_updates
 from contract.transports import Transport
+
+# A name no contact property has, nor resembles.
+_UNKNOWN = "contract_unknown_property"
 
 
 @certifies(requirements.READONLY)
@@ -24,11 +27,13 @@ def test_read_only_properties_never_change(
     contract = contract_certifier.contract
     extension = contract_certifier.extension
     read_only = st.sampled_from(contract.read_only)
-    siblings: st.SearchStrategy[dict[str, Any]] = st.just({}) | valid_updates(transport, extension)
+    ordinary = valid_updates(transport, extension, ordinary=True)
+    siblings: st.SearchStrategy[dict[str, Any]] = st.just({}) | ordinary
 
     def case(data: Draws) -> None:
         name = data.draw(read_only, label="property")
-        value = data.draw(property_values(name, transport, extension), label="value")
+        values = property_values(name, transport, extension, ordinary=True)
+        value = data.draw(values, label="value")
         payload: dict[str, Any] = {**data.draw(siblings, label="siblings"), name: value}
         contract_certifier.case()
 
@@ -46,32 +51,42 @@ def test_read_only_properties_never_change(
             untouched,
         )
 
+    def each_alone(fixed: list[dict[str, Any]]) -> None:
+        for probe in fixed:
+            case(FixedDraws({**probe, "siblings": {}}))
+
     # Every read-only property once, alone and set to a value it does not hold; then
     # Hypothesis explores values and siblings.
-    probes = read_only_probes(contract, contract_certifier.contact.original)
-    contract_cases.explore(case, covering=[{**probe, "siblings": {}} for probe in probes])
+    contract_cases.cover(
+        read_only_probes(contract, contract_certifier.contact.original), each_alone
+    )
+    contract_cases.explore(case)
 
 
 @certifies(requirements.UNKNOWN)
 def test_unknown_properties_are_never_stored(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    def case(data: Draws) -> None:
-        unknown = invalid_updates(transport, contract_certifier.extension, rules={"unknown"})
-        drawn = data.draw(unknown, label="case")
+    def send(payload: dict[str, Any], name: str) -> None:
         contract_certifier.case()
-        name = str(drawn.property)
 
         def not_stored(before: Contact, after: Contact, answer: Answer) -> None:
-            checks.unknown_not_stored(after, [name], answer=answer, payload=drawn.payload)
+            checks.unknown_not_stored(after, [name], answer=answer, payload=payload)
 
         contract_certifier.policy_outcome(
             requirements.UNKNOWN,
-            drawn.payload,
+            payload,
             transport,
             contract_certifier.settings.unknown_policy,
             f"the unknown property `{name}`",
             not_stored,
         )
 
+    def case(data: Draws) -> None:
+        unknown = invalid_updates(transport, contract_certifier.extension, rules={"unknown"})
+        drawn = data.draw(unknown, label="case")
+        send(drawn.payload, str(drawn.property))
+
+    probe = {"payload": {_UNKNOWN: "x"}, "property": _UNKNOWN, "kind": "an unknown property"}
+    contract_cases.cover([probe], lambda fixed: send(fixed[0]["payload"], _UNKNOWN))
     contract_cases.explore(case)

@@ -1,12 +1,14 @@
-"""Invalid updates are refused, and a refusal changes nothing."""
+"""Invalid updates are refused, and a refusal changes nothing, not even its valid part."""
 
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from contract import requirements
+from contract.coverage import Probe, bad_formats, outside_enums, with_valid_sibling, wrong_types
 from contract.pytest_plugin.cases import Cases, Draws
-from contract.pytest_plugin.certifier import Certifier
+from contract.pytest_plugin.certifier import Certifier, Refusal
 from contract.pytest_plugin.marker import certifies
 from contract.requirements import Requirement
 from contract.strategies import invalid_updates
@@ -20,8 +22,23 @@ _BROKEN_RULE: dict[Requirement, tuple[str, str]] = {
 }
 
 
+def _refusals(certifier: Certifier, transport: Transport, probes: list[Probe]) -> list[Refusal]:
+    return [
+        (
+            probe["payload"],
+            f"{probe['kind']} in `{probe['property']}`",
+            functools.partial(certifier.update, probe["payload"], transport),
+        )
+        for probe in probes
+    ]
+
+
 def _refuse_broken_rule(
-    certifier: Certifier, cases: Cases, transport: Transport, requirement: Requirement
+    certifier: Certifier,
+    cases: Cases,
+    transport: Transport,
+    requirement: Requirement,
+    probes: list[Probe],
 ) -> None:
     rule, why = _BROKEN_RULE[requirement]
 
@@ -36,6 +53,13 @@ def _refuse_broken_rule(
             lambda: certifier.update(drawn.payload, transport),
         )
 
+    # Every property with every kind of bad value first, as one batch; then Hypothesis.
+    cases.cover(
+        probes,
+        lambda fixed: certifier.refused_in_batch(
+            requirement, _refusals(certifier, transport, fixed)
+        ),
+    )
     cases.explore(case)
 
 
@@ -43,28 +67,69 @@ def _refuse_broken_rule(
 def test_values_outside_an_enum_are_refused(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    _refuse_broken_rule(contract_certifier, contract_cases, transport, requirements.ENUM)
+    probes = outside_enums(contract_certifier.contract)
+    _refuse_broken_rule(contract_certifier, contract_cases, transport, requirements.ENUM, probes)
 
 
 @certifies(requirements.TYPE)
 def test_values_of_the_wrong_type_are_refused(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    _refuse_broken_rule(contract_certifier, contract_cases, transport, requirements.TYPE)
+    probes = wrong_types(contract_certifier.contract, transport)
+    _refuse_broken_rule(contract_certifier, contract_cases, transport, requirements.TYPE, probes)
 
 
 @certifies(requirements.FORMAT)
 def test_tags_and_birth_date_with_wrong_content_are_refused(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    _refuse_broken_rule(contract_certifier, contract_cases, transport, requirements.FORMAT)
+    probes = bad_formats(contract_certifier.contract)
+    _refuse_broken_rule(contract_certifier, contract_cases, transport, requirements.FORMAT, probes)
+
+
+@certifies(requirements.ATOMIC, share=0.6)
+def test_a_refused_payload_stores_none_of_its_properties(
+    contract_certifier: Certifier, contract_cases: Cases, transport: Transport
+) -> None:
+    contract = contract_certifier.contract
+
+    def send(payload: dict[str, Any]) -> None:
+        # Whether a bad value is refused is the rule's requirement; this one judges what a
+        # refusal leaves behind.
+        contract_certifier.case()
+        contract_certifier.unchanged_if_refused(
+            requirements.ATOMIC, payload, lambda: contract_certifier.update(payload, transport)
+        )
+
+    def case(data: Draws) -> None:
+        rules = {"type", "enum", "format"}
+        invalid = invalid_updates(transport, contract_certifier.extension, rules=rules)
+        send(data.draw(invalid, label="case").payload)
+
+    # One bad value of each kind, beside a valid change of another property.
+    bad = [
+        *wrong_types(contract, transport)[:1],
+        *outside_enums(contract)[:1],
+        *bad_formats(contract)[:1],
+    ]
+    current: dict[str, Any] = contract_certifier.contact.original or {}
+    probes = with_valid_sibling(contract, bad, current)
+
+    def each(fixed: list[Probe]) -> None:
+        for probe in fixed:
+            send(probe["payload"])
+
+    contract_cases.cover(probes, each)
+    contract_cases.explore(case)
 
 
 @certifies(requirements.EMPTY)
 def test_an_empty_properties_object_is_refused(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    def case() -> None:
+    probe: Probe = {"payload": {}, "property": None, "kind": "an empty properties object"}
+
+    def refuse(fixed: list[Probe]) -> None:
         contract_certifier.case()
         contract_certifier.refused_and_unchanged(
             requirements.EMPTY,
@@ -73,7 +138,7 @@ def test_an_empty_properties_object_is_refused(
             lambda: contract_certifier.update({}, transport),
         )
 
-    contract_cases.once(case)
+    contract_cases.cover([probe], refuse)
 
 
 _NOT_AN_OBJECT = [
@@ -108,15 +173,22 @@ def test_bodies_that_are_not_a_json_object_are_refused(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     bodies = _NOT_AN_OBJECT if transport == "rest" else _NOT_XMLRPC
+    probes: list[Probe] = [
+        {"payload": body.decode("latin-1"), "property": None, "kind": "a malformed body"}
+        for body in bodies
+    ]
 
-    def case() -> None:
-        for body in bodies:
-            contract_certifier.case()
-            contract_certifier.refused_and_unchanged(
-                requirements.MALFORMED,
-                body,
+    def refuse(fixed: list[Probe]) -> None:
+        refusals: list[Refusal] = [
+            (
+                probe["payload"],
                 "a body that is not a JSON object",
-                functools.partial(contract_certifier.send_body, transport, body),
+                functools.partial(
+                    contract_certifier.send_body, transport, probe["payload"].encode("latin-1")
+                ),
             )
+            for probe in fixed
+        ]
+        contract_certifier.refused_in_batch(requirements.MALFORMED, refusals)
 
-    contract_cases.once(case)
+    contract_cases.cover(probes, refuse)

@@ -6,6 +6,7 @@ from typing import Any
 
 from contract import checks, requirements
 from contract.client import Answer
+from contract.coverage import Probe, is_limit, stored_exactly
 from contract.pytest_plugin.cases import Cases, Draws
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.marker import certifies
@@ -14,7 +15,8 @@ from contract.transports import Transport
 
 
 def _valid(certifier: Certifier, data: Draws, transport: Transport) -> dict[str, Any]:
-    return data.draw(valid_updates(transport, certifier.extension), label="payload")
+    strategy = valid_updates(transport, certifier.extension, ordinary=True)
+    return data.draw(strategy, label="payload")
 
 
 def _accepted_update(
@@ -46,6 +48,20 @@ def test_answers_are_well_formed(
     contract_cases.explore(case)
 
 
+def _stored_exactly(certifier: Certifier, transport: Transport, probes: list[Probe]) -> None:
+    """Each value, sent alone, reads back exactly; a refusal is a limit only for values
+    that a limit allows an install to refuse."""
+    for probe in probes:
+        payload, name = probe["payload"], probe["property"]
+        certifier.case()
+        answer = certifier.update(payload, transport)
+        if not answer.accepted and is_limit(payload[name]):
+            certifier.note_limit(name, payload[name], answer)
+            continue
+        checks.accepted_with_id(answer, certifier.contact_id, payload)
+        checks.persisted(payload, certifier.read_back(), answer=answer)
+
+
 @certifies(requirements.PERSIST)
 def test_accepted_properties_read_back_as_sent(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
@@ -54,6 +70,11 @@ def test_accepted_properties_read_back_as_sent(
         payload, answer = _accepted_update(contract_certifier, data, transport)
         checks.persisted(payload, contract_certifier.read_back(), answer=answer)
 
+    # Values storage commonly mangles, and every allowed value; then Hypothesis.
+    probes = stored_exactly(contract_certifier.contract, transport)
+    contract_cases.cover(
+        probes, lambda fixed: _stored_exactly(contract_certifier, transport, fixed)
+    )
     contract_cases.explore(case)
 
 
