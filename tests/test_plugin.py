@@ -18,6 +18,7 @@ from contract.pytest_plugin.marker import MARKER
 from contract.requirements import CATALOGUE
 from contract.server import ReferenceServer
 from contract.server.faults import FAULTS
+from contract.server.profiles import PROFILES
 
 REQUIREMENTS = [requirement.id for requirement in CATALOGUE]
 
@@ -92,40 +93,38 @@ def test_ini_settings_and_environment_variables_configure_the_run(
     result.stdout.fnmatch_lines(["*[[]xmlrpc[]] PASSED*", "*(seed 77)*"])
 
 
+_POLICIES = [("reject", "reject"), ("reject", "ignore"), ("ignore", "reject"), ("ignore", "ignore")]
+
+
 @pytest.mark.long
-@pytest.mark.parametrize(
-    ("readonly", "unknown", "seeds"),
-    [
-        ("reject", "reject", range(1, 6)),
-        ("reject", "ignore", range(6, 11)),
-        ("ignore", "reject", range(11, 16)),
-        ("ignore", "ignore", range(16, 21)),
-    ],
-)
-def test_a_correct_server_passes_under_every_policy_and_20_seeds(
-    pytester: pytest.Pytester,
-    monkeypatch: pytest.MonkeyPatch,
-    readonly: str,
-    unknown: str,
-    seeds: Iterable[int],
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_every_profile_passes_under_every_policy_with_20_seeds_in_all(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, profile: str
 ) -> None:
-    with ReferenceServer(contacts=3, readonly_policy=readonly, unknown_policy=unknown) as server:
-        monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
-        for seed in seeds:
-            # Alternate the strict reading of the server's own policy with "either".
-            policies = (readonly, unknown) if seed % 2 else ("either", "either")
+    """Each legal install profile, under each pair of server policies: a correct install is
+    certified, whether the run demands the server's own policy or either; a seed of its
+    own for each run, twenty in all."""
+    first_seed = 1 + 5 * sorted(PROFILES).index(profile)
+    runs = [*_POLICIES, _POLICIES[0]]
+    for seed, (readonly, unknown) in enumerate(runs, start=first_seed):
+        with ReferenceServer(
+            contacts=4, readonly_policy=readonly, unknown_policy=unknown, profile=profile
+        ) as server:
+            monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
+            demanded = (readonly, unknown) if seed % 2 else ("either", "either")
             result = pytester.runpytest(
                 *_suite_args(
                     server,
                     f"--contract-seed={seed}",
-                    f"--contract-readonly-policy={policies[0]}",
-                    f"--contract-unknown-policy={policies[1]}",
+                    f"--contract-readonly-policy={demanded[0]}",
+                    f"--contract-unknown-policy={demanded[1]}",
                     examples=3,
                 )
             )
-            assert result.ret == 0, (
-                f"seed {seed}, policies {policies}:\n{result.stdout.str()[-3000:]}"
-            )
+        assert result.ret == 0, (
+            f"profile {profile}, seed {seed}, server {readonly}/{unknown}, run {demanded}:\n"
+            f"{result.stdout.str()[-3000:]}"
+        )
 
 
 def test_the_wrong_policy_is_flagged(

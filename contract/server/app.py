@@ -10,10 +10,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from contract.server.auth import CHALLENGE, BasicAuth
-from contract.server.faults import install_faults
 from contract.server.http_io import BodyTooLargeError, Response, error_response, read_body
 from contract.server.options import ServerOptions
-from contract.server.planted import PlantedAnswer
 from contract.server.rest import (
     CONTACT_METHODS,
     CONTACT_PATH,
@@ -23,6 +21,7 @@ from contract.server.rest import (
     put_contact,
 )
 from contract.server.service import ContactService
+from contract.server.steps import PlantedAnswer, replace_steps
 from contract.server.xmlrpc import FAULT_INTERNAL_ERROR, XMLRPCEndpoint, fault_response
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ class ReferenceApp:
         # What a log line must never show: the key, alone or inside a Basic header.
         basic = base64.b64encode(f"{options.user}:{api_key}".encode()).decode("ascii")
         self._secrets = (api_key, basic)
-        install_faults(self, options.faults)
+        replace_steps(self, options.overrides())
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request; every failure becomes an HTTP answer, never an exception."""

@@ -24,6 +24,7 @@ from contract.server.options import (
     MEMORY_DATABASE,
     ServerOptions,
 )
+from contract.server.profiles import PROFILES
 
 API_KEY_VARIABLE = "CONTRACT_SERVER_API_KEY"
 EXITS = {
@@ -143,6 +144,14 @@ def add_serve_command(commands: Any) -> argparse.ArgumentParser:
         help='a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields '
         "(default: none)",
     )
+    serve.add_argument(
+        "--profile",
+        choices=tuple(PROFILES),
+        default="default",
+        help="a legal variant of the contract that real installs show: "
+        + "; ".join(f"{p.name}: {p.description}" for p in PROFILES.values())
+        + " (default: %(default)s)",
+    )
     # Planted faults are for testing the certification suite, not for users: kept out of --help.
     serve.add_argument(
         "--fault", action="append", default=[], metavar="NAME", help=argparse.SUPPRESS
@@ -167,6 +176,7 @@ def _options(args: argparse.Namespace) -> ServerOptions:
         threads=args.threads,
         schema_extension=args.schema_extension,
         faults=frozenset(args.fault),
+        profile=args.profile,
     )
 
 

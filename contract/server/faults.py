@@ -22,6 +22,7 @@ from typing import Any
 from contract import requirements
 from contract.requirements import Requirement
 from contract.server import planted
+from contract.server.steps import Override
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,20 @@ FAULTS: dict[str, Fault] = _registry(
         planted.refusing_repeats,
     ),
     Fault(
+        "crash-on-text-for-integer",
+        requirements.TYPE,
+        'an update giving an integer property text (`"abc"`) is answered 500',
+        "rules",
+        planted.crashing_on_text_for_integers,
+    ),
+    Fault(
+        "store-booleans-as-integers",
+        requirements.TYPE,
+        "`true` and `false` for an integer property are accepted and stored",
+        "rules",
+        planted.taking_booleans_for_integers,
+    ),
+    Fault(
         "store-out-of-enum",
         requirements.ENUM,
         "enum violations are not checked; the value is stored",
@@ -105,6 +120,41 @@ FAULTS: dict[str, Fault] = _registry(
         "the content of `tags` and `birth_date` is not checked; the value is stored",
         "rules",
         planted.waiving("format"),
+    ),
+    Fault(
+        "accept-impossible-dates",
+        requirements.FORMAT,
+        "a `birth_date` shaped YYYY-MM-DD is accepted even when no such day exists",
+        "rules",
+        planted.accepting_impossible_dates,
+    ),
+    Fault(
+        "cut-long-text",
+        requirements.PERSIST,
+        "text over 255 characters is accepted and silently cut to 255",
+        "stored",
+        planted.mangling(planted.cut),
+    ),
+    Fault(
+        "trim-text",
+        requirements.PERSIST,
+        "text is stored without its leading and trailing whitespace",
+        "stored",
+        planted.mangling(planted.trimmed),
+    ),
+    Fault(
+        "normalise-unicode",
+        requirements.PERSIST,
+        "text is stored in Unicode's composed form (NFC)",
+        "stored",
+        planted.mangling(planted.normalised),
+    ),
+    Fault(
+        "wrap-integers",
+        requirements.PERSIST,
+        "integers are stored wrapped into signed 32 bits",
+        "stored",
+        planted.mangling(planted.wrapped_around),
     ),
     Fault(
         "apply-read-only",
@@ -163,6 +213,20 @@ FAULTS: dict[str, Fault] = _registry(
         planted.crashing_on_long_names,
     ),
     Fault(
+        "store-valid-siblings",
+        requirements.ATOMIC,
+        "a refused update still stores its valid properties",
+        "rules",
+        planted.storing_valid_siblings,
+    ),
+    Fault(
+        "write-neighbour",
+        requirements.ISOLATION,
+        "an accepted update is also written into the contact whose id is one higher",
+        "answer",
+        planted.writing_the_neighbour,
+    ),
+    Fault(
         "xmlrpc-skips-validation",
         requirements.PARITY,
         "XML-RPC stores values without checking type, enum or format; REST still checks them",
@@ -172,14 +236,9 @@ FAULTS: dict[str, Fault] = _registry(
 )
 
 
-def install_faults(owner: object, names: Iterable[str]) -> None:
-    """Replace each step of *owner* (a service or an application) that a named fault
-    overrides; steps of the other kind of owner are left to it."""
-    for name in sorted(names):
-        fault = FAULTS[name]
-        step = getattr(owner, fault.step, None)
-        if step is not None:
-            setattr(owner, fault.step, fault.override(owner, step))
+def fault_overrides(names: Iterable[str]) -> list[Override]:
+    """The steps the named faults replace, and how."""
+    return [(FAULTS[name].step, FAULTS[name].override) for name in sorted(names)]
 
 
 class UnknownFaultError(ValueError):

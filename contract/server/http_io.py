@@ -47,9 +47,9 @@ def error_response(status: int, message: str, headers: Iterable[tuple[str, str]]
     return json_response(status, {"error": {"status": status, "message": message}}, headers)
 
 
-def violations_response(violations: Iterable[Violation]) -> Response:
-    """A 400 answer listing every violation as the core's ``Violation`` data."""
-    return json_response(400, {"errors": [violation.to_dict() for violation in violations]})
+def violations_response(violations: Iterable[Violation], status: int = 400) -> Response:
+    """A refusal (400 by default) listing every violation as the core's ``Violation`` data."""
+    return json_response(status, {"errors": [violation.to_dict() for violation in violations]})
 
 
 class BodyTooLargeError(Exception):

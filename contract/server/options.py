@@ -10,7 +10,9 @@ from typing import Any
 
 from contract.api import DEFAULT_USER, XMLRPC_PATH
 from contract.policies import TREATMENTS, Treatment
-from contract.server.faults import check_fault_names
+from contract.server.faults import check_fault_names, fault_overrides
+from contract.server.profiles import PROFILES, check_profile_name
+from contract.server.steps import Override
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_XMLRPC_PATH = XMLRPC_PATH
@@ -51,10 +53,13 @@ class ServerOptions:
     schema_extension: Mapping[str, Any] | str | Path | None = field(default=None, compare=False)
     # Planted faults (see contract.server.faults): for testing the certification suite only.
     faults: frozenset[str] = frozenset()
+    profile: str = "default"
+    """A legal variant of the contract to play (see :mod:`contract.server.profiles`)."""
 
     def __post_init__(self) -> None:
         # Any iterable of names is welcome; a frozen dataclass has to set the checked set itself.
         object.__setattr__(self, "faults", check_fault_names(self.faults))
+        check_profile_name(self.profile)
         for name, policy in (
             ("readonly_policy", self.readonly_policy),
             ("unknown_policy", self.unknown_policy),
@@ -86,7 +91,13 @@ class ServerOptions:
     def __repr__(self) -> str:
         # The key must never reach a log line or a traceback through a repr.
         shown = f"host={self.host!r}, port={self.port}, user={self.user!r}, db={str(self.db)!r}"
+        if self.profile != "default":
+            shown += f", profile={self.profile!r}"
         if self.faults:
             # A server that breaks the contract on purpose must say so wherever it shows.
             shown += f", faults={sorted(self.faults)!r}"
         return f"ServerOptions({shown})"
+
+    def overrides(self) -> list[Override]:
+        """The steps the profile and the planted faults replace, profile first."""
+        return [*PROFILES[self.profile].overrides, *fault_overrides(self.faults)]

@@ -1,8 +1,5 @@
-"""What planted faults do: each function replaces one step of the reference server.
-
-An override receives the server part it changes and the step it replaces, and returns
-the step to use instead. The registry that names them is :mod:`contract.server.faults`.
-"""
+"""What planted faults do: each function replaces one step of the reference server (see
+:mod:`contract.server.steps`). The registry that names them is :mod:`contract.server.faults`."""
 
 from __future__ import annotations
 
@@ -10,12 +7,12 @@ import dataclasses
 import json
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
-from contract.schema import Contract
 from contract.server.http_io import Response
-from contract.server.store import ContactStore
+from contract.server.steps import Answer, PlantedAnswer, RestAnswer, Rules, Service, Stored
 from contract.server.updates import NotFound, Updated, UpdateOutcome, UpdateRequest
 from contract.violations import Violation, violation
 
@@ -29,31 +26,8 @@ _NUMERIC_ID = re.compile(r"-?[0-9]+", re.ASCII)
 # names, not their values. Keeping these makes the fault differ from REST on values only.
 _STRUCTURE_RULES = frozenset({"not_an_object", "empty", "read_only", "unknown"})
 _BLANK_OF_TYPE: dict[str, Any] = {"integer": 0, "number": 0, "boolean": False, "string": ""}
-
-
-class Service(Protocol):
-    """What an override sees of the contact service."""
-
-    contract: Contract
-    writable: frozenset[str]
-    store: ContactStore
-
-    def answered_id(self, contact_id: int) -> int:
-        """The id an accepted update is answered with."""
-
-
-class PlantedAnswer(Exception):
-    """An answer a fault imposes from inside the service; the application sends it."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-Rules = Callable[[UpdateRequest, frozenset[str]], list[Violation]]
-Stored = Callable[[UpdateRequest], dict[str, Any]]
-Answer = Callable[[UpdateRequest, Mapping[str, str]], UpdateOutcome]
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+LONG_TEXT = 255
 
 
 # --- which rules it checks -----------------------------------------------------------------
@@ -96,7 +70,112 @@ def crashing_on_non_objects(service: Service, rules: Rules) -> Rules:
     return crash
 
 
+def integer_names(service: Service) -> frozenset[str]:
+    """The writable properties whose type is integer."""
+    properties = service.contract.properties
+    return frozenset(n for n in service.writable if properties[n].get("type") == "integer")
+
+
+def crashing_on_text_for_integers(service: Service, rules: Rules) -> Rules:
+    integers = integer_names(service)
+
+    def crash(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
+        if isinstance(request.properties, Mapping) and any(
+            isinstance(request.properties.get(name), str) for name in integers
+        ):
+            raise PlantedAnswer(500, "planted fault crash-on-text-for-integer")
+        return rules(request, stored)
+
+    return crash
+
+
+def taking_booleans_for_integers(service: Service, rules: Rules) -> Rules:
+    integers = integer_names(service)
+
+    def lenient(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
+        properties = request.properties if isinstance(request.properties, Mapping) else {}
+        return [
+            found
+            for found in rules(request, stored)
+            if not (
+                found.rule == "type"
+                and found.property in integers
+                and isinstance(properties.get(found.property), bool)
+            )
+        ]
+
+    return lenient
+
+
+def accepting_impossible_dates(service: Service, rules: Rules) -> Rules:
+    dates = frozenset(
+        name for name in service.writable if service.contract.properties[name].get("format")
+    )
+
+    def shape_only(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
+        properties = request.properties if isinstance(request.properties, Mapping) else {}
+        return [
+            found
+            for found in rules(request, stored)
+            if not (
+                found.rule == "format"
+                and found.property in dates
+                and _DATE_SHAPE.fullmatch(str(properties.get(found.property)))
+            )
+        ]
+
+    return shape_only
+
+
+def storing_valid_siblings(service: Service, rules: Rules) -> Rules:
+    def partly(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
+        found = rules(request, stored)
+        properties = request.properties
+        if found and isinstance(properties, Mapping):
+            bad = {violation.property for violation in found}
+            valid = {
+                name: json.dumps(value)
+                for name, value in properties.items()
+                if name in service.writable and name not in bad
+            }
+            service.store.update(request.contact_id, valid)
+        return found
+
+    return partly
+
+
 # --- what it stores ------------------------------------------------------------------------
+
+
+def mangling(change: Callable[[Any], Any]) -> Callable[[Service, Stored], Stored]:
+    """Store each value as *change* makes it, silently."""
+
+    def override(service: Service, stored: Stored) -> Stored:
+        return lambda request: {name: change(value) for name, value in stored(request).items()}
+
+    return override
+
+
+def cut(value: Any) -> Any:
+    """Text cut to 255 characters, as a too-narrow column would."""
+    return value[:LONG_TEXT] if isinstance(value, str) else value
+
+
+def trimmed(value: Any) -> Any:
+    """Text without its leading and trailing whitespace."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def normalised(value: Any) -> Any:
+    """Text in Unicode's composed form (NFC)."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def wrapped_around(value: Any) -> Any:
+    """An integer wrapped into signed 32 bits, as a C int would hold it."""
+    if type(value) is not int:
+        return value
+    return (value + 2**31) % 2**32 - 2**31
 
 
 def dropping(name: str) -> Callable[[Service, Stored], Stored]:
@@ -185,6 +264,16 @@ def crashing_on_long_names(service: Service, answer: Answer) -> Answer:
     return crash
 
 
+def writing_the_neighbour(service: Service, answer: Answer) -> Answer:
+    def too(request: UpdateRequest, encoded: Mapping[str, str]) -> UpdateOutcome:
+        outcome = answer(request, encoded)
+        if isinstance(outcome, Updated) and encoded:
+            service.store.update(request.contact_id + 1, encoded)  # nothing when it is missing
+        return outcome
+
+    return too
+
+
 def creating_unknown_ids(service: Service, answer: Answer) -> Answer:
     def create(request: UpdateRequest, encoded: Mapping[str, str]) -> UpdateOutcome:
         outcome = answer(request, encoded)
@@ -202,8 +291,6 @@ def answering_the_next_id(
 
 
 # --- the application's steps ---------------------------------------------------------------
-
-RestAnswer = Callable[[str, str, Response], Response]
 
 
 def letting_anyone_in(

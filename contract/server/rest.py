@@ -80,7 +80,7 @@ def put_contact(service: ContactService, contact_id: int, body: bytes) -> Respon
     if isinstance(outcome, NotFound):
         return contact_not_found(contact_id)
     if isinstance(outcome, Rejected):
-        return violations_response(outcome.violations)
+        return violations_response(outcome.violations, outcome.status)
     return json_response(200, outcome.contact_id)
 
 

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from contract.schema import Contract
-from contract.server.faults import install_faults
 from contract.server.options import ServerOptions
+from contract.server.steps import replace_steps
 from contract.server.store import ContactStore, UnstorableValueError, encode_value
 from contract.server.updates import NotFound, Rejected, Updated, UpdateOutcome, UpdateRequest
 from contract.transports import Transport
@@ -41,7 +41,7 @@ class ContactService:
         self._waived = frozenset(
             rule for policy, rule in _POLICY_RULES.items() if getattr(options, policy) == "ignore"
         )
-        install_faults(self, options.faults)
+        replace_steps(self, options.overrides())
 
     def update(
         self, contact_id: int, properties: object, transport: Transport = "rest"

@@ -38,5 +38,10 @@ class Rejected:
 
     violations: tuple[Violation, ...]
 
+    @property
+    def status(self) -> int:
+        """422 when only a limit of the install's storage refused it, else 400."""
+        return 422 if all(found.rule == "limit" for found in self.violations) else 400
+
 
 UpdateOutcome = Updated | NotFound | Rejected

@@ -76,6 +76,18 @@ def values_for(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStra
     raise UnsupportedSchemaError(f"cannot draw values of type {kind!r}")
 
 
+def _within(texts: st.SearchStrategy[str], limits: TransportLimits) -> st.SearchStrategy[str]:
+    """*texts*, no longer than the limits' longest text, when they set one."""
+    longest = limits.max_text
+    if longest is None:
+        return texts
+
+    def short(text: str) -> bool:
+        return len(text) <= longest
+
+    return texts.filter(short)
+
+
 def _strings(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrategy[str]:
     if schema.get("format") == "date":
         return st.dates().map(lambda day: day.isoformat())
@@ -83,7 +95,8 @@ def _strings(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrate
         raise UnsupportedSchemaError(f"cannot draw strings of format {schema['format']!r}")
     if schema.get("contentMediaType") == "application/json":
         content = schema.get("contentSchema", {"type": "string"})
-        return json_texts(values_for(content, limits))
+        return _within(json_texts(values_for(content, limits)), limits)
     if "pattern" in schema:
-        return st.from_regex(schema["pattern"], fullmatch=True, alphabet=limits.characters)
+        pattern = st.from_regex(schema["pattern"], fullmatch=True, alphabet=limits.characters)
+        return _within(pattern, limits)
     return limits.text(schema.get("minLength", 0), schema.get("maxLength"))

@@ -1,0 +1,60 @@
+"""The reference server's replaceable steps: their shapes, and how an override takes a
+step's place.
+
+The contact service's steps are which ``rules`` it checks, what it ``stored``, what it
+``answer``\\ s and the ``answered_id``; the application's are whether a request is
+``authorised`` and the ``rest_answer`` it sends. An override receives the part it changes
+and the step it replaces, and returns the step to use instead: a planted fault
+(:mod:`contract.server.faults`) breaks the contract that way, an install profile
+(:mod:`contract.server.profiles`) plays a legal variant of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+
+from contract.schema import Contract
+from contract.server.http_io import Response
+from contract.server.store import ContactStore
+from contract.server.updates import UpdateOutcome, UpdateRequest
+from contract.violations import Violation
+
+
+class Service(Protocol):
+    """What an override sees of the contact service."""
+
+    contract: Contract
+    writable: frozenset[str]
+    store: ContactStore
+
+    def answered_id(self, contact_id: int) -> int:
+        """The id an accepted update is answered with."""
+
+
+class PlantedAnswer(Exception):
+    """An answer a fault imposes from inside the service; the application sends it."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+RestAnswer = Callable[[str, str, Response], Response]
+Override = tuple[str, Callable[[Any, Any], Any]]
+"""The name of a step, and the function that makes its replacement."""
+
+
+def replace_steps(owner: object, overrides: Iterable[Override]) -> None:
+    """Replace each step of *owner* (a service or an application) that an override names;
+    the other kind of owner's steps are left to it."""
+    for step, override in overrides:
+        current = getattr(owner, step, None)
+        if current is not None:
+            setattr(owner, step, override(owner, current))
+
+
+Rules = Callable[[UpdateRequest, frozenset[str]], list[Violation]]
+Stored = Callable[[UpdateRequest], dict[str, Any]]
+Answer = Callable[[UpdateRequest, Mapping[str, str]], UpdateOutcome]
