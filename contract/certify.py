@@ -15,7 +15,6 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
 
 from contract.certificate import Certificate
 from contract.commands import Exit, add_command
@@ -75,7 +74,7 @@ class _Resolved:
 def _preflight(settings: RunSettings, stop: StopAtNextRequest) -> None:
     """Reach the install once before any check, so "cannot run" is told apart from "failed"."""
     from contract.client import ContactClient, EndpointUnreachable, ReadBackUnavailable
-    from contract.controls import misdirected_status
+    from contract.controls import misdirected_status, missing_contact
 
     endpoint = settings.endpoint()
     client = ContactClient(endpoint)
@@ -84,7 +83,7 @@ def _preflight(settings: RunSettings, stop: StopAtNextRequest) -> None:
         for contact_id in settings.contacts():
             try:
                 if client.read(contact_id) is None:
-                    raise CannotRun(_missing(endpoint.base_url, contact_id))
+                    raise CannotRun(missing_contact(endpoint.base_url, contact_id, settings.spell))
             except ReadBackUnavailable as unread:
                 probe = client.update(contact_id, {}, "rest")
                 for status, url in ((unread.status, unread.url), (probe.status, probe.sent.url)):
@@ -96,18 +95,6 @@ def _preflight(settings: RunSettings, stop: StopAtNextRequest) -> None:
         raise CannotRun(str(error)) from None
     finally:
         client.close()
-
-
-def _missing(base_url: str, contact_id: int) -> str:
-    """A contact reads 404: gone, or the URL is not the install's base address."""
-    reason = f"contact {contact_id} does not exist on {base_url}"
-    path = urlsplit(base_url).path
-    if path:
-        reason += (
-            f"; if the install is at the host's root, give --url without the path {path}: "
-            "the contract's paths start with /api/2.0 under the base address"
-        )
-    return reason
 
 
 @contextlib.contextmanager

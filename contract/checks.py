@@ -36,6 +36,8 @@ class CheckFailed(AssertionError):
         self.got = got
         self.answer = answer
         self.payload = payload
+        self.phase = "explore"
+        """``coverage`` when a fixed coverage case found it, whatever the seed."""
         super().__init__(self.render())
 
     @property

@@ -57,6 +57,18 @@ def misdirected_status(
     return Stop(Problem.WRONG_ADDRESS, f"{where} answered HTTP {status} to {what}: {hint}")
 
 
+def missing_contact(base_url: str, contact_id: int, spell: Spell) -> str:
+    """Why a contact reads 404: gone, or the URL is not the install's base address."""
+    reason = f"contact {contact_id} does not exist on {base_url}"
+    path = urlsplit(base_url).path
+    if path:
+        reason += spell(
+            f"; if the install is at the host's root, give {{--url}} without the path {path}: "
+            f"the contract's paths start with {_API_ROOT} under the base address"
+        )
+    return reason
+
+
 def control_property(contract: Contract) -> str:
     """The writable property a control sets: the first one of free text."""
     schemas = contract.update["properties"]

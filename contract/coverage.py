@@ -139,8 +139,12 @@ def is_limit(value: Any) -> bool:
 
 
 def changed_value(schema: Schema, current: Any) -> Any:
-    """A value of *schema*'s kind that differs from *current* and every transport carries
+    """A valid value of *schema* that differs from *current* and every transport carries
     unchanged: what a probe sends to see whether it sticks."""
+    if schema.get("format") == "date":
+        return "2001-02-03" if current != "2001-02-03" else "2001-02-04"
+    if schema.get("contentSchema", {}).get("type") == "array":
+        return '["probe"]' if current != '["probe"]' else '["probe", "2"]'
     if schema.get("enum"):
         return next((value for value in schema["enum"] if value != current), schema["enum"][0])
     kind = schema.get("type")
@@ -152,6 +156,32 @@ def changed_value(schema: Schema, current: Any) -> Any:
         return number + 0.5 if abs(number) < 2**40 else 0.5
     text = current if isinstance(current, str) else ""
     return (text[:40] + " (probe)") if text != "probe" else "probe 2"
+
+
+def every_writable(contract: Contract, current: dict[str, Any] | None) -> Probe:
+    """One update of every writable property at once, each to a valid value it does not
+    hold: no property a valid update may carry is left untried."""
+    now = current or {}
+    payload = {
+        name: changed_value(contract.properties[name], now.get(name)) for name in contract.writable
+    }
+    return {"payload": payload, "property": None, "kind": "every writable property at once"}
+
+
+def one_property(contract: Contract, current: dict[str, Any] | None) -> Probe:
+    """An update of one free-text property alone, to a value it does not hold."""
+    name = free_text(contract)[0]
+    value = changed_value(contract.properties[name], (current or {}).get(name))
+    return {"payload": {name: value}, "property": name, "kind": "one property alone"}
+
+
+def long_texts(contract: Contract) -> list[Probe]:
+    """Every free-text property with text of 300 characters: where a column is narrower,
+    the install may refuse it, but never fail."""
+    return [
+        _probe(name, "x" * (LONG_TEXT + 45), "text of 300 characters")
+        for name in free_text(contract)
+    ]
 
 
 def read_only_probes(contract: Contract, original: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -89,6 +89,8 @@ class Failure:
     message: str
     """The whole failure as a person reads it (see :meth:`contract.checks.CheckFailed.render`)."""
     seed: int
+    phase: str = "explore"
+    """``coverage`` when a fixed case found it (any seed finds it), else ``explore``."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready fields; the requirement as its id."""

@@ -165,3 +165,12 @@ def test_refusals_prove_nothing_over_a_transport_that_accepts_no_valid_update(
     for requirement in ("UC-ENUM", "UC-TYPE", "UC-AUTH", "UC-BADID"):
         assert verdicts[requirement] == "passed", verdicts
     assert result.parseoutcomes()["skipped"] >= 9  # each refusal requirement over XML-RPC
+
+
+def test_a_url_with_the_api_root_gets_the_same_hint_under_the_plugin(
+    pytester: pytest.Pytester, reference: ReferenceServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONTRACT_API_KEY", KEY)
+    result = pytester.runpytest(*SUITE, f"--contract-url={reference.url}/api/2.0")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*give --contract-url without the path /api/2.0*"])

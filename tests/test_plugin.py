@@ -33,6 +33,11 @@ def _suite_args(server: ReferenceServer, *extra: str, examples: int = 5) -> list
     ]
 
 
+def _failures(path: Path) -> dict[str, dict[str, Any]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {result["id"]: result["failure"] for result in data["results"] if result["failure"]}
+
+
 def _certificate(path: Path) -> dict[str, str]:
     data = json.loads(path.read_text(encoding="utf-8"))
     return {result["id"]: result["verdict"] for result in data["results"]}
@@ -155,17 +160,19 @@ def _tests_certifying(requirement: str) -> str:
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_each_planted_fault_fails_its_requirement(
+def test_each_planted_fault_fails_its_requirement_in_the_coverage_phase(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
+    """Found by a fixed coverage case, the fault is found whatever the seed:
+    test_the_coverage_phase_is_the_same_with_every_seed shows that no seed changes it."""
     report, recording = pytester.path / "certificate.json", pytester.path / "run.jsonl"
     requirement = FAULTS[fault].requirement.id
     with ReferenceServer(contacts=3, faults=frozenset({fault})) as server:
         monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
         # The tests of the fault's requirement: the correct server passes the whole suite
-        # in test_a_correct_server_passes_under_every_policy_and_20_seeds.
+        # in test_every_profile_passes_under_every_policy_with_20_seeds_in_all.
         result = pytester.runpytest(
-            *_suite_args(server, f"--contract-report={report}", "--contract-seed=1", examples=10),
+            *_suite_args(server, f"--contract-report={report}", "--contract-seed=1", examples=2),
             *("-k", _tests_certifying(requirement)),
             f"--contract-record={recording}",
         )
@@ -173,6 +180,8 @@ def test_each_planted_fault_fails_its_requirement(
     assert result.ret == 1
     assert verdicts[requirement] == "failed", verdicts
     assert "CERTIFIED" not in result.stdout.str().replace("NOT CERTIFIED", "")
+    found = _failures(report)[requirement]
+    assert found["phase"] == "coverage", found["message"]
     # The server is gone: the recording alone gives the same verdicts.
     replayed = pytester.runpytest(
         *SUITE,
@@ -182,6 +191,37 @@ def test_each_planted_fault_fails_its_requirement(
     )
     assert replayed.ret == 1
     assert _certificate(report) == verdicts
+
+
+def _coverage_draws(recording: Path) -> dict[str, Any]:
+    """What each test's coverage case drew, from a recording."""
+    drawn: dict[str, Any] = {}
+    phases: dict[tuple[str, int], str] = {}
+    for line in recording.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if entry["kind"] == "case":
+            phases[(entry["test"], entry["case"])] = entry["phase"]
+        elif entry["kind"] == "draw" and phases[(entry["test"], entry["case"])] == "coverage":
+            drawn[entry["test"]] = entry["value"]
+    return drawn
+
+
+@pytest.mark.long
+def test_the_coverage_phase_is_the_same_with_every_seed(
+    pytester: pytest.Pytester, server_key: ReferenceServer
+) -> None:
+    draws = []
+    for seed in (1, 20):
+        recording = pytester.path / f"seed-{seed}.jsonl"
+        result = pytester.runpytest(
+            *_suite_args(server_key, f"--contract-seed={seed}", examples=1),
+            f"--contract-record={recording}",
+        )
+        assert result.ret == 0, result.stdout.str()[-2000:]
+        draws.append(_coverage_draws(recording))
+    assert draws[0] == draws[1]
+    # Every requirement has fixed cases (PARITY's test has no transport parameter).
+    assert len(draws[0]) == 2 * len(CATALOGUE) - 1
 
 
 def test_a_failure_reads_as_a_reproducible_report(

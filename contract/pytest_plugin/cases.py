@@ -42,6 +42,17 @@ class FixedDraws:
         return value
 
 
+def each_payload(case: Callable[[Draws], object]) -> Callable[[list[Any]], None]:
+    """A coverage check that runs *case* on each probe's ``payload``, as if it were drawn
+    with the label ``payload``."""
+
+    def run(probes: list[Any]) -> None:
+        for probe in probes:
+            case(FixedDraws({"payload": probe["payload"]}))
+
+    return run
+
+
 class RecordedDraws:
     """Draws from another source, each value written to the recording."""
 
@@ -89,6 +100,9 @@ class Cases:
                 self.tape.start_case(COVERAGE)
                 draws = RecordedDraws(draws, self.tape)
             check(draws.draw(st.nothing(), _PROBES))
+        except CheckFailed as error:
+            error.phase = COVERAGE
+            raise
         finally:
             self._on_phase(EXPLORE)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from contract.checks import same_value
 from contract.client import ContactClient, EndpointUnreachable, InstallLost, ReadBackUnavailable
-from contract.controls import Spell, misdirected_status
+from contract.controls import Spell, misdirected_status, missing_contact
 from contract.outcomes import StopRun
 
 
@@ -45,9 +45,7 @@ def open_contact(client: ContactClient, contact_id: int, spell: Spell) -> Contac
             raise StopRun(stop) from None
         return ContactUnderTest(contact_id, None, str(reason))
     if original is None:
-        raise ContactSetupError(
-            f"contact {contact_id} does not exist on {client.endpoint.base_url}"
-        )
+        raise ContactSetupError(missing_contact(client.endpoint.base_url, contact_id, spell))
     return ContactUnderTest(contact_id, original)
 
 

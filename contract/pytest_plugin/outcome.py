@@ -68,6 +68,7 @@ def failure_of(error: CheckFailed, seed: int) -> Failure:
         reproduction=error.reproduction,
         message=str(error),
         seed=seed,
+        phase=error.phase,
     )
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from contract import checks, requirements
 from contract.client import Credentials, ReadBackUnavailable
-from contract.coverage import Probe, free_text
-from contract.pytest_plugin.cases import Cases, Draws
+from contract.coverage import Probe, free_text, one_property
+from contract.pytest_plugin.cases import Cases, Draws, each_payload
 from contract.pytest_plugin.certifier import Certifier, Refusal
 from contract.pytest_plugin.marker import certifies
 from contract.strategies import valid_updates
@@ -60,6 +60,8 @@ def test_an_unknown_id_is_answered_not_found_and_creates_nothing(
                 payload=payload,
             )
 
+    probe = one_property(contract_certifier.contract, contract_certifier.contact.original)
+    contract_cases.cover([probe], each_payload(case))
     contract_cases.explore(case)
 
 

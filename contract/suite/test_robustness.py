@@ -8,7 +8,8 @@ import pytest
 from hypothesis import strategies as st
 
 from contract import checks, requirements
-from contract.pytest_plugin.cases import Cases, Draws
+from contract.coverage import bad_formats, every_writable, long_texts, outside_enums, wrong_types
+from contract.pytest_plugin.cases import Cases, Draws, each_payload
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.marker import certifies
 from contract.schema import Contract
@@ -45,6 +46,8 @@ def test_no_request_gets_a_server_error(
         contract_certifier.case()
         contract_certifier.update(payload, transport)  # checks no 5xx on every request
 
+    # Long text in every free-text property: a narrow column may refuse it, never fail.
+    contract_cases.cover(long_texts(contract_certifier.contract), each_payload(case))
     contract_cases.explore(case)
 
 
@@ -67,4 +70,13 @@ def test_rest_and_xmlrpc_reach_the_same_verdict(
         xmlrpc = contract_certifier.update(payload, "xmlrpc")
         checks.same_verdict(rest, xmlrpc, payload)
 
+    # A valid update of every property, and one bad value of each kind, over both.
+    contract = contract_certifier.contract
+    probes = [
+        every_writable(contract, contract_certifier.contact.original),
+        *wrong_types(contract, "xmlrpc")[:1],
+        *outside_enums(contract)[:1],
+        *bad_formats(contract)[:1],
+    ]
+    contract_cases.cover(probes, each_payload(case))
     contract_cases.explore(case)

@@ -6,8 +6,8 @@ from typing import Any
 
 from contract import checks, requirements
 from contract.client import Answer
-from contract.coverage import Probe, is_limit, stored_exactly
-from contract.pytest_plugin.cases import Cases, Draws
+from contract.coverage import Probe, every_writable, is_limit, one_property, stored_exactly
+from contract.pytest_plugin.cases import Cases, Draws, each_payload
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.marker import certifies
 from contract.strategies import valid_updates
@@ -23,18 +23,35 @@ def _accepted_update(
     certifier: Certifier, data: Draws, transport: Transport
 ) -> tuple[dict[str, Any], Answer]:
     """Draw a valid payload, send it, and check it was accepted with the contact's id."""
-    payload = _valid(certifier, data, transport)
+    return _accepted(certifier, _valid(certifier, data, transport), transport)
+
+
+def _accepted(
+    certifier: Certifier, payload: dict[str, Any], transport: Transport
+) -> tuple[dict[str, Any], Answer]:
     certifier.case()
     answer = certifier.update(payload, transport)
     checks.accepted_with_id(answer, certifier.contact_id, payload)
     return payload, answer
 
 
+def _every_writable(certifier: Certifier) -> list[Probe]:
+    return [every_writable(certifier.contract, certifier.contact.original)]
+
+
+def _one_property(certifier: Certifier) -> list[Probe]:
+    return [one_property(certifier.contract, certifier.contact.original)]
+
+
 @certifies(requirements.ACCEPT)
 def test_valid_updates_are_accepted_with_the_contacts_id(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
-    contract_cases.explore(lambda data: _accepted_update(contract_certifier, data, transport))
+    def case(data: Draws) -> None:
+        _accepted_update(contract_certifier, data, transport)
+
+    contract_cases.cover(_every_writable(contract_certifier), each_payload(case))
+    contract_cases.explore(case)
 
 
 @certifies(requirements.RESPONSE, share=0.4)
@@ -45,17 +62,18 @@ def test_answers_are_well_formed(
         payload, answer = _accepted_update(contract_certifier, data, transport)
         checks.well_formed(answer, payload)
 
+    contract_cases.cover(_one_property(contract_certifier), each_payload(case))
     contract_cases.explore(case)
 
 
 def _stored_exactly(certifier: Certifier, transport: Transport, probes: list[Probe]) -> None:
-    """Each value, sent alone, reads back exactly; a refusal is a limit only for values
-    that a limit allows an install to refuse."""
+    """Each payload reads back exactly; a refusal is a limit only for values that a limit
+    allows an install to refuse."""
     for probe in probes:
         payload, name = probe["payload"], probe["property"]
         certifier.case()
         answer = certifier.update(payload, transport)
-        if not answer.accepted and is_limit(payload[name]):
+        if not answer.accepted and name is not None and is_limit(payload[name]):
             certifier.note_limit(name, payload[name], answer)
             continue
         checks.accepted_with_id(answer, certifier.contact_id, payload)
@@ -71,7 +89,10 @@ def test_accepted_properties_read_back_as_sent(
         checks.persisted(payload, contract_certifier.read_back(), answer=answer)
 
     # Values storage commonly mangles, and every allowed value; then Hypothesis.
-    probes = stored_exactly(contract_certifier.contract, transport)
+    probes = [
+        *_every_writable(contract_certifier),
+        *stored_exactly(contract_certifier.contract, transport),
+    ]
     contract_cases.cover(
         probes, lambda fixed: _stored_exactly(contract_certifier, transport, fixed)
     )
@@ -92,6 +113,9 @@ def test_properties_not_sent_are_unchanged(
         writable = contract_certifier.contract.writable
         checks.unsent_unchanged(before, after, payload, writable, answer=answer)
 
+    # Every property set first, so that one sent alone next has others to leave alone.
+    probes = [*_every_writable(contract_certifier), *_one_property(contract_certifier)]
+    contract_cases.cover(probes, each_payload(case))
     contract_cases.explore(case)
 
 
@@ -109,4 +133,5 @@ def test_the_same_update_twice_gives_the_same_answer_and_state(
         checks.same_answer(first, second, payload)
         checks.same_state(state, again, answer=second, payload=payload)
 
+    contract_cases.cover(_one_property(contract_certifier), each_payload(case))
     contract_cases.explore(case)
