@@ -154,3 +154,38 @@ def test_the_readme_documents_every_certify_option(run_cli: RunCli) -> None:
     assert len(options) > 10
     for option in sorted(options):
         assert f"`{option}" in README, option
+
+
+def test_the_profile_table_is_the_registry() -> None:
+    from contract.server.profiles import PROFILES
+
+    rows = "\n".join(f"| `{p.name}` | {p.description} |" for p in PROFILES.values())
+    assert rows in README, "regenerate the README's profile table:\n" + rows
+
+
+def test_the_coverage_table_names_every_kind_of_fixed_case() -> None:
+    from contract.coverage import bad_formats, stored_exactly, wrong_types
+
+    contract = load_contract()
+    section = README[README.index("**Systematic before random.**") : README.index("**Limits.**")]
+    kinds = {probe["kind"].split(" for ")[0] for probe in wrong_types(contract, "rest")}
+    kinds |= {probe["kind"] for probe in bad_formats(contract)}
+    for probe in stored_exactly(contract, "rest"):
+        if probe["kind"] not in ("an allowed value", "the smallest integer"):
+            kinds.add(probe["kind"].removeprefix("text of ").removeprefix("the "))
+    wording = {
+        "a boolean": "a boolean",
+        "an integer": "an integer",
+        "a fraction": "a fraction",
+        "text that is no number": "text that is no number",
+        "empty text": "empty text",
+        "null": "null",
+        "an array": "an array",
+        "an object": "an object",
+        "300 characters": "300",
+        "10,000 characters": "10,000 characters",
+        "largest integer the transport carries": "the largest and the smallest integer",
+        "text in Unicode decomposed form (NFD)": "in Unicode decomposed form (NFD)",
+    }
+    missing = [kind for kind in kinds if wording.get(kind, kind).lower() not in section.lower()]
+    assert not missing, missing

@@ -310,6 +310,110 @@ def test_xmlrpc_skips_validation(faulty: StartFaulty) -> None:
     assert xmlrpc_fault(lambda: rpc.update(1, {})) == 400
 
 
+def test_crash_on_text_for_integer(
+    faulty: StartFaulty, server: ReferenceServer, contact_id: int
+) -> None:
+    rest, rpc = clients(faulty("crash-on-text-for-integer"))
+    assert rest.put(1, {"country_id": "abc"}).status_code == 500
+    with pytest.raises(xmlrpc.client.ProtocolError):
+        rpc.update(1, {"city_id": ""})
+    assert rest.put(1, {"country_id": 7}).json() == 1
+    assert rest.put(1, {"country_id": True}).status_code == 400
+    assert RestClient(server).put(contact_id, {"country_id": "abc"}).status_code == 400
+
+
+def test_store_booleans_as_integers(
+    faulty: StartFaulty, server: ReferenceServer, contact_id: int
+) -> None:
+    rest, rpc = clients(faulty("store-booleans-as-integers"))
+    assert rest.put(1, {"country_id": True}).json() == 1
+    assert rest.get(1)["country_id"] is True
+    assert rpc.update(1, {"city_id": False}) == 1
+    assert rest.put(1, {"country_id": "abc"}).status_code == 400  # text is still refused
+    assert RestClient(server).put(contact_id, {"country_id": True}).status_code == 400
+
+
+def test_accept_impossible_dates(
+    faulty: StartFaulty, server: ReferenceServer, contact_id: int
+) -> None:
+    rest = RestClient(faulty("accept-impossible-dates"))
+    assert rest.put(1, {"birth_date": "2023-02-30"}).json() == 1
+    assert rest.get(1)["birth_date"] == "2023-02-30"
+    assert rest.put(1, {"birth_date": "30/02/2023"}).status_code == 400
+    assert RestClient(server).put(contact_id, {"birth_date": "2023-02-30"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("fault", "sent", "stored"),
+    [
+        ("cut-long-text", "x" * 300, "x" * 255),
+        ("trim-text", "  spaced  ", "spaced"),
+        ("normalise-unicode", "Cafe\u0301", "Caf\u00e9"),
+    ],
+)
+def test_text_manglers(faulty: StartFaulty, fault: str, sent: str, stored: str) -> None:
+    rest, rpc = clients(faulty(fault))
+    assert rest.put(1, {"city": sent}).json() == 1
+    assert rest.get(1)["city"] == stored
+    assert rpc.update(2, {"city": sent}) == 2
+    assert rest.get(2)["city"] == stored
+
+
+def test_cut_long_text(faulty: StartFaulty) -> None:
+    rest = RestClient(faulty("cut-long-text"))
+    assert rest.put(1, {"city": "short"}).json() == 1
+    assert rest.get(1)["city"] == "short"
+
+
+def test_trim_text(faulty: StartFaulty) -> None:
+    rest = RestClient(faulty("trim-text"))
+    assert rest.put(1, {"city": "Oslo"}).json() == 1
+    assert rest.get(1)["city"] == "Oslo"
+
+
+def test_normalise_unicode(faulty: StartFaulty) -> None:
+    rest = RestClient(faulty("normalise-unicode"))
+    assert rest.put(1, {"city": "Oslo"}).json() == 1
+    assert rest.get(1)["city"] == "Oslo"
+
+
+def test_wrap_integers(faulty: StartFaulty, server: ReferenceServer, contact_id: int) -> None:
+    rest = RestClient(faulty("wrap-integers"))
+    assert rest.put(1, {"country_id": 2**31}).json() == 1
+    assert rest.get(1)["country_id"] == -(2**31)
+    assert rest.put(1, {"country_id": 7}).json() == 1
+    assert rest.get(1)["country_id"] == 7
+    healthy = RestClient(server)
+    assert healthy.put(contact_id, {"country_id": 2**31}).json() == contact_id
+    assert healthy.get(contact_id)["country_id"] == 2**31
+
+
+def test_store_valid_siblings(
+    faulty: StartFaulty, server: ReferenceServer, contact_id: int
+) -> None:
+    rest = RestClient(faulty("store-valid-siblings"))
+    assert rest.put(1, {"city": "Oslo", "status": "maybe"}).status_code == 400
+    assert rest.get(1)["city"] == "Oslo"  # refused, yet stored
+    assert rest.get(1)["status"] != "maybe"
+    healthy = RestClient(server)
+    city = healthy.get(contact_id)["city"]
+    assert healthy.put(contact_id, {"city": "Rome", "status": "maybe"}).status_code == 400
+    assert healthy.get(contact_id)["city"] == city
+
+
+def test_write_neighbour(faulty: StartFaulty, server: ReferenceServer, contact_id: int) -> None:
+    rest, rpc = clients(faulty("write-neighbour"))
+    assert rest.put(2, {"city": "Oslo"}).json() == 2
+    assert rest.get(3)["city"] == "Oslo"
+    assert rpc.update(3, {"city": "Rome"}) == 3
+    assert rest.get(4)["city"] == "Rome"
+    assert rest.put(5, {"city": "Lima"}).json() == 5  # the last contact has no neighbour
+    healthy = RestClient(server)
+    neighbour = healthy.get(contact_id + 1)["city"]
+    assert healthy.put(contact_id, {"city": "Oslo"}).status_code == 200
+    assert healthy.get(contact_id + 1)["city"] == neighbour
+
+
 # --- the command line and the README ----------------------------------------------------
 
 
