@@ -55,8 +55,8 @@ from tests.conftest import (
     silent_server,
 )
 
-EXAMPLES = "3"
-FEW_EXAMPLES = "2"
+EXAMPLES = "2"
+FEW_EXAMPLES = "1"
 SEED = 424242
 PLACEHOLDERS = '"$CONTRACT_USER:$CONTRACT_API_KEY"'
 RESTORE_FILE = "contract-restore-1.json"

@@ -6,6 +6,7 @@ A server that never answers is in test_certify_cli.py.
 from __future__ import annotations
 
 import contextlib
+import select
 import shutil
 import socket
 import ssl
@@ -137,18 +138,11 @@ def test_a_server_going_silent_mid_run_ends_it_and_keeps_the_contact(tmp_path: P
 
 
 @contextlib.contextmanager
-def _threaded(app: Wsgi, tls: ssl.SSLContext | None = None) -> Iterator[str]:
-    """*app* on loopback, one thread per connection (a stuck request blocks only itself),
-    over HTTPS when *tls* is given."""
+def _threaded(app: Wsgi) -> Iterator[str]:
+    """*app* on loopback, one thread per connection (a stuck request blocks only itself)."""
 
     class Server(ThreadingMixIn, WSGIServer):
         daemon_threads = True
-
-        def get_request(self) -> tuple[socket.socket, Any]:
-            connection, address = super().get_request()
-            if tls is not None:
-                connection = tls.wrap_socket(connection, server_side=True)
-            return connection, address
 
     class Quiet(WSGIRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -156,12 +150,54 @@ def _threaded(app: Wsgi, tls: ssl.SSLContext | None = None) -> Iterator[str]:
 
     httpd = make_server("127.0.0.1", 0, app, server_class=Server, handler_class=Quiet)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    scheme = "https" if tls is not None else "http"
     try:
-        yield f"{scheme}://127.0.0.1:{httpd.server_port}"
+        yield f"http://127.0.0.1:{httpd.server_port}"
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextlib.contextmanager
+def _tls_relay(server: ReferenceServer, tls: ssl.SSLContext) -> Iterator[str]:
+    """*server* behind HTTPS: each TLS connection relayed, kept alive, to one of its own."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stopping = threading.Event()
+
+    def relay(client: socket.socket) -> None:
+        # One thread does both directions: an SSL socket must not read and write at once.
+        with contextlib.suppress(OSError, ssl.SSLError):
+            secure = tls.wrap_socket(client, server_side=True)
+            upstream = socket.create_connection(("127.0.0.1", server.port))
+            for end in (secure, upstream):  # relay each write at once, as sent
+                end.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with secure, upstream:
+                while not stopping.is_set():
+                    ready: list[socket.socket] = [secure] if secure.pending() else []
+                    if not ready:
+                        ready, _, _ = select.select([secure, upstream], [], [], 0.2)
+                    for end in ready:
+                        data = end.recv(65536)
+                        if not data:
+                            return
+                        (upstream if end is secure else secure).sendall(data)
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=relay, args=(client,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stopping.set()
+        listener.close()
 
 
 def _always(status: str, headers: list[tuple[str, str]], body: bytes) -> Wsgi:
@@ -248,10 +284,9 @@ def test_tls_is_verified_unless_insecure_says_so_loudly(
 ) -> None:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*certificate)
-    with ReferenceServer(contacts=3, api_key=KEY) as server, _threaded(server.app, context) as url:
+    with ReferenceServer(contacts=3, api_key=KEY) as server, _tls_relay(server, context) as url:
         refused = _certify(url, "--timeout", "5", cwd=tmp_path)
-        # One transport is enough to cross TLS; this server opens a connection per request.
-        insecure = _certify(url, "--insecure", "--transport", "rest", cwd=tmp_path)
+        insecure = _certify(url, "--insecure", cwd=tmp_path)
     assert "SSLError" in _one_clear_line(refused)
     assert insecure.returncode == 0, insecure.stdout + insecure.stderr
     assert insecure.stderr.startswith("WARNING: --insecure: the install's TLS certificate")

@@ -23,7 +23,7 @@ from contract.server.profiles import PROFILES
 REQUIREMENTS = [requirement.id for requirement in CATALOGUE]
 
 
-def _suite_args(server: ReferenceServer, *extra: str, examples: int = 5) -> list[str]:
+def _suite_args(server: ReferenceServer, *extra: str, examples: int = 2) -> list[str]:
     return [
         *SUITE,
         f"--contract-url={server.url}",
@@ -123,7 +123,7 @@ def test_every_profile_passes_under_every_policy_with_20_seeds_in_all(
                     f"--contract-seed={seed}",
                     f"--contract-readonly-policy={demanded[0]}",
                     f"--contract-unknown-policy={demanded[1]}",
-                    examples=3,
+                    examples=2,
                 )
             )
         assert result.ret == 0, (

@@ -25,7 +25,7 @@ def test_a_failing_recorded_certification_leaks_no_key(tmp_path: Path, suffix: s
         result = subprocess.run(
             [
                 *(sys.executable, "-m", "contract", "certify", "--url", server.url),
-                *("--user", USER, "--contact-id", "1", "--examples", "3", "--seed", "7"),
+                *("--user", USER, "--contact-id", "1", "--examples", "1", "--seed", "7"),
                 *("--record", "run.jsonl", "--report", f"certificate{suffix}"),
             ],
             cwd=tmp_path,
