@@ -144,6 +144,7 @@ def contract_cases(request: pytest.FixtureRequest, contract_certifier: Certifier
     """
     run = contract_run(request.config)
     item = request.node
+    contract_certifier.begin_test()
     certifies = item.stash.get(REQUIREMENT, None)
     if certifies is not None and certifies.needs_readback:
         contract_certifier.require_readback()
