@@ -346,20 +346,6 @@ def test_the_contact_is_restored_after_the_run(
     assert requests.get(url, auth=auth, timeout=5).json() == before
 
 
-@pytest.mark.long
-def test_xdist_workers_each_take_a_contact(
-    pytester: pytest.Pytester, server_key: ReferenceServer
-) -> None:
-    report = pytester.path / "certificate.json"
-    result = pytester.runpytest(
-        *_suite_args(
-            server_key, "-n", "2", "--contract-contact-id=1,2", f"--contract-report={report}"
-        )
-    )
-    assert result.ret == 0
-    assert set(_certificate(report).values()) == {"passed"}
-
-
 def test_users_write_their_own_tests_with_the_fixtures(
     pytester: pytest.Pytester, server_key: ReferenceServer
 ) -> None:

@@ -249,10 +249,10 @@ def test_record_mode_once_records_then_replays(
 
 
 @pytest.mark.long
-def test_workers_record_one_file_that_replays(
+def test_xdist_workers_each_take_a_contact_and_record_one_file_that_replays(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recording = pytester.path / "workers.jsonl"
+    recording, report = pytester.path / "workers.jsonl", pytester.path / "certificate.json"
     with ReferenceServer(contacts=3) as server:
         monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
         result = pytester.runpytest(
@@ -261,10 +261,13 @@ def test_workers_record_one_file_that_replays(
             "2",
             f"--contract-url={server.url}",
             "--contract-contact-id=1,2",
-            "--contract-examples=3",
+            "--contract-examples=2",
             f"--contract-record={recording}",
+            f"--contract-report={report}",
         )
         assert result.ret == 0
+    verdicts = {r["verdict"] for r in json.loads(report.read_text(encoding="utf-8"))["results"]}
+    assert verdicts == {"passed"}
     assert list(pytester.path.glob("workers.jsonl.*")) == []
     contacts = {line["id"] for line in _lines(recording) if line["kind"] == "contact"}
     assert contacts == {1, 2}
