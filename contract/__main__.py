@@ -5,22 +5,29 @@ import sys
 
 
 def _interrupted_while_starting(signum: int, frame: object) -> None:
-    # Nothing has been changed yet: leave as a shell expects after Ctrl-C or SIGTERM,
-    # without the traceback an interrupted import would print.
+    # Nothing has been changed yet: one line, and no traceback from the interrupted import.
+    command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    if command == "certify":
+        sys.stderr.write("contract certify: could not run: interrupted\n")
+        sys.exit(2)  # certify's "could not run"
+    sys.stderr.write("contract: interrupted\n")
     sys.exit(128 + signum)
 
 
+# Installed as this module is imported, before the command line's own (slow) imports:
+# a signal from here on ends the start quietly.
+for _signum in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(_signum, _interrupted_while_starting)
+
+
 def main() -> int:
-    """Run the ``contract`` command line: until the command starts, a signal just ends it."""
-    previous = {
-        signum: signal.signal(signum, _interrupted_while_starting)
-        for signum in (signal.SIGINT, signal.SIGTERM)
-    }
+    """Run the ``contract`` command line: until the command starts, a signal just ends it;
+    then SIGINT and SIGTERM both raise KeyboardInterrupt, which each command handles."""
     from contract import cli
 
     args = cli.parse_args()
-    for signum, handler in previous.items():
-        signal.signal(signum, handler)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.default_int_handler)
     return cli.run(args)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from contract import __version__
 from contract.fold import Fold, RequirementResult
+from contract.restoring import Restored
 
 
 def _now() -> str:
@@ -26,6 +27,46 @@ class Certificate:
     date: str = field(default_factory=_now)
     version: str = __version__
     restore_file: str | None = None
+    irreversible: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """Per contact under test, the writable properties whose value it held the install
+    would not take back."""
+    exercised_irreversible: bool = False
+    """True when the run sent those properties anyway (``--allow-irreversible``)."""
+    restored: dict[int, Restored] = field(default_factory=dict)
+    """Per contact the run changed, what putting it back achieved."""
+
+    @property
+    def not_exercised(self) -> list[str]:
+        """The properties the run sent nothing, on any contact, because their values would
+        not have been taken back."""
+        if self.exercised_irreversible:
+            return []
+        return list(dict.fromkeys(name for names in self.irreversible.values() for name in names))
+
+    @property
+    def restore(self) -> dict[str, Any] | None:
+        """Whether every contact the run changed reads back as before, and each property
+        that does not: ``{"complete": …, "properties": {name: {"original": …, "now": …}}}``.
+        ``None`` when the run changed no contact it could read back."""
+        if not self.restored:
+            return None
+        properties: dict[str, Any] = {}
+        for contact_id, restored in self.restored.items():
+            for name, values in restored.properties.items():
+                properties.setdefault(name, {**values, "contact_id": contact_id})
+        return {
+            "complete": all(restored.complete for restored in self.restored.values()),
+            "properties": properties,
+            "contacts": {
+                str(contact_id): restored.to_json()
+                for contact_id, restored in self.restored.items()
+            },
+        }
+
+    @property
+    def left_changed(self) -> bool:
+        """True when the run left a contact different from before."""
+        return any(not restored.complete for restored in self.restored.values())
 
     @property
     def results(self) -> list[RequirementResult]:
@@ -48,6 +89,7 @@ class Certificate:
         cases = sum(result.cases for result in self.results)
         requests = sum(result.requests for result in self.results)
         return {
+            "restore": self.restore,
             "target": self.target,
             "options": self.options,
             "schema_fingerprint": self.schema_fingerprint,
@@ -56,6 +98,8 @@ class Certificate:
             "version": self.version,
             "restore_file": self.restore_file,
             "verdict": self.verdict,
+            "not_exercised": self.not_exercised,
+            "irreversible": {str(k): list(v) for k, v in self.irreversible.items()},
             "results": results,
             "limits": [limit.to_json() for limit in self.fold.limits],
             "totals": {

@@ -20,7 +20,7 @@ from contract.certificate import Certificate
 from contract.commands import Exit, add_command
 from contract.interrupts import StopAtNextRequest, interrupt_on_sigterm
 from contract.progress import Progress
-from contract.reports import summary_lines
+from contract.reports import restore_lines, summary_lines
 from contract.settings import MOCK_URL, OPTIONS, Door, RunSettings, SettingsError, resolve
 
 # The run needs pytest, requests and the server; parsing the command line does not, so
@@ -32,6 +32,9 @@ EXITS = {
     Exit.CANNOT_RUN: "could not run: bad options, the install unreachable or refusing the "
     "credentials, a time-out, the install lost mid-run, an interrupt, a replay that needs "
     "an exchange the recording lacks; one line on standard error says why",
+    Exit.NOT_RESTORED: "the verdict stands, but the contact was not fully restored: the "
+    "first lines name each property left changed, and the file that puts them back (in "
+    "place of 0 or 1; a run that could not finish exits 2, and says the same)",
 }
 INSECURE = (
     "--insecure: the install's TLS certificate is not checked; "
@@ -57,7 +60,10 @@ def add_certify_command(commands: Any) -> argparse.ArgumentParser:
         "per requirement; without --url, certify the bundled reference server.",
     )
     add_cli_options(certify, _NAMES)
-    certify.set_defaults(handler=run_certify)
+    # Interrupted before its own handling begins, it says what it says after.
+    certify.set_defaults(
+        handler=run_certify, interrupted=(Exit.CANNOT_RUN, "could not run: interrupted")
+    )
     return certify
 
 
@@ -101,9 +107,13 @@ def _preflight(settings: RunSettings, stop: StopAtNextRequest) -> None:
 def _embedded_server(settings: RunSettings) -> Iterator[RunSettings]:
     from contract.server import ReferenceServer
 
-    contacts = max(10, settings.workers)
-    with ReferenceServer(contacts=contacts, schema_extension=settings.schema_extension) as server:
-        yield settings.with_target(server.url, server.user, server.api_key)
+    fresh = max(10, settings.workers)
+    extension = settings.schema_extension
+    with ReferenceServer(fresh_contacts=fresh, schema_extension=extension) as server:
+        aimed = settings.with_target(server.url, server.user, server.api_key)
+        # A real install's test contact is often a fresh one, holding "empty" values.
+        fresh_ids = tuple(server.fresh_contact_ids[: settings.workers])
+        yield dataclasses.replace(aimed, contact_ids=aimed.contact_ids or fresh_ids)
 
 
 @contextlib.contextmanager
@@ -219,20 +229,20 @@ def _verdict(settings: RunSettings, certificate: Certificate | None, code: int) 
     out = sys.stdout
     if certificate is None:
         raise CannotRun(f"the suite could not run (pytest exit code {code})")
-    if certificate.restore_file:
-        out.write(
-            f"contact NOT restored: its original values are in {certificate.restore_file}; "
-            f"put them back with `contract restore {certificate.restore_file}`\n"
-        )
+    restored = restore_lines(certificate)
+    if restored:
+        out.write("\n".join(restored) + "\n")
     cannot_judge = certificate.fold.cannot_judge
     if cannot_judge is not None:
         raise CannotRun(str(cannot_judge))
     _print_failures(certificate, out)
-    out.write("\n" + "\n".join(summary_lines(certificate)) + "\n")
+    out.write("\n" + "\n".join(summary_lines(certificate, restore=False)) + "\n")
     if settings.report is not None:
         out.write(f"certificate written to {settings.report}\n")
     if settings.record_target is not None:
         out.write(f"exchanges recorded to {settings.record_target}\n")
+    if certificate.left_changed:
+        return Exit.NOT_RESTORED
     return Exit.OK if certificate.certified else Exit.FAILED
 
 

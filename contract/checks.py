@@ -211,6 +211,21 @@ def unsent_unchanged(
         )
 
 
+def unsent_kept(
+    original: Contact, after: Contact, never_sent: Iterable[str], *, answer: Answer, payload: object
+) -> None:
+    """Properties the run never sends keep the values they had before the run."""
+    changes = _changed(original, after, never_sent)
+    if changes:
+        raise CheckFailed(
+            requirements.PARTIAL,
+            "properties the run never sends to keep the values they had before it",
+            f"changed {_describe_changes(changes)}",
+            answer=answer,
+            payload=payload,
+        )
+
+
 def read_only_unchanged(
     before: Contact, after: Contact, read_only: Iterable[str], *, answer: Answer, payload: object
 ) -> None:

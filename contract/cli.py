@@ -204,8 +204,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.close()
         return Exit.OK
     except KeyboardInterrupt:
-        sys.stderr.write(f"contract {args.command}: interrupted\n")
-        return Exit.INTERRUPTED
+        code, said = getattr(args, "interrupted", (Exit.INTERRUPTED, "interrupted"))
+        sys.stderr.write(f"contract {args.command}: {said}\n")
+        return int(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,8 @@ class Exit(enum.IntEnum):
     OK = 0
     FAILED = 1
     CANNOT_RUN = 2
+    NOT_RESTORED = 3
+    """The run (or restore) left a contact different from before."""
     INTERRUPTED = 130
     """What shells report for Ctrl-C."""
 

@@ -9,12 +9,13 @@ such answers mean the run cannot judge, never that the install refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from urllib.parse import urlsplit
 
 from contract.api import CONTACT_PATH
 from contract.checks import same_value
 from contract.client import Answer, ContactClient
+from contract.coverage import free_text
 from contract.outcomes import Problem, Stop, StopRun
 from contract.schema import Contract
 from contract.transports import Transport
@@ -69,15 +70,9 @@ def missing_contact(base_url: str, contact_id: int, spell: Spell) -> str:
     return reason
 
 
-def control_property(contract: Contract) -> str:
-    """The writable property a control sets: the first one of free text."""
-    schemas = contract.update["properties"]
-    return next(
-        name
-        for name in contract.writable
-        if schemas[name].get("type") == "string"
-        and not schemas[name].keys() & {"enum", "format", "contentSchema"}
-    )
+def control_property(contract: Contract, exclude: Collection[str] = ()) -> str:
+    """The writable property a control sets: the first one of free text not in *exclude*."""
+    return free_text(contract, exclude=exclude)[0]
 
 
 def run_control(
@@ -88,6 +83,7 @@ def run_control(
     *,
     reads_back: bool,
     spell: Spell,
+    exclude: Collection[str] = (),
 ) -> str | None:
     """Send a valid update over *transport* and read it back where the install can.
 
@@ -96,7 +92,7 @@ def run_control(
     aimed at the wrong address or with the wrong credentials. The contact under test is
     put back with everything else at the end of the run.
     """
-    name = control_property(contract)
+    name = control_property(contract, exclude)
     value = f"control over {transport}"
     answer = client.update(contact_id, {name: value}, transport)
     stop = misdirected(answer, "a valid update", spell)

@@ -3,11 +3,15 @@
 A random draw may or may not reach a given property or kind of value; a coverage case
 reaches each one, in every run, whatever the seed. Nothing here names a property: the
 cases come from each property's type, enum and format in the contract.
+
+Every function leaves out the writable properties in *exclude*: those whose current
+value the install would not take back are never sent (see :mod:`contract.restoring`).
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from typing import Any
 
 from contract.schema import Contract, Schema
@@ -56,17 +60,24 @@ def _probe(name: str | None, value: Any, kind: str, **payload: Any) -> Probe:
     return {"payload": body, "property": name, "kind": kind}
 
 
+def sendable(contract: Contract, exclude: Collection[str] = ()) -> list[str]:
+    """The writable properties a run may send: all but those in *exclude*."""
+    return [name for name in contract.writable if name not in exclude]
+
+
 def _types(schema: Schema) -> frozenset[str]:
     kind = schema.get("type")
     return frozenset(kind if isinstance(kind, list) else [kind] if kind else [])
 
 
-def wrong_types(contract: Contract, transport: Transport) -> list[Probe]:
+def wrong_types(
+    contract: Contract, transport: Transport, *, exclude: Collection[str] = ()
+) -> list[Probe]:
     """Every writable property with every value of a JSON type it does not take that the
     transport carries (XML-RPC has no null)."""
     probes = []
-    for name in contract.writable:
-        accepted = _types(contract.properties[name])
+    for name in sendable(contract, exclude):
+        accepted = _types(contract.rules(name))
         for kind, value, types in _WRONG_TYPES:
             if types & accepted or (value is None and transport == "xmlrpc"):
                 continue
@@ -74,20 +85,20 @@ def wrong_types(contract: Contract, transport: Transport) -> list[Probe]:
     return probes
 
 
-def outside_enums(contract: Contract) -> list[Probe]:
+def outside_enums(contract: Contract, *, exclude: Collection[str] = ()) -> list[Probe]:
     """Every writable property with allowed values, set to text that is none of them."""
     return [
         _probe(name, _OUTSIDE_ENUM, "a value outside the enum")
-        for name in contract.writable
-        if contract.properties[name].get("enum")
+        for name in sendable(contract, exclude)
+        if contract.rules(name).get("enum")
     ]
 
 
-def bad_formats(contract: Contract) -> list[Probe]:
+def bad_formats(contract: Contract, *, exclude: Collection[str] = ()) -> list[Probe]:
     """Every formatted writable property with content that breaks its format."""
     probes = []
-    for name in contract.writable:
-        schema = contract.properties[name]
+    for name in sendable(contract, exclude):
+        schema = contract.rules(name)
         if schema.get("format") == "date":
             probes += [_probe(name, value, kind) for kind, value in _BAD_DATES]
         elif schema.get("contentSchema", {}).get("type") == "array":
@@ -95,22 +106,25 @@ def bad_formats(contract: Contract) -> list[Probe]:
     return probes
 
 
-def free_text(contract: Contract) -> list[str]:
+def free_text(contract: Contract, *, exclude: Collection[str] = ()) -> list[str]:
     """The writable properties of plain text: no enum, format or content schema."""
     return [
         name
-        for name in contract.writable
-        if _types(contract.properties[name]) == {"string"}
-        and not contract.properties[name].keys() & {"enum", "format", "contentSchema"}
+        for name in sendable(contract, exclude)
+        if _types(contract.rules(name)) == {"string"}
+        and not contract.rules(name).keys() & {"enum", "format", "contentSchema"}
     ]
 
 
-def stored_exactly(contract: Contract, transport: Transport) -> list[Probe]:
+def stored_exactly(
+    contract: Contract, transport: Transport, *, exclude: Collection[str] = ()
+) -> list[Probe]:
     """Valid values that storage commonly mangles, and every enum value: each must read
     back exactly once accepted. Text over 255 characters and integers outside 32 bits
     may be refused as a limit."""
-    text = free_text(contract)[0]
-    integers = [n for n in contract.writable if _types(contract.properties[n]) == {"integer"}]
+    text = free_text(contract, exclude=exclude)[0]
+    names = sendable(contract, exclude)
+    integers = [n for n in names if _types(contract.rules(n)) == {"integer"}]
     decomposed = unicodedata.normalize("NFD", "Ångström café")
     probes = [
         _probe(text, "x" * (LONG_TEXT + 45), "text of 300 characters"),
@@ -125,8 +139,8 @@ def stored_exactly(contract: Contract, transport: Transport) -> list[Probe]:
             _probe(integers[0], largest, "the largest integer the transport carries"),
             _probe(integers[0], -largest - (transport == "xmlrpc"), "the smallest integer"),
         ]
-    for name in contract.writable:
-        for value in contract.properties[name].get("enum", []):
+    for name in names:
+        for value in contract.rules(name).get("enum", []):
             probes.append(_probe(name, value, "an allowed value"))
     return probes
 
@@ -158,29 +172,34 @@ def changed_value(schema: Schema, current: Any) -> Any:
     return (text[:40] + " (probe)") if text != "probe" else "probe 2"
 
 
-def every_writable(contract: Contract, current: dict[str, Any] | None) -> Probe:
+def every_writable(
+    contract: Contract, current: dict[str, Any] | None, *, exclude: Collection[str] = ()
+) -> Probe:
     """One update of every writable property at once, each to a valid value it does not
     hold: no property a valid update may carry is left untried."""
     now = current or {}
     payload = {
-        name: changed_value(contract.properties[name], now.get(name)) for name in contract.writable
+        name: changed_value(contract.rules(name), now.get(name))
+        for name in sendable(contract, exclude)
     }
     return {"payload": payload, "property": None, "kind": "every writable property at once"}
 
 
-def one_property(contract: Contract, current: dict[str, Any] | None) -> Probe:
+def one_property(
+    contract: Contract, current: dict[str, Any] | None, *, exclude: Collection[str] = ()
+) -> Probe:
     """An update of one free-text property alone, to a value it does not hold."""
-    name = free_text(contract)[0]
-    value = changed_value(contract.properties[name], (current or {}).get(name))
+    name = free_text(contract, exclude=exclude)[0]
+    value = changed_value(contract.rules(name), (current or {}).get(name))
     return {"payload": {name: value}, "property": name, "kind": "one property alone"}
 
 
-def long_texts(contract: Contract) -> list[Probe]:
+def long_texts(contract: Contract, *, exclude: Collection[str] = ()) -> list[Probe]:
     """Every free-text property with text of 300 characters: where a column is narrower,
     the install may refuse it, but never fail."""
     return [
         _probe(name, "x" * (LONG_TEXT + 45), "text of 300 characters")
-        for name in free_text(contract)
+        for name in free_text(contract, exclude=exclude)
     ]
 
 
@@ -188,18 +207,22 @@ def read_only_probes(contract: Contract, original: dict[str, Any] | None) -> lis
     """One case per read-only property: that property, set to a value it does not hold."""
     now = original or {}
     return [
-        {"property": name, "value": changed_value(contract.properties[name], now.get(name))}
+        {"property": name, "value": changed_value(contract.rules(name), now.get(name))}
         for name in contract.read_only
     ]
 
 
 def with_valid_sibling(
-    contract: Contract, probes: list[Probe], current: dict[str, Any]
+    contract: Contract,
+    probes: list[Probe],
+    current: dict[str, Any],
+    *,
+    exclude: Collection[str] = (),
 ) -> list[Probe]:
     """*probes* with a valid change of a free-text property beside the bad one: a refused
     payload must store neither (UC-ATOMIC)."""
-    sibling = free_text(contract)[0]
-    value = changed_value(contract.properties[sibling], current.get(sibling))
+    sibling = free_text(contract, exclude=exclude)[0]
+    value = changed_value(contract.rules(sibling), current.get(sibling))
     return [
         {**probe, "payload": {sibling: value, **probe["payload"]}}
         for probe in probes

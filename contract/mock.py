@@ -206,7 +206,11 @@ def endpoint(
     key = api_key or generate_api_key()
     seeded = contacts if isinstance(contacts, int) else 0
     options = ServerOptions(
-        user=user, api_key=key, contacts=seeded, schema_extension=schema_extension
+        user=user,
+        api_key=key,
+        contacts=seeded,
+        fresh_contacts=0,
+        schema_extension=schema_extension,
     )
     app = build_app(options, key)
     try:

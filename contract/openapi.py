@@ -17,6 +17,16 @@ def _component(schema: Schema) -> Schema:
     return embedded
 
 
+def _request(schema: Schema) -> Schema:
+    """The update as a request body: no property has a default there, since a property
+    not sent is left as the contact holds it (and a contact's "no value", such as
+    ``null`` for an integer, is no value an update may send)."""
+    embedded = _component(schema)
+    for subschema in embedded["properties"].values():
+        subschema.pop("default", None)
+    return embedded
+
+
 def _answer(description: str, schema_name: str | None = None) -> dict[str, Any]:
     answer: dict[str, Any] = {"description": description}
     if schema_name is not None:
@@ -83,7 +93,7 @@ def openapi_document(contract: Contract) -> dict[str, Any]:
             "securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic"}},
             "schemas": {
                 "Contact": _component(contract.contact),
-                "ContactProperties": _component(contract.update),
+                "ContactProperties": _request(contract.update),
                 "ContactId": _component(contract.response),
             },
         },

@@ -100,6 +100,17 @@ def _no_lone_surrogate(value: Any) -> bool:
     return not isinstance(value, str) or not has_lone_surrogate(value)
 
 
+def _surrogate_free(value: Any) -> bool:
+    """True when no string inside the decoded JSON *value* holds a lone surrogate."""
+    if isinstance(value, str):
+        return not has_lone_surrogate(value)
+    if isinstance(value, list):
+        return all(_surrogate_free(item) for item in value)
+    if isinstance(value, dict):
+        return all(_surrogate_free(key) and _surrogate_free(item) for key, item in value.items())
+    return True
+
+
 def _is_finite_number(value: Any) -> bool:
     return type(value) is int or (type(value) is float and math.isfinite(value))
 
@@ -129,7 +140,9 @@ class PropertyRules:
         self._content: Check | None = None
         if content is not None and schema.get("contentMediaType") == "application/json":
             content_validator = Draft202012Validator(content, format_checker=FORMAT_CHECKER)
-            self._content = _compile_value_check(content) or content_validator.is_valid
+            content_check = _compile_value_check(content) or content_validator.is_valid
+            # A "\ud800" escape inside the content is as unsendable as one outside it.
+            self._content = lambda value: content_check(value) and _surrogate_free(value)
         # Rules jsonschema does not enforce: (passes, rule, what a valid value must be).
         self._extra_rules: list[tuple[Check, str, str]] = [
             (

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from contract.certificate import Certificate
 from contract.fold import RequirementResult
@@ -29,28 +31,76 @@ def _detail(result: RequirementResult) -> str:
     return result.reason or ""
 
 
-def summary_lines(certificate: Certificate) -> list[str]:
-    """A table of verdicts, then the overall verdict, for a terminal."""
-    lines = [f"{'requirement':<14} {'verdict':<6} {'cases':>6} {'requests':>9}  note"]
+def irreversible_notice(contact_id: int, properties: Sequence[str], exercised: bool) -> str:
+    """What a run says first when the contact holds values the install will not take back;
+    options as ``{--name}``, for the door to spell."""
+    held = f"{', '.join(properties)} hold values that the install will not take back"
+    if exercised:
+        return (
+            f"WARNING: {held}: exercised on contact {contact_id} anyway "
+            "({--allow-irreversible}), so the run may leave them changed"
+        )
+    return (
+        f"{held}: not exercised on contact {contact_id}; use a contact whose values are "
+        "all set, or {--allow-irreversible}"
+    )
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def restore_lines(certificate: Certificate) -> list[str]:
+    """Whether the contacts the run changed read back as before; nothing when it changed
+    none it could read."""
+    lines = []
+    for contact_id, restored in certificate.restored.items():
+        if restored.complete:
+            lines.append(f"contact {contact_id} restored: it reads back as before the run")
+            continue
+        left = "; ".join(
+            f"{name} is {_shown(values['now'])}, was {_shown(values['original'])}"
+            for name, values in restored.properties.items()
+        )
+        lines.append(f"contact {contact_id} NOT fully restored: {left}")
+    if certificate.restore_file:
+        file = certificate.restore_file
+        lines.append(f"the values still to put back are in {file}: run `contract restore {file}`")
+    return lines
+
+
+def summary_lines(certificate: Certificate, *, restore: bool = True) -> list[str]:
+    """The restore outcome (unless *restore* is false), a table of verdicts, then the
+    overall verdict and what was not exercised, for a terminal."""
+    lines = restore_lines(certificate) if restore else []
+    lines.append(f"{'requirement':<14} {'verdict':<6} {'cases':>6} {'requests':>9}  note")
     for result in certificate.results:
         note = _detail(result).splitlines()[0][:70] if _detail(result) else ""
         mark = _MARKS[result.verdict]
         lines.append(f"{result.id:<14} {mark:<6} {result.cases:>6} {result.requests:>9}  {note}")
     lines.append(f"{certificate.verdict.upper()}: {certificate.target} (seed {certificate.seed})")
-    if certificate.restore_file:
-        lines.append(f"contact NOT restored: original values in {certificate.restore_file}")
+    unsent = certificate.not_exercised
+    if unsent:
+        lines.append(
+            f"not exercised: {len(unsent)} properties whose values the install will not "
+            f"take back ({', '.join(unsent)})"
+        )
     return lines
 
 
 def to_markdown(certificate: Certificate) -> str:
     """The certificate as a Markdown document."""
-    out = [
-        f"# UpdateContact certificate: {certificate.verdict}",
-        "",
+    out = [f"# UpdateContact certificate: {certificate.verdict}", ""]
+    restored = restore_lines(certificate)
+    if restored:
+        marker = "**" if certificate.left_changed else ""
+        out += [f"- {marker}{line}{marker}" for line in restored] + [""]
+    out += [
         f"- target: {certificate.target}",
         f"- date: {certificate.date}",
         f"- library version: {certificate.version}, schema {certificate.schema_fingerprint}",
         f"- seed: {certificate.seed}",
+        f"- not exercised: {', '.join(certificate.not_exercised) or 'none'}",
         "",
         "| requirement | verdict | cases | requests | transports | note |",
         "|---|---|---:|---:|---|---|",
@@ -84,6 +134,8 @@ th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical
 td.n{text-align:right} .passed{color:#17692f} .failed,.error{color:#a1261b;font-weight:600}
 .not-verifiable,.not-run{color:#8a6d00}
 pre{background:#f6f6f6;padding:.75rem;overflow-x:auto;white-space:pre-wrap}
+.restore{padding:.5rem .75rem;border:1px solid #ddd} .restore.left-changed{color:#a1261b;
+border:2px solid #a1261b;background:#fdf0ef;font-weight:600}
 """
 
 
@@ -104,13 +156,17 @@ def to_html(certificate: Certificate) -> str:
         for r in certificate.results
         if r.failure is not None
     )
+    restored = "".join(f"<p>{esc(line)}</p>" for line in restore_lines(certificate))
+    restore_class = "restore left-changed" if certificate.left_changed else "restore"
+    unsent = ", ".join(certificate.not_exercised) or "none"
     return (
         "<!doctype html><html lang=en><meta charset=utf-8>"
         f"<title>UpdateContact certificate: {verdict}</title><style>{_STYLE}</style>"
-        f"<h1>UpdateContact certificate: <span class='{verdict_class}'>{verdict}</span></h1>"
+        + (f"<div class='{restore_class}' role=alert>{restored}</div>" if restored else "")
+        + f"<h1>UpdateContact certificate: <span class='{verdict_class}'>{verdict}</span></h1>"
         f"<p>Target <code>{esc(str(certificate.target))}</code>, {esc(certificate.date)}; "
         f"library {esc(certificate.version)}, schema {esc(certificate.schema_fingerprint)}, "
-        f"seed {certificate.seed}.</p>"
+        f"seed {certificate.seed}. Not exercised: {esc(unsent)}.</p>"
         "<table><tr><th>requirement</th><th>verdict</th><th>cases</th><th>requests</th>"
         f"<th>transports</th><th>note</th></tr>{rows}</table>"
         + (f"<h2>Failures</h2>{failures}" if failures else "")

@@ -14,9 +14,10 @@ from contract.commands import Exit, add_command
 from contract.settings import Door, SettingsError, resolve
 
 EXITS = {
-    Exit.OK: "the install took the values back",
-    Exit.CANNOT_RUN: "the file cannot be read, the install cannot be reached, or it refused "
-    "the values; one line says why",
+    Exit.OK: "the contact reads back as the file says",
+    Exit.CANNOT_RUN: "the file cannot be read, or the install cannot be reached; one line says why",
+    Exit.NOT_RESTORED: "some values are still not as the file says (refused, or not read "
+    "back): each is named, and the file keeps only those",
 }
 # The options a restore shares with a certification: who signs in, and how safely.
 _NAMES = ("user", "api-key", "timeout", "insecure", "allow-insecure-http")
@@ -32,7 +33,8 @@ def add_restore_command(commands: Any) -> argparse.ArgumentParser:
         EXITS,
         help="put back a contact's original values, saved when a run could not restore them",
         description="Send the values a contract-restore-ID.json file holds back to the "
-        "install it names.",
+        "install it names, in halves down to single properties where the install refuses "
+        "them together, then read the contact back to check.",
     )
     restore.add_argument(
         "file",
@@ -56,9 +58,10 @@ def _saved_values(path: Path) -> tuple[str, int, dict[str, Any]]:
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    """Send the saved values back to the install; 0 when it took them, 2 otherwise."""
+    """Put the saved values back; 0 when the contact reads back as the file says."""
     from contract.cli_options import cli_values
     from contract.client import ContactClient, EndpointUnreachable
+    from contract.restoring import put_back
 
     try:
         url, contact_id, properties = _saved_values(args.file)
@@ -67,15 +70,26 @@ def run_restore(args: argparse.Namespace) -> int:
         )
         settings = dataclasses.replace(given, url=url, contact_ids=(contact_id,))
         client = ContactClient(settings.endpoint())
-        answer = client.update(contact_id, properties, "rest")
+        restored = put_back(client, contact_id, properties)
     except SettingsError as error:
         sys.stderr.write(f"contract restore: {error.text(Door.CLI)}\n")
         return Exit.CANNOT_RUN
     except (ValueError, EndpointUnreachable) as error:
         sys.stderr.write(f"contract restore: {error}\n")
         return Exit.CANNOT_RUN
-    if not answer.accepted:
-        sys.stderr.write(f"contract restore: {url} refused the values: {answer.summary()}\n")
-        return Exit.CANNOT_RUN
-    sys.stdout.write(f"contact {contact_id} on {url} has its original values again\n")
-    return Exit.OK
+    if restored.complete:
+        sys.stdout.write(f"contact {contact_id} on {url} has its original values again\n")
+        return Exit.OK
+    for name, values in restored.properties.items():
+        now, original = json.dumps(values["now"]), json.dumps(values["original"])
+        sys.stderr.write(f"contract restore: `{name}` is {now}, not {original}\n")
+    left = {name: properties[name] for name in restored.properties}
+    args.file.write_text(
+        json.dumps({"url": url, "contact_id": contact_id, "properties": left}, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    sys.stderr.write(
+        f"contract restore: contact {contact_id} is not fully restored; {args.file} now "
+        "holds only the values still to put back\n"
+    )
+    return Exit.NOT_RESTORED

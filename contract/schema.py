@@ -123,6 +123,19 @@ class Contract:
         """Every contact property and its subschema, in documentation order."""
         return self.contact["properties"]  # type: ignore[no-any-return]
 
+    def rules(self, name: str) -> Schema:
+        """What a value of *name* must be: as an update sends it for a writable property,
+        as the contact holds it otherwise. A contact may hold an "empty" value (``""`` in
+        an enum, ``null`` for an integer) that no update may send."""
+        update: Schema | None = self.update["properties"].get(name)
+        return update if update is not None else self.properties[name]
+
+    def types(self, name: str) -> frozenset[str]:
+        """The JSON types a contact may hold in *name* (``null`` among them where its
+        "empty" default is no value)."""
+        kind = self.properties[name].get("type")
+        return frozenset(kind if isinstance(kind, list) else [kind] if kind else [])
+
     @functools.cached_property
     def writable(self) -> tuple[str, ...]:
         """The properties an update may carry."""
@@ -139,8 +152,9 @@ class Contract:
         return frozenset(name for name in self.writable if self.properties[name].get("deprecated"))
 
     def enum(self, name: str) -> tuple[Any, ...] | None:
-        """The allowed values of a property, or ``None`` when it has no enum."""
-        values = self.properties[name].get("enum")
+        """The allowed values of a property (those an update may send, for a writable one),
+        or ``None`` when it has no enum."""
+        values = self.rules(name).get("enum")
         return tuple(values) if values is not None else None
 
     @functools.cached_property

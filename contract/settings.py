@@ -193,6 +193,12 @@ OPTIONS: tuple[Option, ...] = (
         switch=True,
     ),
     Option(
+        "allow-irreversible",
+        "exercise properties whose current value the install will not take back "
+        '(e.g. a fresh contact\'s "" gender): the run may leave them changed',
+        switch=True,
+    ),
+    Option(
         "report",
         f"write the certificate to PATH: {', '.join(REPORT_FORMATS)} (JUnit)",
         metavar="PATH",
@@ -265,6 +271,7 @@ class RunSettings:
     rate_limit: RateLimit | None
     verify_tls: bool
     allow_insecure_http: bool
+    allow_irreversible: bool
     mock: bool
     report: Path | None
     schema_extension: str | None
@@ -345,6 +352,7 @@ class RunSettings:
             "replay": str(self.replay) if self.replay else None,
             "rate_limit": str(self.rate_limit) if self.rate_limit else None,
             "verify_tls": self.verify_tls,
+            "allow_irreversible": self.allow_irreversible,
         }
 
     def to_wire(self) -> dict[str, Any]:
@@ -519,6 +527,7 @@ def resolve(
         rate_limit=_rate_limit(text("rate-limit")),
         verify_tls=not values.get("insecure"),
         allow_insecure_http=bool(values.get("allow-insecure-http")),
+        allow_irreversible=bool(values.get("allow-irreversible")),
         mock=bool(values.get("mock")),
         report=_report(_path(text("report"), here)),
         schema_extension=text("schema-extension"),

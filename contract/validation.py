@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,6 +22,10 @@ from contract.violations import (
 )
 
 Extension = Mapping[str, Any] | str | Path
+
+MAX_VIOLATIONS = 100
+"""How many violations a report lists unless asked for all; one more counts the rest."""
+_MAX_SUGGESTIONS = 100
 
 
 def _fast_path(checks: dict[str, Check], min_properties: int) -> Check:
@@ -54,6 +58,8 @@ def _is_mapping(properties: object) -> bool:
 
 def _items(properties: Mapping[Any, Any]) -> list[tuple[Any, Any]] | None:
     """The (key, value) pairs of *properties*, or None when its items() cannot be read as pairs."""
+    if type(properties) is dict:
+        return list(properties.items())
     try:
         return [(key, value) for key, value in properties.items()]
     except Exception:
@@ -105,14 +111,37 @@ class UpdateValidator:
         """The rules of the writable property *name*, if it is one."""
         return None if name is None else self._rules.get(name)
 
-    def violations(self, properties: object) -> list[Violation]:
-        """Every violation in *properties* as a list, empty when it is valid."""
+    def violations(
+        self,
+        properties: object,
+        *,
+        limit: int | None = MAX_VIOLATIONS,
+        waived: Collection[str] = (),
+    ) -> list[Violation]:
+        """The violations in *properties* as a list (see :meth:`iter_violations`), empty
+        when it is valid."""
         if self.is_certainly_valid(properties):
             return []
-        return list(self.iter_violations(properties))
+        return list(self.iter_violations(properties, limit=limit, waived=waived))
 
-    def iter_violations(self, properties: object) -> Iterator[Violation]:
-        """Every violation in *properties*, one per offending property, in payload order."""
+    def iter_violations(
+        self,
+        properties: object,
+        *,
+        limit: int | None = MAX_VIOLATIONS,
+        waived: Collection[str] = (),
+    ) -> Iterator[Violation]:
+        """The violations in *properties*, one per offending property, in payload order.
+
+        At most *limit* of them (``None``: every one); past it, one more violation of rule
+        ``truncated`` counts the rest, which are neither described nor given a "did you
+        mean": a payload of 50,000 misspelt keys is judged in milliseconds. *waived* rules
+        (``read_only``, ``unknown``: what an install that ignores such properties skips)
+        are not reported.
+        """
+        unwaivable = set(waived) - {"read_only", "unknown"}
+        if unwaivable:
+            raise ValueError(f"only read_only and unknown can be waived, not {sorted(unwaivable)}")
         if not _is_mapping(properties):
             yield violation(
                 None,
@@ -128,33 +157,79 @@ class UpdateValidator:
                 f"properties could not be read as a mapping: {show(properties)}",
             )
             return
+        listed = 0
         if len(items) < self._min_properties:
+            listed += 1
             yield violation(
                 None,
                 "empty",
                 f"properties must name at least {self._min_properties} property to update, "
                 f"{got(properties)}",
             )
-        for key, value in items:
-            yield from self._property_violation(key, value)
+        rules_of, read_only = self._rules, self._read_only
+        report_read_only, report_unknown = "read_only" not in waived, "unknown" not in waived
+        for index, (key, value) in enumerate(items):
+            plain = key if type(key) is str else _plain_name(key)
+            rules = rules_of.get(plain)
+            if rules is not None:
+                found = rules.violation(value)
+            elif plain in read_only:
+                found = _read_only_violation(plain, value) if report_read_only else None
+            elif report_unknown:
+                # A "did you mean" compares the name with every property: the first few
+                # only, so that a flood of unknown keys costs no more than its reading.
+                found = self._unknown_violation(key, plain, value, listed < _MAX_SUGGESTIONS)
+            else:
+                found = None
+            if found is None:
+                continue
+            if listed == limit:
+                rest = 1 + self._offences_in(items[index + 1 :], report_read_only, report_unknown)
+                yield violation(
+                    None,
+                    "truncated",
+                    f"and {rest:,} more violation{'s' if rest != 1 else ''}, not listed: the "
+                    f"first {limit} are",
+                )
+                return
+            listed += 1
+            yield found
 
-    def _property_violation(self, key: object, value: Any) -> Iterator[Violation]:
-        plain = _plain_name(key)
-        rules = self._rules_for(plain)
-        if rules is not None:
-            found = rules.violation(value)
-            if found is not None:
-                yield found
-            return
-        if plain in self._read_only:
-            yield violation(
-                plain, "read_only", f"`{plain}` is read-only and cannot be updated, {got(value)}"
-            )
-            return
+    def _offences_in(
+        self, items: list[tuple[Any, Any]], report_read_only: bool, report_unknown: bool
+    ) -> int:
+        """How many of *items* break the contract, told without describing one."""
+        rules_of, read_only = self._rules, self._read_only
+        keys = [key for key, _ in items]
+        # Only plain str is hashed here: a key of a hostile type may raise from __hash__.
+        if set(map(type, keys)) == {str} and len(set(keys)) == len(keys):
+            # Plain, unique names (any JSON object's): counted by sets, in C; at most one
+            # value per property of the contract to judge.
+            names = set(keys)
+            known, held = names & rules_of.keys(), len(names & read_only)
+            values = dict(items) if known else {}
+            broken = sum(not rules_of[name].accepts(values[name]) for name in known)
+            unknown = len(names) - len(known) - held
+            return broken + report_read_only * held + report_unknown * unknown
+        count = 0
+        for key, value in items:
+            plain = key if type(key) is str else _plain_name(key)
+            rules = rules_of.get(plain)
+            if rules is not None:
+                count += not rules.accepts(value)
+            elif plain in read_only:
+                count += report_read_only
+            else:
+                count += report_unknown
+        return count
+
+    def _unknown_violation(
+        self, key: object, plain: str | None, value: Any, suggest: bool
+    ) -> Violation:
         name = show(key) if plain is None else plain
-        suggestion = closest_property(name, self._writable)
+        suggestion = closest_property(name, self._writable) if suggest else None
         hint = f"; did you mean `{suggestion}`?" if suggestion else ""
-        yield violation(name, "unknown", f"`{name}` is not a contact property, {got(value)}", hint)
+        return violation(name, "unknown", f"`{name}` is not a contact property, {got(value)}", hint)
 
     def _checked_copy(self, properties: object) -> dict[str, Any]:
         """*properties*, once the full report finds it valid, as a dict keyed by plain ``str``:
@@ -182,6 +257,12 @@ class UpdateValidator:
                 stacklevel=3,
             )
         return payload
+
+
+def _read_only_violation(name: str, value: Any) -> Violation:
+    return violation(
+        name, "read_only", f"`{name}` is read-only and cannot be updated, {got(value)}"
+    )
 
 
 @functools.cache
@@ -215,7 +296,8 @@ def is_valid_update(properties: object, *, extension: Extension | None = None) -
 
 
 def iter_violations(
-    properties: object, *, extension: Extension | None = None
+    properties: object, *, extension: Extension | None = None, limit: int | None = MAX_VIOLATIONS
 ) -> Iterator[Violation]:
-    """Every contract violation in *properties*; nothing when it is valid."""
-    return validator_for(extension).iter_violations(properties)
+    """The contract violations in *properties*, nothing when it is valid: at most *limit*
+    of them, then one that counts the rest (``limit=None``: every one)."""
+    return validator_for(extension).iter_violations(properties, limit=limit)

@@ -72,6 +72,12 @@ def show(value: object) -> str:
         return f"<{type(value).__name__} object>"
 
 
+def name_type(python_type: type, name: str) -> None:
+    """Name a type that is not JSON's, as messages should call it (an XML-RPC
+    ``<base64>``), instead of by its Python class."""
+    _JSON_TYPE_NAMES[python_type] = name
+
+
 def json_type_name(value: object) -> str:
     """The JSON type a Python value would travel as, or its Python type name."""
     for python_type, name in _JSON_TYPE_NAMES.items():

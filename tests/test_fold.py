@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from contract.fold import Fold, RequirementResult
 from contract.outcomes import Failure, Outcome, Problem, Stop
 from contract.reports import summary_lines, to_html, to_markdown, write_report
 from contract.requirements import CATALOGUE
+from contract.restoring import Restored
 
 
 def failure(requirement: requirements.Requirement = requirements.ENUM) -> Failure:
@@ -151,8 +153,70 @@ def test_every_report_shows_the_verdicts_and_the_failure(
         write_report(certificate, tmp_path / "c.pdf")
 
 
-def test_a_contact_left_changed_is_said_in_the_summary(certificate: Certificate) -> None:
+def _left_changed(certificate: Certificate) -> Certificate:
+    certificate.restored[7] = Restored(False, {"gender": {"original": "", "now": "male"}})
     certificate.restore_file = "contract-restore-7.json"
+    return certificate
+
+
+def test_a_contact_left_changed_is_said_first_in_every_report(
+    certificate: Certificate, tmp_path: Path
+) -> None:
+    _left_changed(certificate)
+    first = 'contact 7 NOT fully restored: gender is "male", was ""'
+    lines = summary_lines(certificate)
+    assert lines[:2] == [
+        first,
+        "the values still to put back are in contract-restore-7.json: "
+        "run `contract restore contract-restore-7.json`",
+    ]
+    assert to_markdown(certificate).splitlines()[2] == f"- **{first}**"
+    page = to_html(certificate)
+    # At the top, before the verdict's heading, in the red box.
+    assert page.index("class='restore left-changed'") < page.index("<h1>")
+    assert page.index(html.escape(first)) < page.index("<h1>")
+    assert ".restore.left-changed{color:#a1261b" in page
+    write_report(certificate, tmp_path / "c.json")
+    data = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert next(iter(data)) == "restore"
+    assert data["restore"]["complete"] is False
+    assert data["restore"]["properties"] == {
+        "gender": {"original": "", "now": "male", "contact_id": 7}
+    }
+    assert certificate.left_changed
+
+
+def test_a_restored_contact_is_said_too_and_is_no_alarm(certificate: Certificate) -> None:
+    certificate.restored[7] = Restored(True)
+    assert summary_lines(certificate)[0] == "contact 7 restored: it reads back as before the run"
+    assert certificate.to_dict()["restore"]["complete"] is True
+    page = to_html(certificate)
+    assert "<div class='restore' role=alert><p>contact 7 restored" in page
+    assert "class='restore left-changed'" not in page
+    assert not certificate.left_changed
+
+
+def test_a_run_that_changed_nothing_has_no_restore_outcome(certificate: Certificate) -> None:
+    assert certificate.to_dict()["restore"] is None
+    assert summary_lines(certificate)[0].startswith("requirement")
+
+
+def test_properties_not_exercised_are_listed_and_counted(certificate: Certificate) -> None:
+    certificate.irreversible = {7: ("date_of_birth", "gender"), 8: ("gender", "marital_status")}
+    assert certificate.not_exercised == ["date_of_birth", "gender", "marital_status"]
+    data = certificate.to_dict()
+    assert data["not_exercised"] == ["date_of_birth", "gender", "marital_status"]
+    assert data["irreversible"] == {
+        "7": ["date_of_birth", "gender"],
+        "8": ["gender", "marital_status"],
+    }
     assert summary_lines(certificate)[-1] == (
-        "contact NOT restored: original values in contract-restore-7.json"
+        "not exercised: 3 properties whose values the install will not take back "
+        "(date_of_birth, gender, marital_status)"
     )
+    assert "- not exercised: date_of_birth, gender, marital_status" in to_markdown(certificate)
+    assert "Not exercised: date_of_birth, gender, marital_status." in to_html(certificate)
+    # Sent anyway, with --allow-irreversible: nothing is left out.
+    certificate.exercised_irreversible = True
+    assert certificate.to_dict()["not_exercised"] == []
+    assert not summary_lines(certificate)[-1].startswith("not exercised")

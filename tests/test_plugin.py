@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -165,12 +166,14 @@ def test_each_planted_fault_fails_its_requirement_in_the_coverage_phase(
     test_the_coverage_phase_is_the_same_with_every_seed shows that no seed changes it."""
     report, recording = pytester.path / "certificate.json", pytester.path / "run.jsonl"
     requirement = FAULTS[fault].requirement.id
-    with ReferenceServer(contacts=3, faults=frozenset({fault})) as server:
+    with ReferenceServer(contacts=3, fresh_contacts=2, faults=frozenset({fault})) as server:
         monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
         # The tests of the fault's requirement: the correct server passes the whole suite
-        # in test_every_profile_passes_under_every_pair_of_policies.
+        # in test_every_profile_passes_under_every_pair_of_policies. The contact is a fresh
+        # one, whose empty values the run must not send: every fault shows all the same.
+        contact = f"--contract-contact-id={server.fresh_contact_ids[0]}"
         result = pytester.runpytest(
-            *_suite_args(server, f"--contract-report={report}", "--contract-seed=1", examples=2),
+            *_suite_args(server, f"--contract-report={report}", "--contract-seed=1", contact),
             *("-k", _tests_certifying(requirement)),
             f"--contract-record={recording}",
         )
@@ -344,6 +347,44 @@ def test_the_contact_is_restored_after_the_run(
     result = pytester.runpytest(*_suite_args(server_key, "--contract-contact-id=2"))
     assert result.ret == 0
     assert requests.get(url, auth=auth, timeout=5).json() == before
+
+
+def test_on_a_fresh_contact_the_plugin_says_what_it_leaves_out_and_fails_what_it_changed(
+    pytester: pytest.Pytester, server_key: ReferenceServer
+) -> None:
+    fresh = server_key.fresh_contact_ids[0]
+    accept = ("-k", _tests_certifying("UC-ACCEPT"))
+    left_out = pytester.runpytest(
+        *_suite_args(server_key, f"--contract-contact-id={fresh}"), *accept
+    )
+    assert left_out.ret == 0
+    left_out.stdout.fnmatch_lines(
+        [
+            "date_of_birth, gender, marital_status hold values that the install will not take "
+            f"back: not exercised on contact {fresh}; use a contact whose values are all set, "
+            "or --contract-allow-irreversible",
+            f"contact {fresh} restored: it reads back as before the run",
+        ]
+    )
+    junit = pytester.path / "junit.xml"
+    exercised = pytester.runpytest(
+        *_suite_args(server_key, f"--contract-contact-id={fresh + 1}"),
+        *("--contract-allow-irreversible", f"--junitxml={junit}", *accept),
+    )
+    # Every test passed, yet the session fails: it left its contact changed.
+    assert exercised.ret == pytest.ExitCode.TESTS_FAILED
+    exercised.stdout.fnmatch_lines(
+        [
+            "WARNING: date_of_birth, gender, marital_status hold values * exercised on contact "
+            f"{fresh + 1} anyway (--contract-allow-irreversible)*",
+            f'contact {fresh + 1} NOT fully restored: *gender is *, was ""*',
+        ]
+    )
+    assert "failed" not in exercised.stdout.lines[-1]
+    properties = {p.get("name"): p.get("value") for p in ET.parse(junit).iter("property")}
+    restore = json.loads(properties["contract_restore"] or "null")
+    assert restore["complete"] is False
+    assert restore["properties"]["gender"]["original"] == ""
 
 
 def test_users_write_their_own_tests_with_the_fixtures(

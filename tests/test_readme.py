@@ -34,14 +34,19 @@ def _rule(schema: dict[str, Any]) -> str:
 
 
 def render_property_table() -> str:
-    """The README's property table, rendered from the contact schema."""
+    """The README's property table, rendered from the schemas: the type and values an
+    update may send (the contact's own for a read-only property), and the default a
+    fresh contact holds."""
+    contract = load_contract()
     rows = [
         "| property | type | allowed values / format | default | read-only |",
         "|---|---|---|---|---|",
     ]
-    for name, schema in load_contract().properties.items():
-        kind = schema["type"] + (" (deprecated)" if schema.get("deprecated") else "")
-        default = json.dumps(schema["default"]) if "default" in schema else ""
+    for name, held in contract.properties.items():
+        schema = contract.rules(name)
+        kind = schema["type"] if isinstance(schema["type"], str) else " or ".join(schema["type"])
+        kind += " (deprecated)" if schema.get("deprecated") else ""
+        default = json.dumps(held["default"]) if "default" in held else ""
         read_only = "yes" if schema.get("readOnly") else ""
         rows.append(f"| `{name}` | {kind} | {_rule(schema)} | {default} | {read_only} |")
     return "\n".join(rows)

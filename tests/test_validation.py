@@ -258,3 +258,59 @@ def test_the_fast_date_test_is_jsonschemas_date_format(text: str) -> None:
     from contract.property_rules import FORMAT_CHECKER, _is_calendar_date
 
     assert _is_calendar_date(text) == FORMAT_CHECKER.conforms(text, "date")
+
+
+FLOOD = {f"unknown_{i:05d}": i for i in range(10_000)}
+
+
+def test_a_flood_of_violations_is_listed_up_to_a_hundred_then_counted() -> None:
+    listed = list(contract.iter_violations({**FLOOD, "nmae": "Ada"}))
+    assert len(listed) == contract.validation.MAX_VIOLATIONS + 1 == 101
+    assert {found.rule for found in listed[:100]} == {"unknown"}
+    assert listed[100] == Violation(
+        None,
+        "truncated",
+        "and 9,901 more violations, not listed: the first 100 are (rule: truncated)",
+    )
+    with pytest.raises(PayloadError) as caught:
+        contract.validate_update(FLOOD)
+    assert len(caught.value.errors) == 101
+    assert len(str(caught.value)) < 20_000
+
+
+def test_the_full_report_is_there_on_request_with_few_suggestions() -> None:
+    flood = {**FLOOD, "nmae": "Ada", "status": "ON"}
+    every = list(contract.iter_violations(flood, limit=None))
+    assert len(every) == 10_002
+    assert every[-1].rule == "enum"
+    # "did you mean" for the first hundred unknown names only: each costs a comparison
+    # with every property.
+    assert every[-2] == Violation(
+        "nmae", "unknown", "`nmae` is not a contact property, got string 'Ada' (rule: unknown)"
+    )
+    assert "did you mean `name`" in next(
+        found.message for found in contract.iter_violations({"nmae": "Ada"})
+    )
+    assert [found.rule for found in contract.iter_violations(flood, limit=2)] == [
+        "unknown",
+        "unknown",
+        "truncated",
+    ]
+
+
+def test_waived_rules_are_not_reported_and_others_still_are() -> None:
+    validator = contract.validator_for()
+    flood = {**FLOOD, "score": 5, "status": "ON"}
+    assert [v.rule for v in validator.violations(flood, waived={"unknown", "read_only"})] == [
+        "enum"
+    ]
+    with pytest.raises(ValueError, match="only read_only and unknown can be waived"):
+        validator.violations(flood, waived={"enum"})
+
+
+def test_a_lone_surrogate_inside_tags_is_refused_as_anywhere_else() -> None:
+    assert not contract.is_valid_update({"tags": '["\\ud800"]'})
+    assert not contract.is_valid_update({"tags": '["vip", {"a": "\\udfff"}]'})
+    assert contract.is_valid_update({"tags": '["\\u00e9t\\u00e9", "\\ud83d\\ude42"]'})
+    (found,) = contract.iter_violations({"tags": '["\\ud800"]'})
+    assert (found.property, found.rule) == ("tags", "format")

@@ -9,11 +9,13 @@ their own.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.junitxml import xml_key  # where pytest keeps its JUnit writer
 
 from contract.certificate import Certificate
 from contract.fold import RequirementResult
@@ -24,6 +26,7 @@ from contract.pytest_plugin.marker import EXAMPLES, MARKER, REQUIREMENT, certifi
 from contract.pytest_plugin.options import add_options, settings_from_options
 from contract.pytest_plugin.outcome import (
     CENSUS_PROPERTY,
+    CONTACT_PROPERTY,
     OUTCOME_PROPERTY,
     carried,
     census,
@@ -34,8 +37,9 @@ from contract.pytest_plugin.outcome import (
 from contract.pytest_plugin.run import RUN, ContractRun, contract_run
 from contract.pytest_plugin.tape import finish, open_tape, test_id
 from contract.recording import Replayer
-from contract.reports import summary_lines, write_report
+from contract.reports import irreversible_notice, summary_lines, write_report
 from contract.requirements import UnknownRequirementError, requirement
+from contract.restoring import Restored
 from contract.schema import load_contract
 from contract.settings import Door, RunSettings, SettingsError
 
@@ -49,8 +53,9 @@ INSECURE_WARNING = (
 )
 _SETTINGS_INPUT = "contract_settings"
 _STOPS_OUTPUT = "contract_stops"
-_RESTORE_OUTPUT = "contract_restore_file"
+_RESTORE_OUTPUT = "contract_restore"
 _CENSUS_SENT = pytest.StashKey[bool]()
+_CONTACT_SENT = pytest.StashKey[bool]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -112,7 +117,8 @@ def pytest_configure(config: pytest.Config) -> None:
         # Said once, loudly, in the summary, instead of a urllib3 warning per request.
         config.addinivalue_line("filterwarnings", f"ignore::{_URLLIB3_INSECURE}")
         config.issue_config_time_warning(pytest.PytestWarning(INSECURE_WARNING), stacklevel=2)
-    config.pluginmanager.register(_Folding(run), "contract-fold")
+    certificate.exercised_irreversible = settings.allow_irreversible
+    config.pluginmanager.register(_Folding(run, config), "contract-fold")
 
 
 def _check_target(settings: RunSettings) -> None:
@@ -138,8 +144,11 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     output = getattr(node, "workeroutput", {})
     for stop in output.get(_STOPS_OUTPUT, []):
         run.stopped(Stop.from_json(stop))
-    if output.get(_RESTORE_OUTPUT):
-        run.certificate.restore_file = output[_RESTORE_OUTPUT]
+    restore = output.get(_RESTORE_OUTPUT, {})
+    if restore.get("file"):
+        run.certificate.restore_file = restore["file"]
+    for contact_id, restored in restore.get("contacts", {}).items():
+        run.certificate.restored[int(contact_id)] = Restored.from_json(restored)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -188,11 +197,17 @@ def pytest_runtest_makereport(
     if not item.config.stash.get(_CENSUS_SENT, False):
         item.config.stash[_CENSUS_SENT] = True
         report.user_properties.append((CENSUS_PROPERTY, census(item.session.items)))
+    certifier = getattr(item, "funcargs", {}).get("contract_certifier")
+    if isinstance(certifier, Certifier) and not item.config.stash.get(_CONTACT_SENT, False):
+        item.config.stash[_CONTACT_SENT] = True
+        contact = certifier.contact
+        irreversible = [n for n in certifier.contract.writable if n in contact.irreversible]
+        opened = {"id": contact.id, "irreversible": irreversible}
+        report.user_properties.append((CONTACT_PROPERTY, json.dumps(opened)))
     decisive = report.when == "call" or (report.when == "setup" and not report.passed)
     if not decisive:
         return report
     run = contract_run(item.config)
-    certifier = getattr(item, "funcargs", {}).get("contract_certifier")
     tally = certifier.take_tally() if isinstance(certifier, Certifier) else Tally()
     outcome = outcome_of(item, report, call, tally=tally, seed=run.settings.seed)
     report.user_properties.append((OUTCOME_PROPERTY, outcome.to_json()))
@@ -206,17 +221,37 @@ def pytest_runtest_makereport(
 class _Folding:
     """Folds every suite test's outcome into the certificate; on xdist, on the controller."""
 
-    def __init__(self, run: ContractRun) -> None:
+    def __init__(self, run: ContractRun, config: pytest.Config) -> None:
         self.run = run
+        self.config = config
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         fold = self.run.certificate.fold
         for text in carried(report, CENSUS_PROPERTY):
             fold.expect(census_from(text))
+        for text in carried(report, CONTACT_PROPERTY):
+            self.opened(json.loads(text))
         for text in carried(report, OUTCOME_PROPERTY):
             fold.add(Outcome.from_json(text))
 
+    def opened(self, contact: dict[str, Any]) -> None:
+        """A worker's contact under test, and the properties it holds irreversibly."""
+        contact_id, irreversible = int(contact["id"]), tuple(contact["irreversible"])
+        self.run.certificate.irreversible[contact_id] = irreversible
+        if not irreversible or hasattr(self.config, "workerinput"):
+            return
+        exercised = self.run.settings.allow_irreversible
+        self.config.hook.pytest_contract_irreversible(
+            contact_id=contact_id, properties=irreversible, exercised=exercised, config=self.config
+        )
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            notice = irreversible_notice(contact_id, irreversible, exercised)
+            reporter.write_line(self.run.settings.spell(notice), yellow=True, bold=exercised)
 
+
+# First, so that pytest's JUnit writer, finishing after, carries the restore outcome.
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     run = contract_run(config)
@@ -230,8 +265,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput[_STOPS_OUTPUT] = [stop.to_json() for stop in certificate.fold.stops]
-        workeroutput[_RESTORE_OUTPUT] = certificate.restore_file
+        workeroutput[_RESTORE_OUTPUT] = {
+            "file": certificate.restore_file,
+            "contacts": {str(k): v.to_json() for k, v in certificate.restored.items()},
+        }
         return
+    if certificate.left_changed and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # never "all is well" then
+    junit = config.stash.get(xml_key, None)
+    if junit is not None and certificate.restore is not None:
+        junit.add_global_property("contract_restore", json.dumps(certificate.restore))
     report = run.settings.report
     if report is not None and report.suffix != ".xml" and certificate.fold.ran:
         write_report(certificate, Path(report))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 
 from contract import checks, requirements
 from contract.checks import Contact
@@ -18,6 +19,7 @@ from contract.pytest_plugin.contact import ContactUnderTest
 from contract.requirements import Requirement
 from contract.schema import Contract
 from contract.settings import RunSettings
+from contract.strategies import RULES, InvalidCase, invalid_updates, valid_updates
 from contract.transports import Transport
 
 Refusal = tuple[object, str, Callable[[], Answer]]
@@ -61,6 +63,27 @@ class Certifier:
     def extension(self) -> str | None:
         """The run's schema extension (the install's custom fields), for the strategies."""
         return self.settings.schema_extension
+
+    @property
+    def unsent(self) -> frozenset[str]:
+        """The writable properties the run sends nothing, valid or invalid: those whose
+        current value the install would not take back, unless irreversible changes are
+        allowed."""
+        return self.contact.unsent(self.settings.allow_irreversible)
+
+    def valid_updates(
+        self, transport: Transport, *, ordinary: bool = False
+    ) -> st.SearchStrategy[dict[str, Any]]:
+        """:func:`contract.strategies.valid_updates` of the run's contract, unsent left out."""
+        return valid_updates(transport, self.extension, ordinary=ordinary, exclude=self.unsent)
+
+    def invalid_updates(
+        self, transport: Transport, *, rules: Collection[str] = RULES, siblings: bool = True
+    ) -> st.SearchStrategy[InvalidCase]:
+        """:func:`contract.strategies.invalid_updates` of the run's contract, unsent left out."""
+        return invalid_updates(
+            transport, self.extension, rules=rules, siblings=siblings, exclude=self.unsent
+        )
 
     @property
     def contact_id(self) -> int:

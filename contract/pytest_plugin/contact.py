@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract.checks import same_value
-from contract.client import ContactClient, EndpointUnreachable, InstallLost, ReadBackUnavailable
-from contract.controls import Spell, misdirected_status, missing_contact
+from contract.client import (
+    Answer,
+    ContactClient,
+    EndpointUnreachable,
+    InstallLost,
+    ReadBackUnavailable,
+)
+from contract.controls import Spell, misdirected, misdirected_status, missing_contact
 from contract.outcomes import StopRun
+from contract.restoring import Restored, put_back, refused_properties
 
 
 class ContactSetupError(RuntimeError):
@@ -25,6 +32,15 @@ class ContactUnderTest:
     original: dict[str, Any] | None
     no_readback: str | None = None
     restored: bool = field(default=False)
+    irreversible: frozenset[str] = frozenset()
+    """Writable properties whose current value the install refuses to take back."""
+    outcome: Restored | None = None
+    """What putting the contact back achieved, once done."""
+
+    def unsent(self, allow_irreversible: bool) -> frozenset[str]:
+        """The writable properties the run must send nothing: the irreversible ones,
+        unless the run allows irreversible changes."""
+        return frozenset() if allow_irreversible else self.irreversible
 
     @property
     def readback(self) -> bool:
@@ -32,9 +48,12 @@ class ContactUnderTest:
         return self.original is not None
 
 
-def open_contact(client: ContactClient, contact_id: int, spell: Spell) -> ContactUnderTest:
-    """Read the contact before the run; an install without read-back is noted, not refused,
-    but one that refuses the credentials stops the run."""
+def open_contact(
+    client: ContactClient, contact_id: int, writable: Sequence[str], spell: Spell
+) -> ContactUnderTest:
+    """Read the contact before the run, and find which of its values the install would
+    not take back; an install without read-back is noted, not refused, but one that
+    refuses the credentials stops the run."""
     try:
         original = client.read(contact_id)
     except ReadBackUnavailable as reason:
@@ -46,36 +65,44 @@ def open_contact(client: ContactClient, contact_id: int, spell: Spell) -> Contac
         return ContactUnderTest(contact_id, None, str(reason))
     if original is None:
         raise ContactSetupError(missing_contact(client.endpoint.base_url, contact_id, spell))
-    return ContactUnderTest(contact_id, original)
+    # The contact's own values, sent back: a write that changes nothing where it is taken.
+    current = {name: original[name] for name in writable if name in original}
+    answers: list[Answer] = []
+    refused = refused_properties(client, contact_id, current, answered=answers)
+    for answer in answers:
+        stop = misdirected(answer, "a write of the contact's own values", spell)
+        if stop is not None:
+            raise StopRun(stop)
+    return ContactUnderTest(contact_id, original, irreversible=frozenset(refused))
 
 
 def restore(
     client: ContactClient, contact: ContactUnderTest, writable: tuple[str, ...], save_to: Path
 ) -> str | None:
-    """Write back the original writable values that changed.
+    """Put back every original writable value that changed, one property at a time where
+    the install refuses them together, and record what is still not as it was.
 
     Returns ``None`` when the contact is as it was, else the path of a file holding the
-    original values, for ``contract restore FILE``.
+    original values still to put back, for ``contract restore FILE``.
     """
     if contact.restored or contact.original is None:
         return None
     original = {name: contact.original[name] for name in writable if name in contact.original}
     try:
-        current = client.read(contact.id) or {}
-        changed = {n: v for n, v in original.items() if not same_value(v, current.get(n))}
-        if not changed or client.update(contact.id, changed, "rest").accepted:
-            contact.restored = True
-            return None
+        outcome = put_back(client, contact.id, original)
     except (EndpointUnreachable, InstallLost, ReadBackUnavailable):
-        pass
+        outcome = Restored(False, {n: {"original": v, "now": None} for n, v in original.items()})
+    contact.restored, contact.outcome = True, outcome
+    if outcome.complete:
+        return None
+    still = {name: original[name] for name in outcome.properties}
     save_to.write_text(
         json.dumps(
-            {"url": client.endpoint.base_url, "contact_id": contact.id, "properties": original},
+            {"url": client.endpoint.base_url, "contact_id": contact.id, "properties": still},
             indent=2,
             ensure_ascii=True,
         )
         + "\n",
         encoding="utf-8",
     )
-    contact.restored = True
     return str(save_to)

@@ -76,13 +76,17 @@ def contract_contact(
         yield replayed_contact(run.tape, contact_id)
         return
     try:
-        contact = open_contact(contract_client, contact_id, run.settings.spell)
+        contact = open_contact(
+            contract_client, contact_id, run.contract.writable, run.settings.spell
+        )
     except ContactSetupError as error:
         raise StopRun(Stop(Problem.NO_SUCH_CONTACT, str(error))) from None
     except EndpointUnreachable as error:
         raise StopRun(error.stop) from None
     if isinstance(run.tape, Recorder):
-        run.tape.record_contact(contact.id, contact.original, contact.no_readback)
+        run.tape.record_contact(
+            contact.id, contact.original, contact.no_readback, contact.irreversible
+        )
     run.changed.append((contract_client, contact))
     stop = StopAtNextRequest()
     give_back_signals = stop.install()
@@ -127,6 +131,7 @@ def _controls(run: ContractRun, client: ContactClient, contact: ContactUnderTest
             transport,
             reads_back=contact.readback,
             spell=run.settings.spell,
+            exclude=contact.unsent(run.settings.allow_irreversible),
         )
         if isinstance(run.tape, Recorder):
             run.tape.record_control(transport, reason)

@@ -26,5 +26,16 @@ def pytest_contract_requirement_decided(result: RequirementResult, config: pytes
     """
 
 
+def pytest_contract_irreversible(
+    contact_id: int, properties: tuple[str, ...], exercised: bool, config: pytest.Config
+) -> None:
+    """The contact under test holds values of *properties* that the install would not
+    take back; the run sends them nothing unless *exercised* (``--allow-irreversible``).
+
+    Called in the process that folds the outcomes, before any requirement of that
+    contact's worker is decided.
+    """
+
+
 def pytest_contract_certificate(certificate: Certificate, config: pytest.Config) -> None:
     """The run is over and *certificate* is final (contacts restored, reports written)."""

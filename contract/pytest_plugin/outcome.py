@@ -1,8 +1,8 @@
 """A suite test's report as an :class:`~contract.outcomes.Outcome`, and what travels with it.
 
 Under pytest-xdist only test reports reach the controller, so an outcome rides in the
-report's ``user_properties`` as JSON; so does each worker's census (how many tests
-certify each requirement), once, on its first report.
+report's ``user_properties`` as JSON; so do each worker's census (how many tests
+certify each requirement) and its contact under test, once, on its first report.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ else:  # Hypothesis depends on the backport there
 
 OUTCOME_PROPERTY = "contract"
 CENSUS_PROPERTY = "contract-census"
+CONTACT_PROPERTY = "contract-contact"
+"""The contact a worker certifies and its irreversible properties, on its first report."""
 
 
 def transport_of(item: pytest.Item) -> str | None:

@@ -53,14 +53,17 @@ class ContractRun:
         save_to = Path(config.invocation_params.dir) / f"contract-restore-{contact.id}.json"
         with interrupts_deferred():
             saved = restore(client, contact, self.contract.writable, save_to)
+        if contact.outcome is not None:
+            self.certificate.restored[contact.id] = contact.outcome
         if saved is None:
             return
         self.certificate.restore_file = saved
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
+            names = ", ".join(contact.outcome.properties) if contact.outcome else "its values"
             reporter.write_line(
-                f"contract: contact {contact.id} could not be restored; its original values "
-                f"are in {saved}: run `contract restore {saved}`",
+                f"contract: contact {contact.id} was not fully restored ({names}); its "
+                f"original values are in {saved}: run `contract restore {saved}`",
                 red=True,
                 bold=True,
             )

@@ -108,4 +108,10 @@ def replayed_contact(replayer: Replayer, contact_id: int) -> ContactUnderTest:
     if recorded is None:
         raise NotInRecording(f"contact {contact_id}")
     # Nothing was changed, so there is nothing to restore.
-    return ContactUnderTest(recorded.id, recorded.original, recorded.no_readback, restored=True)
+    return ContactUnderTest(
+        recorded.id,
+        recorded.original,
+        recorded.no_readback,
+        restored=True,
+        irreversible=frozenset(recorded.irreversible),
+    )

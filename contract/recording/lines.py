@@ -70,6 +70,8 @@ class RecordedContact:
     id: int
     original: dict[str, Any] | None
     no_readback: str | None
+    irreversible: tuple[str, ...] = ()
+    """Its properties whose values the install refused to take back."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,10 @@ def read_header(path: str | Path) -> dict[str, Any]:
 def _add(recording: Recording, line: dict[str, Any]) -> None:
     kind = line["kind"]
     if kind == "contact":
-        contact = RecordedContact(int(line["id"]), line["original"], line["no_readback"])
+        irreversible = tuple(line.get("irreversible", ()))
+        contact = RecordedContact(
+            int(line["id"]), line["original"], line["no_readback"], irreversible
+        )
         recording.contacts[contact.id] = contact
     elif kind == "case":
         recording.cases.setdefault(str(line["test"]), []).append(

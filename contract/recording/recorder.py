@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -99,12 +100,19 @@ class Recorder:
             self._stream.close()
             self._stream = None
 
-    def record_contact(self, contact_id: int, original: Any, no_readback: str | None) -> None:
-        """The contact this process changes, as it read before the run."""
+    def record_contact(
+        self,
+        contact_id: int,
+        original: Any,
+        no_readback: str | None,
+        irreversible: Iterable[str] = (),
+    ) -> None:
+        """The contact this process changes, as it read before the run, and the properties
+        whose values the install would not take back."""
         self.contact = contact_id
-        self._write(
-            {"kind": "contact", "id": contact_id, "original": original, "no_readback": no_readback}
-        )
+        line = {"kind": "contact", "id": contact_id, "original": original}
+        line |= {"no_readback": no_readback, "irreversible": sorted(irreversible)}
+        self._write(line)
 
     def record_control(self, transport: str, unproven: str | None) -> None:
         """The positive control of *transport*: ``None`` when a valid update was accepted,

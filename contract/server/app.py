@@ -80,6 +80,9 @@ class ReferenceApp:
         if contact_id is None:
             return contact_not_found(None)
         if method == "PUT":
+            unreadable = _unsupported_encoding(environ)
+            if unreadable is not None:
+                return unreadable
             try:
                 body = read_body(environ, self.max_body_bytes)
             except BodyTooLargeError:
@@ -92,6 +95,9 @@ class ReferenceApp:
             return _method_not_allowed(method, ("POST",))
         if not self.authorised(environ.get("HTTP_AUTHORIZATION")):
             return _unauthorized()
+        unreadable = _unsupported_encoding(environ)
+        if unreadable is not None:
+            return unreadable
         try:
             body = read_body(environ, self.max_body_bytes)
         except BodyTooLargeError:
@@ -140,6 +146,19 @@ def _method_not_allowed(method: str, allowed: Iterable[str]) -> Response:
     allow = ", ".join(allowed)
     return error_response(
         405, f"method {method!r} is not allowed here; use {allow}", [("Allow", allow)]
+    )
+
+
+def _unsupported_encoding(environ: Mapping[str, Any]) -> Response | None:
+    """415 for a body sent compressed (or otherwise encoded): the server reads only the
+    body as it is, and must not judge bytes it cannot read as a payload."""
+    encoding = str(environ.get("HTTP_CONTENT_ENCODING", "")).strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    return error_response(
+        415,
+        f"Content-Encoding {encoding[:40]!r} is not supported; send the body unencoded",
+        [("Accept-Encoding", "identity")],
     )
 
 

@@ -97,6 +97,14 @@ def add_serve_command(commands: Any) -> argparse.ArgumentParser:
         help="make sure contacts 1..N exist, with plausible data (default: %(default)s)",
     )
     serve.add_argument(
+        "--fresh-contacts",
+        type=_non_negative_int,
+        default=DEFAULT_CONTACTS,
+        metavar="M",
+        help="make sure contacts N+1..N+M exist as the platform makes them: defaults, and "
+        '"" or null where the default is empty (default: %(default)s)',
+    )
+    serve.add_argument(
         "--readonly-policy",
         choices=TREATMENTS,
         default="reject",
@@ -168,6 +176,7 @@ def _options(args: argparse.Namespace) -> ServerOptions:
         api_key=args.api_key or os.environ.get(API_KEY_VARIABLE) or None,
         db=args.db,
         contacts=args.contacts,
+        fresh_contacts=args.fresh_contacts,
         readonly_policy=args.readonly_policy,
         unknown_policy=args.unknown_policy,
         latency_ms=args.latency_ms,

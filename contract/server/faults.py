@@ -79,6 +79,14 @@ FAULTS: dict[str, Fault] = _registry(
         planted.resetting_unsent,
     ),
     Fault(
+        "fill-empty-values",
+        requirements.PARTIAL,
+        'an update also fills every empty enum (`""`) or integer (`null`) it did not send, '
+        "with the first allowed value or `0`: on a fresh contact, values no update can put back",
+        "stored",
+        planted.filling_empty,
+    ),
+    Fault(
         "reject-repeat",
         requirements.IDEMPOTENT,
         "a valid update identical to the last one accepted for the same contact over the same "

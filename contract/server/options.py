@@ -41,6 +41,9 @@ class ServerOptions:
     api_key: str | None = None
     db: str | Path = MEMORY_DATABASE
     contacts: int = DEFAULT_CONTACTS
+    """Plausible contacts: ids 1 to N."""
+    fresh_contacts: int = DEFAULT_CONTACTS
+    """Fresh contacts, as the platform makes them: the ids after the plausible ones."""
     readonly_policy: Treatment = "reject"
     unknown_policy: Treatment = "reject"
     latency_ms: float = 0.0
@@ -70,6 +73,8 @@ class ServerOptions:
             raise ValueError(f"port must be between 0 and 65535, not {self.port}")
         if self.contacts < 0:
             raise ValueError(f"contacts must not be negative, not {self.contacts}")
+        if self.fresh_contacts < 0:
+            raise ValueError(f"fresh_contacts must not be negative, not {self.fresh_contacts}")
         if self.latency_ms < 0:
             raise ValueError(f"latency_ms must not be negative, not {self.latency_ms}")
         if self.max_body_bytes < 1:
@@ -97,6 +102,16 @@ class ServerOptions:
             # A server that breaks the contract on purpose must say so wherever it shows.
             shown += f", faults={sorted(self.faults)!r}"
         return f"ServerOptions({shown})"
+
+    @property
+    def plausible_ids(self) -> range:
+        """The ids of the plausible contacts the server seeds."""
+        return range(1, self.contacts + 1)
+
+    @property
+    def fresh_ids(self) -> range:
+        """The ids of the fresh contacts the server seeds, after the plausible ones."""
+        return range(self.contacts + 1, self.contacts + self.fresh_contacts + 1)
 
     def overrides(self) -> list[Override]:
         """The steps the profile and the planted faults replace, profile first."""

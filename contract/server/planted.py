@@ -72,8 +72,8 @@ def crashing_on_non_objects(service: Service, rules: Rules) -> Rules:
 
 def integer_names(service: Service) -> frozenset[str]:
     """The writable properties whose type is integer."""
-    properties = service.contract.properties
-    return frozenset(n for n in service.writable if properties[n].get("type") == "integer")
+    rules = service.contract.rules
+    return frozenset(n for n in service.writable if rules(n).get("type") == "integer")
 
 
 def crashing_on_text_for_integers(service: Service, rules: Rules) -> Rules:
@@ -109,7 +109,7 @@ def taking_booleans_for_integers(service: Service, rules: Rules) -> Rules:
 
 def accepting_impossible_dates(service: Service, rules: Rules) -> Rules:
     dates = frozenset(
-        name for name in service.writable if service.contract.properties[name].get("format")
+        name for name in service.writable if service.contract.rules(name).get("format")
     )
 
     def shape_only(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
@@ -204,6 +204,24 @@ def resetting_unsent(service: Service, stored: Stored) -> Stored:
     properties = service.contract.properties
     reset = {name: reset_value(properties[name]) for name in service.writable}
     return lambda request: {**reset, **stored(request)}
+
+
+def filling_empty(service: Service, stored: Stored) -> Stored:
+    """Every empty enum (``""``) or integer (``null``) the update did not send gets a
+    value: the first allowed one, or ``0``."""
+    rules = service.contract.rules
+    fills = {
+        name: rules(name)["enum"][0] if rules(name).get("enum") else 0
+        for name in service.writable
+        if rules(name).get("enum") or rules(name).get("type") == "integer"
+    }
+
+    def filled(request: UpdateRequest) -> dict[str, Any]:
+        current = service.store.get(request.contact_id) or {}
+        empty = {n: v for n, v in fills.items() if current.get(n) in ("", None)}
+        return {**empty, **stored(request)}
+
+    return filled
 
 
 def also_storing(kind: str) -> Callable[[Service, Stored], Stored]:

@@ -33,8 +33,8 @@ class Profile:
 
 
 def _integer_names(service: Service) -> frozenset[str]:
-    properties = service.contract.properties
-    return frozenset(n for n in service.writable if properties[n].get("type") == "integer")
+    rules = service.contract.rules
+    return frozenset(n for n in service.writable if rules(n).get("type") == "integer")
 
 
 def _numeric_text(value: object) -> bool:

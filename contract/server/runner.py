@@ -13,9 +13,10 @@ from waitress.server import BaseWSGIServer, create_server
 from contract.schema import load_contract
 from contract.server.app import ReferenceApp
 from contract.server.options import ServerOptions, generate_api_key
-from contract.server.seeding import plausible_contact
+from contract.server.seeding import fresh_contact, plausible_contact
 from contract.server.service import ContactService
 from contract.server.store import ContactStore
+from contract.server.waitress_errors import JsonErrorChannel
 from contract.validation import UpdateValidator
 
 # How often the serving loop looks at its stop flag; also the longest a stop waits.
@@ -34,7 +35,10 @@ def build_app(options: ServerOptions, api_key: str) -> ReferenceApp:
     contract = load_contract(options.schema_extension)
     store = ContactStore(options.db)
     try:
-        store.seed(options.contacts, lambda contact_id: plausible_contact(contract, contact_id))
+        store.seed(
+            options.plausible_ids, lambda contact_id: plausible_contact(contract, contact_id)
+        )
+        store.seed(options.fresh_ids, lambda contact_id: fresh_contact(contract, contact_id))
     except BaseException:
         store.close()
         raise
@@ -83,6 +87,16 @@ class ReferenceServer:
         return f"ReferenceServer(url={self.url!r}, user={self.user!r})"
 
     @property
+    def fresh_contact_ids(self) -> list[int]:
+        """The ids of the fresh contacts the server seeded (defaults, and empty values)."""
+        return list(self.options.fresh_ids)
+
+    @property
+    def plausible_contact_ids(self) -> list[int]:
+        """The ids of the plausible contacts the server seeded."""
+        return list(self.options.plausible_ids)
+
+    @property
     def contact_ids(self) -> list[int]:
         """The ids of the contacts the server holds."""
         if self.app is None:
@@ -103,9 +117,9 @@ class ReferenceServer:
                 map=self._map,
                 sockets=[listener],
                 threads=options.threads,
-                # waitress refuses far larger bodies itself (413, from the headers alone);
-                # up to twice the limit, the application answers with its own JSON 413.
-                max_request_body_size=2 * options.max_body_bytes + 1,
+                # waitress refuses a larger body itself (413, from the headers alone when
+                # they give its length); it refuses one of exactly this size or more.
+                max_request_body_size=options.max_body_bytes + 1,
                 max_request_header_size=MAX_HEADER_BYTES,
                 channel_timeout=options.idle_timeout_seconds,
                 cleanup_interval=_IDLE_CHECK_SECONDS,
@@ -113,6 +127,7 @@ class ReferenceServer:
             )
             if not isinstance(server, BaseWSGIServer):  # pragma: no cover - one socket, one server
                 raise TypeError(f"waitress made a {type(server).__name__} for one socket")
+            server.channel_class = JsonErrorChannel
         except BaseException:
             if listener is not None:
                 listener.close()

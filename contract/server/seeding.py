@@ -1,9 +1,11 @@
-"""Plausible contacts to start with, derived from the contact schema.
+"""Contacts to start with, derived from the contact schema: plausible ones, and fresh ones.
 
-Each value follows its property's subschema (type, enum, format, content), so a
-seeded contact is itself a valid contact; read-only counters get non-zero values
-so that an update that wrongly resets them shows. The values depend only on the
-contact id: the same seed gives the same contacts on every run.
+A plausible contact's values follow each property's subschema (type, enum, format,
+content) and look like real data; read-only counters get non-zero values so that an
+update that wrongly resets them shows. A fresh contact is one as the platform makes it:
+every property at its default, and "empty" where the default is: ``""`` for text and
+enums, ``null`` for integers. The values depend only on the contact id: the same seed
+gives the same contacts on every run.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from contract.schema import Contract, Schema
 
 # The resource identifier: the path's `:id` and the contact's own `id` property.
 ID_PROPERTY = "id"
+# When the platform made the contact: set for every contact, even a fresh one.
+CREATED_PROPERTY = "date_create"
 
 _TAGS = ("customer", "newsletter", "vip", "trial", "partner", "2024")
 _EPOCH_START = datetime(2015, 1, 1, tzinfo=timezone.utc)
@@ -68,6 +72,8 @@ def plausible_value(schema: Schema, contact_id: int, rng: random.Random) -> Any:
     if "enum" in schema:
         return rng.choice(schema["enum"])
     kind = schema.get("type")
+    if isinstance(kind, list):  # an "empty" null beside the type of a plausible value
+        kind = next((k for k in kind if k != "null"), None)
     if kind == "integer":
         return _integer(schema, rng)
     if kind == "number":
@@ -80,12 +86,30 @@ def plausible_value(schema: Schema, contact_id: int, rng: random.Random) -> Any:
     return schema.get("default")
 
 
+def _empty(schema: Schema) -> Any:
+    if "default" in schema:
+        return schema["default"]
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return "" if "string" in kinds else None
+
+
+def fresh_contact(contract: Contract, contact_id: int) -> dict[str, Any]:
+    """Every property of a contact as the platform makes it: defaults, else empty."""
+    contact = {name: _empty(schema) for name, schema in contract.properties.items()}
+    if ID_PROPERTY in contact:
+        contact[ID_PROPERTY] = contact_id
+    if CREATED_PROPERTY in contact:
+        contact[CREATED_PROPERTY] = _timestamp(random.Random(contact_id))
+    return contact
+
+
 def plausible_contact(contract: Contract, contact_id: int) -> dict[str, Any]:
     """Every property of one contact, with values that depend only on *contact_id*."""
     rng = random.Random(contact_id)
+    # A value an update could send (what the contact schema alone allows is looser).
     contact = {
-        name: plausible_value(schema, contact_id, rng)
-        for name, schema in contract.properties.items()
+        name: plausible_value(contract.rules(name), contact_id, rng) for name in contract.properties
     }
     if ID_PROPERTY in contact:
         contact[ID_PROPERTY] = contact_id

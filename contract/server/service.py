@@ -38,6 +38,16 @@ class ContactService:
         self.validator = validator
         self.contract: Contract = validator.contract
         self.writable = frozenset(self.contract.writable)
+        self._integers = frozenset(
+            name for name in self.contract.properties if "integer" in self.contract.types(name)
+        )
+        # Formatted text (tags, birth_date): "" there is the platform's own "no value".
+        self._clearable = frozenset(
+            name
+            for name in self.writable
+            if self.contract.rules(name).get("type") == "string"
+            and self.contract.rules(name).keys() & {"format", "contentSchema"}
+        )
         self._waived = frozenset(
             rule for policy, rule in _POLICY_RULES.items() if getattr(options, policy) == "ignore"
         )
@@ -53,7 +63,9 @@ class ContactService:
         if violations:
             return self._rejected(contact_id, violations)
         try:
-            encoded = {name: encode_value(name, value) for name, value in stored.items()}
+            encoded = {
+                name: encode_value(name, self._whole(name, value)) for name, value in stored.items()
+            }
         except UnstorableValueError as error:
             return self._rejected(
                 contact_id, [Violation(error.name, "type", f"{error} (rule: type)")]
@@ -64,18 +76,31 @@ class ContactService:
 
     def rules(self, request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
         """The contract's violations the update is refused for: all but those a policy
-        waives, and none that calls a property read-only or unknown while it is stored."""
+        waives, none that calls a property read-only or unknown while it is stored, and
+        none for ``""`` in a formatted text (``tags``, ``birth_date``): the documentation
+        leaves that open, and this server, like the platform, takes back the "no value" a
+        fresh contact holds."""
+        found_in = self.validator.violations(request.properties, waived=self._waived)
         return [
             found
-            for found in self.validator.violations(request.properties)
-            if found.rule not in self._waived
-            and not (found.rule in _POLICY_RULES.values() and found.property in stored)
+            for found in found_in
+            if not (found.rule in _POLICY_RULES.values() and found.property in stored)
+            and not (found.rule == "format" and self._clears(request, found.property))
         ]
+
+    def _clears(self, request: UpdateRequest, name: str | None) -> bool:
+        properties = request.properties
+        return (
+            name in self._clearable and isinstance(properties, Mapping) and properties[name] == ""
+        )
 
     def stored(self, request: UpdateRequest) -> dict[str, Any]:
         """What an update that passes the rules stores: its writable properties."""
         assert isinstance(request.properties, Mapping)
-        return {name: value for name, value in request.properties.items() if name in self.writable}
+        properties = request.properties
+        # Found by the set, in C: a payload may hold 50,000 other names.
+        present = self.writable.intersection(properties)
+        return {name: properties[name] for name in self.contract.writable if name in present}
 
     def answer(self, request: UpdateRequest, encoded: Mapping[str, str]) -> UpdateOutcome:
         """Store the values, one transaction; the outcome the transports answer with."""
@@ -95,6 +120,13 @@ class ContactService:
             return NotFound(contact_id)
         return Rejected(tuple(violations))
 
+    def _whole(self, name: str, value: Any) -> Any:
+        """A whole number sent as a decimal (``1e3``, an XML-RPC ``<double>``) to an integer
+        property, as the integer it is: an integer property never holds a float."""
+        if type(value) is float and name in self._integers and value.is_integer():
+            return int(value)
+        return value
+
     def get(self, contact_id: int) -> dict[str, Any] | None:
         """The whole contact in the contract's property order, or None when there is none.
 
@@ -106,7 +138,7 @@ class ContactService:
         if stored is None:
             return None
         contact = {
-            name: stored[name] if name in stored else schema.get("default")
+            name: self._whole(name, stored[name]) if name in stored else schema.get("default")
             for name, schema in self.contract.properties.items()
         }
         contact.update((name, value) for name, value in stored.items() if name not in contact)

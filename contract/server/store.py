@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -99,13 +99,13 @@ class ContactStore:
                 raise
             connection.execute("COMMIT")
 
-    def seed(self, count: int, make_contact: Callable[[int], Mapping[str, Any]]) -> None:
-        """Make sure contacts ``1..count`` exist; new ones get ``make_contact(id)``'s values.
+    def seed(self, ids: Iterable[int], make_contact: Callable[[int], Mapping[str, Any]]) -> None:
+        """Make sure the contacts *ids* exist; new ones get ``make_contact(id)``'s values.
 
         Contacts that already exist (a database file from an earlier run) keep theirs.
         """
         with self._transaction() as connection:
-            for contact_id in range(1, count + 1):
+            for contact_id in ids:
                 created = connection.execute(
                     "INSERT OR IGNORE INTO contacts (id) VALUES (?)", (contact_id,)
                 )

@@ -32,6 +32,7 @@ from contract.server.xmlrpc_codec import (
     dump_fault,
     dump_response,
     parse_method_call,
+    xmlrpc_type,
 )
 from contract.violations import PayloadError
 
@@ -68,7 +69,7 @@ def _contact_id(params: tuple[Any, ...], count: int, signature: str) -> int:
         )
     contact_id = params[0]
     if type(contact_id) is not int:
-        kind = type(contact_id).__name__
+        kind = xmlrpc_type(contact_id)
         raise XMLRPCFault(FAULT_INVALID_PARAMS, f"{signature}: id must be an <int>, got {kind}")
     return contact_id
 

@@ -9,11 +9,14 @@ line feeds on the way.
 
 from __future__ import annotations
 
+import base64
 import re
 import xmlrpc.client
 from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.parsers import expat
+
+from contract.violations import name_type
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
@@ -31,6 +34,51 @@ class XMLRPCRequestError(ValueError):
 
 class UnrepresentableError(ValueError):
     """A value XML-RPC cannot carry (text with characters XML 1.0 forbids)."""
+
+
+class XmlRpcOnly:
+    """A value of an XML-RPC type JSON has none of (``<base64>``, ``<dateTime.iso8601>``):
+    no property takes one, and a message shows it as it came, not as a Python object."""
+
+    def __init__(self, tag: str, text: str) -> None:
+        self.tag = tag
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"<{self.tag}>{self.text}</{self.tag}>"
+
+
+name_type(XmlRpcOnly, "an XML-RPC value of no JSON type")
+
+_TAGS: dict[type, str] = {
+    bool: "boolean",
+    int: "int",
+    float: "double",
+    str: "string",
+    list: "array",
+    dict: "struct",
+    type(None): "nil",
+}
+
+
+def xmlrpc_type(value: object) -> str:
+    """The XML-RPC element a parsed *value* came as: ``<int>``, ``<struct>``…"""
+    tag = value.tag if isinstance(value, XmlRpcOnly) else _TAGS.get(type(value), "value")
+    return f"<{tag}>"
+
+
+def _shown_as_sent(value: Any) -> Any:
+    """*value* with every ``<base64>`` and ``<dateTime.iso8601>`` as :class:`XmlRpcOnly`:
+    the unmarshaller's own objects repr as ``<xmlrpc.client.Binary object at 0x…>``."""
+    if isinstance(value, xmlrpc.client.Binary):
+        return XmlRpcOnly("base64", base64.b64encode(value.data).decode("ascii"))
+    if isinstance(value, xmlrpc.client.DateTime):
+        return XmlRpcOnly("dateTime.iso8601", value.value)
+    if isinstance(value, list):
+        return [_shown_as_sent(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _shown_as_sent(item) for key, item in value.items()}
+    return value
 
 
 def _refuse_declarations(*_: object) -> None:
@@ -66,18 +114,21 @@ def parse_method_call(body: bytes) -> tuple[str, tuple[Any, ...]]:
         raise XMLRPCParseError(f"not well-formed XML: {error}") from None
     except XMLRPCParseError:
         raise
-    except Exception as error:
+    except Exception:
         if not root_started:
             # Before the root element only expat runs, so this is expat failing to read
             # the declared encoding (unknown, multi-byte, or not a text codec at all).
             raise XMLRPCParseError(
-                f"not well-formed XML: cannot read the declared encoding: "
-                f"{type(error).__name__}: {error}"
+                "not well-formed XML: cannot read the declared encoding"
             ) from None
         # The unmarshaller raises whatever its conversions raise (bad <int>, <boolean>,
-        # unknown tags); all of it means "not a valid XML-RPC document".
+        # unknown tags, a value out of place); all of it means "not valid XML-RPC". Its
+        # own words name Python's internals, so the place is given instead.
+        line, column = parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
         raise XMLRPCRequestError(
-            f"not a valid XML-RPC document: {type(error).__name__}: {error}"
+            f"not a valid XML-RPC document: an element at line {line}, column {column} "
+            "holds what its type cannot (such as <int>x</int>) or stands where XML-RPC "
+            "has no place for it"
         ) from None
     try:
         params = unmarshaller.close()
@@ -86,7 +137,7 @@ def parse_method_call(body: bytes) -> tuple[str, tuple[Any, ...]]:
     method = unmarshaller.getmethodname()
     if not isinstance(method, str):
         raise XMLRPCRequestError("not an XML-RPC methodCall: no methodName")
-    return method, params
+    return method, tuple(_shown_as_sent(param) for param in params)
 
 
 def _escape(text: str) -> str:

@@ -69,11 +69,14 @@ class _Drawing:
     """The strategies of one contract over one transport, built once: a certification
     draws thousands of payloads, and building strategies is what would cost."""
 
-    def __init__(self, contract: Contract, limits: TransportLimits) -> None:
+    def __init__(
+        self, contract: Contract, limits: TransportLimits, exclude: frozenset[str]
+    ) -> None:
         self.contract = contract
         self.limits = limits
+        self.writable = [name for name in contract.writable if name not in exclude]
         update = contract.update["properties"]
-        self.values = {name: values_for(update[name], limits) for name in contract.writable}
+        self.values = {name: values_for(update[name], limits) for name in self.writable}
         self.valid = st.fixed_dictionaries({}, optional=self.values).filter(bool)
         self._siblings: dict[str, st.SearchStrategy[Payload]] = {}
 
@@ -97,6 +100,8 @@ class _Drawing:
     ) -> st.SearchStrategy[InvalidCase]:
         """Cases where one of *names* holds a value that breaks *rule*."""
         update = self.contract.update["properties"]
+        if not names:
+            return st.nothing()
         return st.one_of(
             [
                 st.tuples(self.siblings(name, siblings), bad_values(update[name])).map(
@@ -110,7 +115,7 @@ class _Drawing:
         """Cases of the given *rules*."""
         contract, limits = self.contract, self.limits
         update = contract.update["properties"]
-        writable = contract.writable
+        writable = self.writable
         kinds: dict[str, Callable[[], st.SearchStrategy[InvalidCase]]] = {
             "type": lambda: self.breaking(
                 "type", writable, lambda sub: wrong_type_values(sub, limits), siblings
@@ -131,7 +136,7 @@ class _Drawing:
                 [
                     st.tuples(
                         self.siblings(None, siblings),
-                        values_for(contract.properties[name], limits),
+                        values_for(contract.rules(name), limits),
                     ).map(functools.partial(_invalid_case, "read_only", name))
                     for name in contract.read_only
                 ]
@@ -144,22 +149,29 @@ class _Drawing:
             "empty": lambda: st.just(InvalidCase({}, "empty", None)),
         }
         per_rule = {rule: kinds[rule]() for rule in RULES if rule in rules}
+        # A rule no sendable property can break (all excluded) draws nothing.
+        per_rule = {rule: drawn for rule, drawn in per_rule.items() if not drawn.is_empty}
+        if not per_rule:
+            return st.nothing()
         # Choose the rule first: one_of would flatten into one branch per property, and
         # the rules with many properties would crowd out the others.
         return st.sampled_from(list(per_rule)).flatmap(per_rule.__getitem__)
 
 
-_drawings: dict[tuple[str, str | None, bool], _Drawing] = {}
+_drawings: dict[tuple[str, str | None, bool, frozenset[str]], _Drawing] = {}
 _invalid_strategies: dict[
-    tuple[str, str | None, tuple[str, ...], bool], st.SearchStrategy[InvalidCase]
+    tuple[str, str | None, tuple[str, ...], bool, frozenset[str]],
+    st.SearchStrategy[InvalidCase],
 ] = {}
 
 
-def _drawing(transport: Transport, extension: Extension | None, ordinary: bool) -> _Drawing:
-    key = (transport, _extension_key(extension), ordinary)
+def _drawing(
+    transport: Transport, extension: Extension | None, ordinary: bool, exclude: frozenset[str]
+) -> _Drawing:
+    key = (transport, _extension_key(extension), ordinary, exclude)
     if key not in _drawings:
         limits = limits_for(transport, ordinary=ordinary)
-        _drawings[key] = _Drawing(_contract(extension), limits)
+        _drawings[key] = _Drawing(_contract(extension), limits, exclude)
     return _drawings[key]
 
 
@@ -173,15 +185,19 @@ def property_values(
     """Valid values of one property, as *transport* carries them (within ordinary storage
     limits, text up to 255 characters and 32-bit integers, when *ordinary*)."""
     limits = limits_for(transport, ordinary=ordinary)
-    return values_for(_contract(extension).properties[name], limits)
+    return values_for(_contract(extension).rules(name), limits)
 
 
 def valid_updates(
-    transport: Transport = "rest", extension: Extension | None = None, *, ordinary: bool = False
+    transport: Transport = "rest",
+    extension: Extension | None = None,
+    *,
+    ordinary: bool = False,
+    exclude: Collection[str] = (),
 ) -> st.SearchStrategy[Payload]:
     """Valid UpdateContact ``properties``: any non-empty mix of writable properties (within
-    ordinary storage limits when *ordinary*)."""
-    return _drawing(transport, extension, ordinary).valid
+    ordinary storage limits when *ordinary*), none of them in *exclude*."""
+    return _drawing(transport, extension, ordinary, frozenset(exclude)).valid
 
 
 def invalid_updates(
@@ -190,6 +206,7 @@ def invalid_updates(
     *,
     rules: Collection[str] = RULES,
     siblings: bool = True,
+    exclude: Collection[str] = (),
 ) -> st.SearchStrategy[InvalidCase]:
     """Labelled invalid payloads, each breaking exactly one rule on one property.
 
@@ -198,13 +215,16 @@ def invalid_updates(
 
     *rules* narrows the kinds drawn; with ``siblings=False`` the payload holds only
     the offending property, which is what a server with an ``ignore`` policy needs.
+    No writable property in *exclude* is sent, as the offender or beside it.
     """
     unknown_rules = sorted(set(rules) - set(RULES))
     if unknown_rules or not rules:
         raise ValueError(f"rules must be a non-empty subset of {RULES}, not {sorted(rules)}")
-    key = (transport, _extension_key(extension), tuple(sorted(rules)), siblings)
+    excluded = frozenset(exclude)
+    key = (transport, _extension_key(extension), tuple(sorted(rules)), siblings, excluded)
     if key not in _invalid_strategies:
-        _invalid_strategies[key] = _drawing(transport, extension, True).invalid(rules, siblings)
+        drawing = _drawing(transport, extension, True, excluded)
+        _invalid_strategies[key] = drawing.invalid(rules, siblings)
     return _invalid_strategies[key]
 
 

@@ -57,6 +57,15 @@ def values_for(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStra
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
     kind = schema.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null" or limits.has_null]
+        return st.one_of([_of_type(schema, k, limits) for k in kinds])
+    return _of_type(schema, kind, limits)
+
+
+def _of_type(schema: dict[str, Any], kind: Any, limits: TransportLimits) -> st.SearchStrategy[Any]:
+    if kind == "null":
+        return st.none()
     if kind == "integer":
         return limits.integers(schema.get("minimum"), schema.get("maximum"))
     if kind == "number":

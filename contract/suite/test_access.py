@@ -14,7 +14,6 @@ from contract.coverage import Probe, free_text, one_property
 from contract.pytest_plugin.cases import Cases, Draws, each_payload
 from contract.pytest_plugin.certifier import Certifier, Refusal
 from contract.pytest_plugin.marker import certifies
-from contract.strategies import valid_updates
 from contract.transports import Transport
 
 # Far above any real install's contacts; each is confirmed unknown before it is used.
@@ -30,7 +29,7 @@ def test_an_unknown_id_is_answered_not_found_and_creates_nothing(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     client = contract_certifier.client
-    ordinary = valid_updates(transport, contract_certifier.extension, ordinary=True)
+    ordinary = contract_certifier.valid_updates(transport, ordinary=True)
 
     def case(data: Draws) -> None:
         payload = data.draw(ordinary, label="payload")
@@ -60,7 +59,8 @@ def test_an_unknown_id_is_answered_not_found_and_creates_nothing(
                 payload=payload,
             )
 
-    probe = one_property(contract_certifier.contract, contract_certifier.contact.original)
+    certifier = contract_certifier
+    probe = one_property(certifier.contract, certifier.contact.original, exclude=certifier.unsent)
     contract_cases.cover([probe], each_payload(case))
     contract_cases.explore(case)
 
@@ -105,7 +105,7 @@ def test_missing_or_wrong_credentials_are_refused(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     endpoint = contract_certifier.client.endpoint
-    ordinary = valid_updates(transport, contract_certifier.extension, ordinary=True)
+    ordinary = contract_certifier.valid_updates(transport, ordinary=True)
 
     def refuse(payload: dict[str, Any]) -> None:
         refusals: list[Refusal] = [
@@ -141,7 +141,7 @@ def test_an_update_changes_no_other_contact(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     client = contract_certifier.client
-    ordinary = valid_updates(transport, contract_certifier.extension, ordinary=True)
+    ordinary = contract_certifier.valid_updates(transport, ordinary=True)
     witnesses: dict[int, dict[str, Any]] = {}
 
     def update_and_compare(payload: dict[str, Any]) -> None:
@@ -169,7 +169,7 @@ def test_an_update_changes_no_other_contact(
         for probe in fixed:
             update_and_compare(probe["payload"])
 
-    text = free_text(contract_certifier.contract)[0]
+    text = free_text(contract_certifier.contract, exclude=contract_certifier.unsent)[0]
     probe: Probe = {"payload": {text: "isolation probe"}, "property": text, "kind": "an update"}
     contract_cases.cover([probe], find_witnesses_then_update)
     contract_cases.explore(lambda data: update_and_compare(data.draw(ordinary, label="payload")))

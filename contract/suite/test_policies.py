@@ -13,7 +13,7 @@ from contract.coverage import read_only_probes
 from contract.pytest_plugin.cases import Cases, Draws, FixedDraws
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.marker import certifies
-from contract.strategies import invalid_updates, property_values, valid_updates
+from contract.strategies import property_values
 from contract.transports import Transport
 
 # A name no contact property has, nor resembles.
@@ -27,7 +27,7 @@ def test_read_only_properties_never_change(
     contract = contract_certifier.contract
     extension = contract_certifier.extension
     read_only = st.sampled_from(contract.read_only)
-    ordinary = valid_updates(transport, extension, ordinary=True)
+    ordinary = contract_certifier.valid_updates(transport, ordinary=True)
     siblings: st.SearchStrategy[dict[str, Any]] = st.just({}) | ordinary
 
     def case(data: Draws) -> None:
@@ -83,7 +83,7 @@ def test_unknown_properties_are_never_stored(
         )
 
     def case(data: Draws) -> None:
-        unknown = invalid_updates(transport, contract_certifier.extension, rules={"unknown"})
+        unknown = contract_certifier.invalid_updates(transport, rules={"unknown"})
         drawn = data.draw(unknown, label="case")
         send(drawn.payload, str(drawn.property))
 

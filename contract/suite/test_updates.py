@@ -10,12 +10,12 @@ from contract.coverage import Probe, every_writable, is_limit, one_property, sto
 from contract.pytest_plugin.cases import Cases, Draws, each_payload
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.marker import certifies
-from contract.strategies import valid_updates
 from contract.transports import Transport
+from contract.validation import validator_for
 
 
 def _valid(certifier: Certifier, data: Draws, transport: Transport) -> dict[str, Any]:
-    strategy = valid_updates(transport, certifier.extension, ordinary=True)
+    strategy = certifier.valid_updates(transport, ordinary=True)
     return data.draw(strategy, label="payload")
 
 
@@ -36,11 +36,25 @@ def _accepted(
 
 
 def _every_writable(certifier: Certifier) -> list[Probe]:
-    return [every_writable(certifier.contract, certifier.contact.original)]
+    return [
+        every_writable(certifier.contract, certifier.contact.original, exclude=certifier.unsent)
+    ]
+
+
+def _own_values_refused(certifier: Certifier) -> list[Probe]:
+    """The contact's own values that the install would not take back although the
+    contract calls them valid: each alone, again, must be accepted (it changes nothing)."""
+    validator = validator_for(certifier.extension)
+    original = certifier.contact.original or {}
+    return [
+        {"payload": {name: original[name]}, "property": name, "kind": "the contact's own value"}
+        for name in certifier.contract.writable
+        if name in certifier.contact.irreversible and validator.is_valid({name: original[name]})
+    ]
 
 
 def _one_property(certifier: Certifier) -> list[Probe]:
-    return [one_property(certifier.contract, certifier.contact.original)]
+    return [one_property(certifier.contract, certifier.contact.original, exclude=certifier.unsent)]
 
 
 @certifies(requirements.ACCEPT)
@@ -50,7 +64,8 @@ def test_valid_updates_are_accepted_with_the_contacts_id(
     def case(data: Draws) -> None:
         _accepted_update(contract_certifier, data, transport)
 
-    contract_cases.cover(_every_writable(contract_certifier), each_payload(case))
+    probes = [*_own_values_refused(contract_certifier), *_every_writable(contract_certifier)]
+    contract_cases.cover(probes, each_payload(case))
     contract_cases.explore(case)
 
 
@@ -91,7 +106,7 @@ def test_accepted_properties_read_back_as_sent(
     # Values storage commonly mangles, and every allowed value; then Hypothesis.
     probes = [
         *_every_writable(contract_certifier),
-        *stored_exactly(contract_certifier.contract, transport),
+        *stored_exactly(contract_certifier.contract, transport, exclude=contract_certifier.unsent),
     ]
     contract_cases.cover(
         probes, lambda fixed: _stored_exactly(contract_certifier, transport, fixed)
@@ -112,6 +127,8 @@ def test_properties_not_sent_are_unchanged(
         after = contract_certifier.read_back()
         writable = contract_certifier.contract.writable
         checks.unsent_unchanged(before, after, payload, writable, answer=answer)
+        original, never_sent = contract_certifier.contact.original or {}, contract_certifier.unsent
+        checks.unsent_kept(original, after, never_sent, answer=answer, payload=payload)
 
     # Every property set first, so that one sent alone next has others to leave alone.
     probes = [*_every_writable(contract_certifier), *_one_property(contract_certifier)]

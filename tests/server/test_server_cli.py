@@ -131,14 +131,22 @@ def test_without_a_key_it_generates_one_and_prints_it() -> None:
 
 
 def test_options_shape_the_server(tmp_path: Path) -> None:
-    args = ["--contacts", "3", "--user", "ops", "--api-key", "k3y", "--readonly-policy", "ignore"]
+    args = ["--contacts", "3", "--fresh-contacts", "2", "--user", "ops", "--api-key", "k3y"]
+    args += ["--readonly-policy", "ignore"]
     with serve(*args, "--xmlrpc-path", "/rpc", "--latency-ms", "250") as served:
         auth = ("ops", "k3y")
         assert (
             requests.get(f"{served.url}{CONTACTS_PATH}/3", auth=auth, timeout=30).status_code == 200
         )
+        # Then the fresh contacts: 4 and 5.
+        fresh = requests.get(f"{served.url}{CONTACTS_PATH}/4", auth=auth, timeout=30)
+        assert (fresh.status_code, fresh.json()["gender"], fresh.json()["date_of_birth"]) == (
+            200,
+            "",
+            None,
+        )
         assert (
-            requests.get(f"{served.url}{CONTACTS_PATH}/4", auth=auth, timeout=30).status_code == 404
+            requests.get(f"{served.url}{CONTACTS_PATH}/6", auth=auth, timeout=30).status_code == 404
         )
         started = time.monotonic()
         response = requests.put(

@@ -145,6 +145,32 @@ def test_drop_department(faulty: StartFaulty) -> None:
     assert rest.get(1)["department"] == department
 
 
+def test_fill_empty_values(faulty: StartFaulty, server: ReferenceServer) -> None:
+    srv = faulty("fill-empty-values")
+    rest, fresh, plausible = RestClient(srv), srv.fresh_contact_ids[0], 1
+    assert (rest.get(fresh)["gender"], rest.get(fresh)["date_of_birth"]) == ("", None)
+    before = rest.get(plausible)
+    assert rest.put(fresh, {"name": "Ada"}).json() == fresh
+    after = rest.get(fresh)
+    assert (after["name"], after["gender"], after["marital_status"]) == (
+        "Ada",
+        "unknown",
+        "unknown",
+    )
+    assert after["date_of_birth"] == 0
+    # No update can put the empty values back: that is what makes the fault dangerous.
+    assert rest.put(fresh, {"gender": ""}).status_code == 400
+    # A contact whose values are all set is left alone, and so is a value that is sent.
+    assert rest.put(plausible, {"name": "Bea"}).json() == plausible
+    assert rest.get(plausible) == {**before, "name": "Bea"}
+    assert rest.put(fresh + 1, {"gender": "male"}).json() == fresh + 1
+    assert rest.get(fresh + 1)["gender"] == "male"
+    healthy = RestClient(server)
+    fresh_id = server.fresh_contact_ids[0]
+    assert healthy.put(fresh_id, {"name": "Ada"}).json() == fresh_id
+    assert healthy.get(fresh_id)["gender"] == ""
+
+
 def test_reset_unsent(faulty: StartFaulty, server: ReferenceServer, contact_id: int) -> None:
     rest = RestClient(faulty("reset-unsent"))
     before = rest.get(1)
@@ -154,7 +180,7 @@ def test_reset_unsent(faulty: StartFaulty, server: ReferenceServer, contact_id: 
     for name in CONTRACT.writable:
         if name != "name":
             assert after[name] == reset_value(CONTRACT.properties[name]), name
-    assert (after["lastname"], after["status"], after["gender"]) == ("", "on", "unknown")
+    assert (after["lastname"], after["status"], after["gender"]) == ("", "on", "")
     assert before["lastname"] != ""
     assert {name: after[name] for name in CONTRACT.read_only} == {
         name: before[name] for name in CONTRACT.read_only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import random
 import secrets
@@ -26,7 +27,7 @@ from contract.server.runner import MAX_HEADER_BYTES
 from contract.server.xmlrpc import FAULT_PARSE_ERROR
 from contract.strategies import InvalidCase, invalid_updates, valid_updates
 
-from .clients import CONTACTS_PATH, XMLRPC_PATH, RestClient
+from .clients import CONTACTS_PATH, XMLRPC_PATH, RestClient, XMLRPCClient
 from .test_server_cli import serve
 from .test_server_xmlrpc import BILLION_LAUGHS, call, fault_of, post_xml
 
@@ -142,6 +143,13 @@ def stream_until_refused(
         except (BrokenPipeError, ConnectionResetError):
             pass
         return sent, read_answers(sock)
+
+
+def error_of(answer: Answer) -> str:
+    """The message of a documented JSON error answer ``{"error": {"status", "message"}}``."""
+    error = json.loads(answer.body)["error"]
+    assert error["status"] == answer.status
+    return str(error["message"])
 
 
 def rules_of(answer: Answer) -> list[str]:
@@ -304,6 +312,9 @@ def test_heads_over_the_header_limit_are_431(
     """A request line and headers over the header limit are refused 431, credentials or not."""
     answers = exchange(hostile, request(b"GET", target, authorization(hostile), *headers))
     assert [answer.status for answer in answers] == [431]
+    assert error_of(answers[0]) == (
+        f"the request line and headers are over the limit of {MAX_HEADER_BYTES} bytes"
+    )
     assert_still_serves(hostile)
 
 
@@ -321,7 +332,9 @@ def test_the_header_limit_is_exact(hostile: ReferenceServer, extra: int, status:
 # --- oversized bodies -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("declared", [2 * DEFAULT_MAX_BODY_BYTES + 2, 10**12, 10**30])
+@pytest.mark.parametrize(
+    "declared", [DEFAULT_MAX_BODY_BYTES + 1, 2 * DEFAULT_MAX_BODY_BYTES + 2, 10**12, 10**30]
+)
 def test_an_oversized_content_length_is_413_before_the_body_is_sent(
     hostile: ReferenceServer, declared: int
 ) -> None:
@@ -336,7 +349,18 @@ def test_an_oversized_content_length_is_413_before_the_body_is_sent(
     )
     answers = exchange(hostile, head + b"\r\n\r\n")
     assert [answer.status for answer in answers] == [413]
+    assert error_of(answers[0]) == f"the body is over the limit of {DEFAULT_MAX_BODY_BYTES} bytes"
     assert_still_serves(hostile)
+
+
+def test_a_body_of_exactly_the_limit_is_read(hostile: ReferenceServer) -> None:
+    body = b'{"name": "%s"}' % (b"x" * (DEFAULT_MAX_BODY_BYTES - 12))
+    assert len(body) == DEFAULT_MAX_BODY_BYTES
+    target = b"%s/%d" % (CONTACTS_PATH.encode(), TARGET_CONTACT)
+    put = request(
+        b"PUT", target, authorization(hostile), b"Content-Type: application/json", body=body
+    )
+    assert [answer.status for answer in exchange(hostile, put)] == [200]
 
 
 def test_an_endless_chunked_body_is_cut_off_with_413(hostile: ReferenceServer) -> None:
@@ -352,6 +376,7 @@ def test_an_endless_chunked_body_is_cut_off_with_413(hostile: ReferenceServer) -
     chunk = b"%x\r\n%s\r\n" % (65536, b" " * 65536)
     sent, answers = stream_until_refused(hostile, head + b"\r\n\r\n", chunk)
     assert [answer.status for answer in answers] == [413]
+    assert error_of(answers[0]) == f"the body is over the limit of {DEFAULT_MAX_BODY_BYTES} bytes"
     assert sent < STREAM_BYTES
     assert_still_serves(hostile)
 
@@ -440,6 +465,76 @@ def test_a_request_sent_a_byte_at_a_time_is_served_and_holds_up_no_one(
     assert RestClient(hostile).get(DRIBBLE_CONTACT)["name"] == value
     # Nobody waited for the dribble to end (it takes 1.5 idle timeouts).
     assert slowest_other < IDLE_TIMEOUT_SECONDS
+
+
+# --- floods of unknown keys, and bodies the server cannot read ----------------------------
+
+FLOOD = {f"f{i:05d}": i for i in range(50_000)}  # 50,000 unknown keys, some 840 KB
+
+
+def test_a_flood_of_unknown_keys_gets_a_hundred_violations_and_a_count(
+    hostile: ReferenceServer,
+) -> None:
+    """Each unknown key would get its own "did you mean": the answer lists the first 100
+    and counts the rest (the time bound is benchmarks/floods.py's)."""
+    rest = RestClient(hostile)
+    body = json.dumps({**FLOOD, "nmae": "Ada"}).encode()
+    assert len(body) < DEFAULT_MAX_BODY_BYTES
+    answer = rest.session.put(rest.url(TARGET_CONTACT), data=body, timeout=ANSWER_SECONDS)
+    assert answer.status_code == 400
+    errors = answer.json()["errors"]
+    assert len(errors) == 101
+    assert all(error["rule"] == "unknown" for error in errors[:100])
+    assert errors[100] == {
+        "property": None,
+        "rule": "truncated",
+        "message": "and 49,901 more violations, not listed: the first 100 are (rule: truncated)",
+    }
+    assert len(answer.content) < 20_000
+    # Over XML-RPC, the same (XML is wordier: 10,000 keys make some 700 KB).
+    with pytest.raises(xmlrpc.client.Fault) as caught:
+        XMLRPCClient(hostile).update(TARGET_CONTACT, dict(list(FLOOD.items())[:10_000]))
+    assert caught.value.faultCode == 400
+    assert caught.value.faultString.count("is not a contact property") == 100
+    assert "and 9,900 more violations, not listed" in caught.value.faultString
+
+
+def test_a_flood_of_unknown_keys_is_dropped_by_an_ignoring_server(
+    ignoring_server: ReferenceServer,
+) -> None:
+    rest = RestClient(ignoring_server)
+    body = json.dumps({**FLOOD, "city": "Oslo"}).encode()
+    answer = rest.session.put(rest.url(TARGET_CONTACT), data=body, timeout=ANSWER_SECONDS)
+    assert answer.status_code == 200, answer.text[:300]
+    assert rest.get(TARGET_CONTACT)["city"] == "Oslo"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "x-unknown, gzip"])
+def test_a_body_in_an_encoding_the_server_does_not_read_is_415(
+    hostile: ReferenceServer, encoding: str
+) -> None:
+    target = b"%s/%d" % (CONTACTS_PATH.encode(), TARGET_CONTACT)
+    body = gzip.compress(b'{"name": "Ada"}')
+    for path in (target, XMLRPC_PATH.encode()):
+        method = b"PUT" if path == target else b"POST"
+        sent = request(
+            method,
+            path,
+            authorization(hostile),
+            b"Content-Encoding: " + encoding.encode(),
+            body=body,
+        )
+        answers = exchange(hostile, sent)
+        assert [answer.status for answer in answers] == [415]
+        assert "is not supported; send the body unencoded" in error_of(answers[0])
+    identity = request(
+        b"PUT",
+        target,
+        authorization(hostile),
+        b"Content-Encoding: identity",
+        body=b'{"name": "Ada"}',
+    )
+    assert [answer.status for answer in exchange(hostile, identity)] == [200]
 
 
 # --- entity expansion -----------------------------------------------------------------------

@@ -22,7 +22,7 @@ from contract.server.service import ContactService
 from contract.server.store import ContactStore, UnstorableValueError, encode_value
 from contract.server.updates import Rejected
 from contract.server.xmlrpc import FAULT_INTERNAL_ERROR
-from contract.validation import UpdateValidator
+from contract.validation import UpdateValidator, validator_for
 
 from .clients import XMLRPC_PATH, RestClient, XMLRPCClient
 
@@ -97,7 +97,7 @@ def test_seeded_contacts_are_valid_plausible_and_repeatable() -> None:
 )
 def test_the_store_reads_back_exactly_what_it_stored(tmp_path: Path, value: Any) -> None:
     store = ContactStore(tmp_path / "store.sqlite")
-    store.seed(1, lambda contact_id: {"id": contact_id})
+    store.seed(range(1, 2), lambda contact_id: {"id": contact_id})
     assert store.update(1, {"x": encode_value("x", value)})
     stored = store.get(1)
     assert stored is not None
@@ -108,7 +108,7 @@ def test_the_store_reads_back_exactly_what_it_stored(tmp_path: Path, value: Any)
 
 def test_the_store_knows_which_contacts_exist() -> None:
     store = ContactStore(":memory:")
-    store.seed(3, lambda contact_id: {})
+    store.seed(range(1, 4), lambda contact_id: {})
     assert store.contact_ids() == [1, 2, 3]
     assert [store.exists(i) for i in (0, 1, 3, 4, -1, 2**64)] == [
         False,
@@ -127,11 +127,11 @@ def test_the_store_knows_which_contacts_exist() -> None:
 def test_seeding_again_keeps_existing_contacts(tmp_path: Path) -> None:
     path = tmp_path / "again.sqlite"
     first = ContactStore(path)
-    first.seed(2, lambda contact_id: {"name": "original"})
+    first.seed(range(1, 3), lambda contact_id: {"name": "original"})
     first.update(1, {"name": '"changed"'})
     first.close()
     second = ContactStore(path)
-    second.seed(4, lambda contact_id: {"name": "new"})
+    second.seed(range(1, 5), lambda contact_id: {"name": "new"})
     assert [(second.get(i) or {}).get("name") for i in (1, 2, 3, 4)] == [
         "changed",
         "original",
@@ -150,7 +150,7 @@ def test_values_without_a_json_form_are_refused() -> None:
 def test_an_unstorable_custom_value_is_a_type_violation() -> None:
     contract = load_contract({"properties": {"weight": {"type": "number"}}})
     store = ContactStore(":memory:")
-    store.seed(1, lambda contact_id: plausible_contact(contract, contact_id))
+    store.seed(range(1, 2), lambda contact_id: plausible_contact(contract, contact_id))
     service = ContactService(store, UpdateValidator(contract))
     outcome = service.update(1, {"weight": Decimal("1.5")})
     assert isinstance(outcome, Rejected)
@@ -190,7 +190,7 @@ def test_invalid_options_are_refused(options: dict[str, Any]) -> None:
 
 
 def test_the_api_key_never_shows_in_reprs() -> None:
-    with ReferenceServer(contacts=0, api_key="hidden-key") as srv:
+    with ReferenceServer(contacts=0, fresh_contacts=0, api_key="hidden-key") as srv:
         assert "hidden-key" not in repr(srv)
         assert "hidden-key" not in repr(srv.options)
         assert srv.contact_ids == []
@@ -225,3 +225,33 @@ def test_a_schema_extension_adds_custom_fields(tmp_path: Path) -> None:
         assert rest.get(1)["loyalty_tier"] == "gold"
         assert rest.put(1, {"loyalty_tier": "bronze"}).status_code == 400
         assert len(rest.get(1)) == 53
+
+
+def test_fresh_contacts_follow_the_plausible_ones_and_hold_the_documented_defaults() -> None:
+    with ReferenceServer(contacts=2, fresh_contacts=3) as srv:
+        assert (srv.plausible_contact_ids, srv.fresh_contact_ids) == ([1, 2], [3, 4, 5])
+        assert srv.contact_ids == [1, 2, 3, 4, 5]
+        assert srv.app is not None
+        fresh = srv.app.service.get(3)
+        plausible = srv.app.service.get(1)
+    assert fresh is not None
+    assert plausible is not None
+    contract = load_contract()
+    for name, schema in contract.properties.items():
+        if name in ("id", "date_create"):
+            continue
+        # The table's default, or "no value": "" for text, null for an integer.
+        empty = "" if "string" in contract.types(name) else None
+        assert fresh[name] == schema.get("default", empty), name
+    assert (fresh["id"], fresh["status"], fresh["score"], fresh["gender"]) == (3, "on", 2, "")
+    assert fresh["date_of_birth"] is None
+    assert isinstance(fresh["date_create"], int)
+    # The contact schema takes both as a contact read back, formats asserted; an update
+    # may not send a fresh contact's empty enums and integers.
+    checker = Draft202012Validator.FORMAT_CHECKER
+    for contact in (fresh, plausible):
+        Draft202012Validator(contract.contact, format_checker=checker).validate(contact)
+    assert not validator_for().is_valid({"gender": ""})
+    assert not validator_for().is_valid({"date_of_birth": None})
+    # A plausible contact has a value an update can send back in every writable property.
+    assert validator_for().is_valid({name: plausible[name] for name in contract.writable})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xmlrpc.client
 from typing import Any
 
@@ -328,3 +329,60 @@ def test_ignore_policy_applies_to_xmlrpc_too(
     with pytest.raises(xmlrpc.client.Fault) as caught:
         client.update(contact_id, {})
     assert caught.value.faultCode == FAULT_INVALID_PROPERTIES
+
+
+UPDATE = "contacts.UpdateContact"
+BAD_DOCUMENTS = {
+    "an <int> that is no number": call(UPDATE, "<value><int>x</int></value>"),
+    "a member without a name": call(
+        UPDATE,
+        "<value><int>1</int></value>",
+        "<value><struct><member><value><int>1</int></value></member></struct></value>",
+    ),
+    "a <boolean> of 7": call(UPDATE, "<value><boolean>7</boolean></value>"),
+    "an unknown type": call(UPDATE, "<value><float>1</float></value>"),
+    "a value outside any param": "<?xml version='1.0'?><methodCall><methodName>m</methodName>"
+    "<value><int>1</int></value></methodCall>",
+    "an unreadable encoding": "<?xml version='1.0' encoding='utf-32'?><methodCall/>",
+}
+
+
+@pytest.mark.parametrize("body", BAD_DOCUMENTS.values(), ids=BAD_DOCUMENTS.keys())
+def test_fault_strings_name_no_python_internals(server: ReferenceServer, body: str) -> None:
+    _, text = fault_of(post_xml(server, body))
+    assert not re.search(r"[A-Z][a-z]+Error\b|object at 0x|Traceback|invalid literal", text), text
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (xmlrpc.client.Binary(b"hi"), "<base64>aGk=</base64>"),
+        (xmlrpc.client.DateTime("20240101T10:00:00"), "<dateTime.iso8601>20240101T10:00:00"),
+    ],
+)
+def test_values_json_has_no_type_for_are_refused_and_shown_as_sent(
+    server: ReferenceServer, value: object, shown: str
+) -> None:
+    client = XMLRPCClient(server)
+    with pytest.raises(xmlrpc.client.Fault) as caught:
+        client.update(1, {"name": value})
+    assert caught.value.faultCode == FAULT_INVALID_PROPERTIES
+    assert shown in caught.value.faultString
+    assert "xmlrpc.client" not in caught.value.faultString
+    with pytest.raises(xmlrpc.client.Fault) as as_id:
+        client.update(value, {"name": "Ada"})
+    assert as_id.value.faultCode == FAULT_INVALID_PARAMS
+    assert as_id.value.faultString.endswith(f"id must be an <int>, got {shown.split('>')[0]}>")
+
+
+def test_a_whole_double_for_an_integer_is_stored_and_answered_as_an_integer(
+    server: ReferenceServer, contact_id: int
+) -> None:
+    client = XMLRPCClient(server)
+    assert client.update(contact_id, {"city_id": 1e20, "country_id": 3.0}) == contact_id
+    contact = client.get(contact_id)
+    assert (contact["city_id"], contact["country_id"]) == (10**20, 3)
+    assert type(contact["country_id"]) is int
+    # Every integer property is answered as <int> or <i8>, never as a <double>.
+    integers = [name for name in CONTRACT.properties if "integer" in CONTRACT.types(name)]
+    assert all(type(contact[name]) in (int, type(None)) for name in integers)

@@ -1,0 +1,189 @@
+"""Nothing lost on a fresh contact: values no update can put back are never sent, and a
+contact the run leaves changed is said first, everywhere, with exit 3.
+
+A fresh contact holds the documentation's "empty" defaults: ``""`` in ``gender`` and
+``marital_status`` and ``null`` in ``date_of_birth``, values no update may send.
+"""
+
+from __future__ import annotations
+
+import json
+import xmlrpc.client
+from pathlib import Path
+from typing import Any
+from xml.parsers.expat import ExpatError
+
+import requests
+
+from conftest import run_contract
+from contract.api import UPDATE_METHOD
+from contract.schema import load_contract
+from tests.certify_output import PROGRESS, parse
+from tests.conftest import USER, Served, certify, read_contact, serve
+
+IRREVERSIBLE = ("date_of_birth", "gender", "marital_status")
+FRESH = 2  # with --contacts 1 --fresh-contacts 1
+NOTICE = (
+    "date_of_birth, gender, marital_status hold values that the install will not take back: "
+    f"not exercised on contact {FRESH}; use a contact whose values are all set, or "
+    "--allow-irreversible"
+)
+
+
+def _certify_fresh(server: Served, cwd: Path, *options: str) -> Any:
+    return certify(
+        *("--url", server.url, "--user", USER, "--api-key", server.api_key),
+        *("--contact-id", str(FRESH), "--examples", "1", "--seed", "7", *options),
+        cwd=cwd,
+    )
+
+
+def _properties_sent(recording: Path) -> list[dict[str, Any]]:
+    """The properties of every update a recording holds, over REST and XML-RPC."""
+    sent = []
+    for line in recording.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        request = entry.get("request", {})
+        body, properties = request.get("body") or "", None
+        try:
+            if entry["kind"] == "exchange" and request["method"] == "PUT":
+                properties = json.loads(body)
+            elif entry["kind"] == "exchange" and request["method"] == "POST":
+                params, method = xmlrpc.client.loads(body)
+                properties = params[1] if method == UPDATE_METHOD and len(params) == 2 else None
+        except (ValueError, xmlrpc.client.ResponseError, ExpatError):
+            continue  # a malformed body, on purpose
+        if isinstance(properties, dict):
+            sent.append(properties)
+    return sent
+
+
+def test_a_fresh_contact_is_certified_without_sending_its_irreversible_values(
+    tmp_path: Path,
+) -> None:
+    report, recording = tmp_path / "certificate.json", tmp_path / "run.jsonl"
+    with serve("--contacts", "1", "--fresh-contacts", "1") as server:
+        before = read_contact(server, FRESH)
+        assert [before[name] for name in IRREVERSIBLE] == [None, "", ""]
+        result = _certify_fresh(
+            server, tmp_path, "--report", str(report), "--record", str(recording)
+        )
+        assert read_contact(server, FRESH) == before
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    lines = result.stdout.splitlines()
+    # Said before any verdict, right after the line that says what is certified.
+    assert lines[1] == NOTICE
+    assert PROGRESS.fullmatch(lines[2].rstrip()), lines[2]
+    assert parse(result.stdout).verdict_line.startswith("CERTIFIED")
+    assert lines[-1].startswith("certificate written") or "not exercised: 3 properties" in output
+    assert "not exercised: 3 properties whose values the install will not take back" in output
+    assert f"contact {FRESH} restored: it reads back as before the run" in output
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["not_exercised"] == list(IRREVERSIBLE)
+    assert data["irreversible"] == {str(FRESH): list(IRREVERSIBLE)}
+    assert data["restore"]["complete"] is True
+    # Only the probe that found them out carried them, with the contact's own values.
+    sent = [{n: body[n] for n in IRREVERSIBLE if n in body} for body in _properties_sent(recording)]
+    carried = [values for values in sent if values]
+    assert carried, "the probe of the contact's own values is missing"
+    assert all(values.items() <= {k: before[k] for k in IRREVERSIBLE}.items() for values in carried)
+    assert not (tmp_path / f"contract-restore-{FRESH}.json").exists()
+
+
+def test_values_no_update_can_put_back_are_named_first_with_exit_3(tmp_path: Path) -> None:
+    """``fill-empty-values`` turns the fresh contact's empty values into others the run
+    cannot undo: the run says so first, keeps them in the restore file, and exits 3."""
+    report = tmp_path / "certificate.md"
+    restore_file = tmp_path / f"contract-restore-{FRESH}.json"
+    options = ("--contacts", "1", "--fresh-contacts", "1", "--fault", "fill-empty-values")
+    with serve(*options) as server:
+        before = read_contact(server, FRESH)
+        result = _certify_fresh(server, tmp_path, "--report", str(report), "--transport", "rest")
+        after = read_contact(server, FRESH)
+        again = run_contract(
+            *("restore", str(restore_file), "--user", USER, "--api-key", server.api_key),
+            cwd=tmp_path,
+        )
+    output = result.stdout + result.stderr
+    assert result.returncode == 3, output
+    assert "Traceback" not in output
+    changed = {name for name in load_contract().writable if after[name] != before[name]}
+    assert changed == set(IRREVERSIBLE)
+    first = (
+        f'contact {FRESH} NOT fully restored: date_of_birth is 0, was null; gender is "unknown", '
+        'was ""; marital_status is "unknown", was ""'
+    )
+    # First after the progress lines, before failures and the table.
+    lines = result.stdout.splitlines()
+    assert first in lines
+    table = next(i for i, line in enumerate(lines) if line.startswith("requirement"))
+    assert lines.index(first) < table
+    assert lines[lines.index(first) + 1] == (
+        f"the values still to put back are in {restore_file}: run `contract restore {restore_file}`"
+    )
+    assert json.loads(restore_file.read_text(encoding="utf-8"))["properties"] == {
+        "date_of_birth": None,
+        "gender": "",
+        "marital_status": "",
+    }
+    assert report.read_text(encoding="utf-8").splitlines()[2] == f"- **{first}**"
+    # The fault shows as the requirement it breaks: unsent properties changed.
+    assert "UC-PARTIAL over" in output
+    assert "NOT CERTIFIED" in output
+    # `contract restore` cannot do better: it says so per property, and exits 3.
+    assert again.returncode == 3, again.stdout + again.stderr
+    assert '`gender` is "unknown", not ""' in again.stderr
+    assert server.api_key not in output + again.stdout + again.stderr
+
+
+def test_allow_irreversible_exercises_them_after_a_warning(tmp_path: Path) -> None:
+    with serve("--contacts", "1", "--fresh-contacts", "1") as server:
+        result = _certify_fresh(
+            server,
+            tmp_path,
+            "--allow-irreversible",
+            "--transport",
+            "rest",
+            "--report",
+            str(tmp_path / "c.json"),
+        )
+        after = read_contact(server, FRESH)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stdout.splitlines()[1] == (
+        "WARNING: date_of_birth, gender, marital_status hold values that the install will not "
+        f"take back: exercised on contact {FRESH} anyway (--allow-irreversible), so the run "
+        "may leave them changed"
+    )
+    # Exercised, so changed, and named as such.
+    assert after["gender"] != ""
+    assert after["marital_status"] != ""
+    data = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert data["not_exercised"] == []
+    assert data["restore"]["complete"] is False
+    assert {"gender", "marital_status"} <= set(data["restore"]["properties"])
+
+
+def test_restore_puts_back_what_it_can_and_keeps_the_rest(tmp_path: Path) -> None:
+    with serve("--contacts", "1", "--fresh-contacts", "1") as server:
+        saved = read_contact(server, FRESH)
+        url = f"{server.url}/api/2.0/contacts/{FRESH}"
+        auth = (USER, server.api_key)
+        changed = {"name": "Changed", "gender": "male", "city": "Oslo"}
+        assert requests.put(url, json=changed, auth=auth, timeout=30).json() == FRESH
+        restore_file = tmp_path / "contract-restore-2.json"
+        properties = {name: saved[name] for name in ("name", "gender", "city")}
+        restore_file.write_text(
+            json.dumps({"url": server.url, "contact_id": FRESH, "properties": properties}),
+            encoding="utf-8",
+        )
+        result = run_contract(
+            *("restore", str(restore_file), "--user", USER, "--api-key", server.api_key),
+            cwd=tmp_path,
+        )
+        now = read_contact(server, FRESH)
+    assert result.returncode == 3, result.stdout + result.stderr
+    # Everything the install takes is back, though one value of the same update is refused.
+    assert (now["name"], now["city"], now["gender"]) == (saved["name"], saved["city"], "male")
+    assert result.stderr.splitlines()[0] == 'contract restore: `gender` is "male", not ""'
+    assert json.loads(restore_file.read_text(encoding="utf-8"))["properties"] == {"gender": ""}
