@@ -1,17 +1,24 @@
 """``python -m contract``: the command line, quiet about Ctrl-C at any moment of its start."""
 
+import os
 import signal
 import sys
 
 
 def _interrupted_while_starting(signum: int, frame: object) -> None:
     # Nothing has been changed yet: one line, and no traceback from the interrupted import.
+    # The process ends here and now: a SystemExit raised into whatever import was running
+    # can be swallowed by a library's ``except BaseException``, and the run would go on.
     command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
     if command == "certify":
-        sys.stderr.write("contract certify: could not run: interrupted\n")
-        sys.exit(2)  # certify's "could not run"
-    sys.stderr.write("contract: interrupted\n")
-    sys.exit(128 + signum)
+        _end("contract certify: could not run: interrupted\n", 2)  # certify's "could not run"
+    _end("contract: interrupted\n", 128 + signum)
+
+
+def _end(line: str, code: int) -> None:
+    sys.stderr.write(line)
+    sys.stderr.flush()
+    os._exit(code)
 
 
 # Installed as this module is imported, before the command line's own (slow) imports:
