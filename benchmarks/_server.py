@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,7 +112,9 @@ class Server:
 
 
 @contextmanager
-def serve(latency_ms: float = 0.0, contacts: int = 10) -> Iterator[Server]:
+def serve(
+    latency_ms: float = 0.0, contacts: int = 10, faults: Sequence[str] = ()
+) -> Iterator[Server]:
     """Run ``contract serve --port 0`` until the block ends; then SIGTERM it and read its count.
 
     A fresh server for every run: each starts from the same seeded contacts, and its count
@@ -125,6 +127,7 @@ def serve(latency_ms: float = 0.0, contacts: int = 10) -> Iterator[Server]:
         env.pop("CONTRACT_API_KEY", None)
         command = [sys.executable, "-c", _LAUNCHER, "serve", "--port", "0"]
         command += ["--user", USER, "--contacts", str(contacts), "--latency-ms", f"{latency_ms:g}"]
+        command += [f"--fault={fault}" for fault in faults]
         # Its log goes to a file: a pipe nobody reads would block the server once full.
         log = Path(folder) / "server.log"
         with log.open("w", encoding="utf-8") as errors:

@@ -125,13 +125,21 @@ def _events(events: Path) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
     return counts, answers
 
 
-def run_once(executable: str, openapi: Path, examples: int) -> SchemathesisRun:
-    """Start a reference server, run Schemathesis on it once, stop it."""
+def run_once(
+    executable: str,
+    openapi: Path,
+    examples: int,
+    *,
+    latency_ms: float = 0.0,
+    faults: tuple[str, ...] = (),
+) -> SchemathesisRun:
+    """Start a reference server (answering after *latency_ms*, with the planted *faults*),
+    run Schemathesis on it once, stop it."""
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "schemathesis.toml"
         config.write_text(_CONFIG, encoding="utf-8")
         report, events = Path(folder) / "report.json", Path(folder) / "events.ndjson"
-        with serve() as server:
+        with serve(latency_ms=latency_ms, faults=faults) as server:
             command = [executable, "--config-file", str(config), "run", str(openapi)]
             command += ["--url", server.url, "--checks", "all", "--workers", "1"]
             command += ["--max-examples", str(examples), "--seed", str(SEED), "--no-color"]

@@ -38,7 +38,14 @@ class CheckFailed(AssertionError):
         self.payload = payload
         self.phase = "explore"
         """``coverage`` when a fixed coverage case found it, whatever the seed."""
+        self.shrink_budget_spent: int | None = None
+        """The shrink budget, in requests, when it ran out before the payload was minimal."""
         super().__init__(self.render())
+
+    def not_fully_shrunk(self, budget: int) -> None:
+        """Hypothesis stopped shrinking this failure when *budget* requests were spent."""
+        self.shrink_budget_spent = budget
+        self.args = (self.render(),)
 
     @property
     def transport(self) -> str | None:
@@ -59,6 +66,11 @@ class CheckFailed(AssertionError):
         if self.reproduction is not None:
             lines.append("  reproduce:")
             lines += [f"    {line}" for line in self.reproduction.splitlines()]
+        if self.shrink_budget_spent is not None:
+            lines.append(
+                f"  not fully shrunk: the smallest failing payload found within the shrink "
+                f"budget of {self.shrink_budget_spent} requests"
+            )
         return "\n".join(lines)
 
 

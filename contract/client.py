@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 import time
 import xmlrpc.client
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -27,6 +30,7 @@ from contract.throttle import MAX_THROTTLED_RETRIES, RateLimit, Throttle, retry_
 from contract.transports import TRANSPORTS, Transport
 
 MAX_BODY_BYTES = 1 << 20
+T = TypeVar("T")
 
 
 Credentials = tuple[str, str] | None | Literal["session"]
@@ -154,12 +158,18 @@ def _read_bounded(response: requests.Response) -> bytes:
     return bytes(body[: MAX_BODY_BYTES + 1])
 
 
+class RequestWithheld(Exception):
+    """A request was asked for while requests are withheld (see :meth:`ContactClient.withheld`)."""
+
+
 class ContactClient:
     """Sends updates and read-backs to one install, counting every request.
 
     Each transport has its own keep-alive session (REST also carries the read-backs),
-    so a run opens one connection per transport and reuses it. Requests are paced by
-    *rate_limit*, and a 429 is sent again after its ``Retry-After``.
+    so a run opens one connection per transport and reuses it. Requests that leave the
+    contact alone may also go :meth:`concurrently`, over up to *connections* more per
+    transport. Requests are paced by *rate_limit* (all of them, concurrent ones
+    included), and a 429 is sent again after its ``Retry-After``.
     """
 
     def __init__(
@@ -169,8 +179,10 @@ class ContactClient:
         stop_when_lost: bool = False,
         rate_limit: RateLimit | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        connections: int = 1,
     ) -> None:
         self.endpoint = endpoint
+        self.connections = max(1, connections)
         self.stop_when_lost = stop_when_lost
         urls: dict[Transport, str] = {"rest": endpoint.base_url, "xmlrpc": endpoint.rpc_url}
         self.sessions: dict[Transport, requests.Session] = {}
@@ -184,6 +196,11 @@ class ContactClient:
         """Called with every exchange, when set: how a run is recorded."""
         self.before_request: Callable[[], None] | None = None
         """Called before every request, when set: where a run may stop cleanly."""
+        self._withheld = False
+        self._counting = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_sessions: list[requests.Session] = []
+        self._local = threading.local()
 
     def _session(self, url: str) -> tuple[requests.Session, bool | str]:
         """A session for requests to *url*, and what it verifies TLS against.
@@ -201,9 +218,68 @@ class ContactClient:
         return session, True if verify is None else verify
 
     def close(self) -> None:
-        """Close the keep-alive connections."""
-        for session in self.sessions.values():
+        """Close the keep-alive connections, the concurrent ones included."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        for session in [*self.sessions.values(), *self._pool_sessions]:
             session.close()
+        self._pool_sessions = []
+
+    def concurrently(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """Run *calls* (each sending requests that leave the contact alone) over up to
+        :attr:`connections` keep-alive connections per transport; their results in order.
+
+        Exchanges reach :attr:`on_exchange` in the order of *calls*, whatever order the
+        answers came in, so a recording of the batch replays the same way. When a call
+        raises, the first such exception in that order is raised once all have ended.
+        """
+        if self.connections == 1 or len(calls) < 2:
+            return [call() for call in calls]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.connections, thread_name_prefix="contract")
+        observed: list[list[Exchange]] = [[] for _ in calls]
+
+        def run(index: int) -> T:
+            self._local.observed = observed[index]
+            try:
+                return calls[index]()
+            finally:
+                self._local.observed = None
+
+        futures = [self._pool.submit(run, index) for index in range(len(calls))]
+        wait(futures)
+        for exchanges in observed:
+            for exchange in exchanges:
+                self._observe(exchange)
+        return [future.result() for future in futures]
+
+    @property
+    def withholding(self) -> bool:
+        """True within :meth:`withheld`."""
+        return self._withheld
+
+    @contextmanager
+    def withheld(self) -> Iterator[None]:
+        """Within the block, a request raises :class:`RequestWithheld` instead of going out."""
+        self._withheld = True
+        try:
+            yield
+        finally:
+            self._withheld = False
+
+    def _session_for(self, transport: Transport) -> requests.Session:
+        """The session of this thread: the client's own, or a concurrent call's thread's."""
+        if getattr(self._local, "observed", None) is None:
+            return self.sessions[transport]
+        sessions: dict[Transport, requests.Session] | None = getattr(self._local, "sessions", None)
+        if sessions is None:
+            urls = {"rest": self.endpoint.base_url, "xmlrpc": self.endpoint.rpc_url}
+            sessions = {t: self._session(urls[t])[0] for t in TRANSPORTS}
+            self._local.sessions = sessions
+            with self._counting:
+                self._pool_sessions.extend(sessions.values())
+        return sessions[transport]
 
     def _send(
         self,
@@ -231,17 +307,20 @@ class ContactClient:
         headers: dict[str, str],
         credentials: Credentials,
     ) -> tuple[requests.Response, bytes]:
+        if self._withheld:
+            raise RequestWithheld(f"{method} {urlsplit(url).path}")
         if self.before_request is not None:
             self.before_request()
         self.throttle.wait()
-        self.requests_sent += 1
+        with self._counting:
+            self.requests_sent += 1
         auth: requests.auth.AuthBase | tuple[str, str] | None = None
         if credentials is None:
             auth = _NoCredentials()
         elif credentials != "session":
             auth = credentials
         try:
-            response = self.sessions[transport].request(
+            response = self._session_for(transport).request(
                 method,
                 url,
                 data=body or None,
@@ -277,7 +356,10 @@ class ContactClient:
         raise EndpointUnreachable(reason)
 
     def _observe(self, exchange: Exchange) -> None:
-        if self.on_exchange is not None:
+        held: list[Exchange] | None = getattr(self._local, "observed", None)
+        if held is not None:
+            held.append(exchange)
+        elif self.on_exchange is not None:
             self.on_exchange(exchange)
 
     def update(

@@ -91,6 +91,8 @@ class Failure:
     seed: int
     phase: str = "explore"
     """``coverage`` when a fixed case found it (any seed finds it), else ``explore``."""
+    fully_shrunk: bool = True
+    """False when the shrink budget ran out before the payload was minimal."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready fields; the requirement as its id."""

@@ -183,6 +183,21 @@ OPTIONS: tuple[Option, ...] = (
         metavar="N/s",
     ),
     Option(
+        "connections",
+        "keep-alive connections per transport over which each worker sends, side by side, "
+        "the requests a conforming install refuses without change; 1 sends everything "
+        "in turn",
+        default="8",
+        metavar="N",
+    ),
+    Option(
+        "shrink-budget",
+        "requests a failing test may spend shrinking its failure to a minimal payload; "
+        'then the smallest found so far is reported, marked "not fully shrunk"',
+        default="100",
+        metavar="N",
+    ),
+    Option(
         "insecure",
         "do not check the install's TLS certificate; the run warns on its first line",
         switch=True,
@@ -269,6 +284,8 @@ class RunSettings:
     timeout: float
     workers: int
     rate_limit: RateLimit | None
+    connections: int
+    shrink_budget: int
     verify_tls: bool
     allow_insecure_http: bool
     allow_irreversible: bool
@@ -351,6 +368,8 @@ class RunSettings:
             "record": str(self.record) if self.record else None,
             "replay": str(self.replay) if self.replay else None,
             "rate_limit": str(self.rate_limit) if self.rate_limit else None,
+            "connections": self.connections,
+            "shrink_budget": self.shrink_budget,
             "verify_tls": self.verify_tls,
             "allow_irreversible": self.allow_irreversible,
         }
@@ -401,13 +420,19 @@ def _text(name: str, values: Mapping[str, Raw], environ: Mapping[str, str]) -> s
     return str(value)
 
 
-def _whole(name: str, text: str | None, minimum: int) -> int:
+MAX_CONNECTIONS = 32
+"""More concurrent connections than this would be a load test, not a certification."""
+
+
+def _whole(name: str, text: str | None, minimum: int, maximum: int | None = None) -> int:
     try:
         number = int(str(text).strip())
     except ValueError:
         raise SettingsError(f"{{--{name}}} must be a whole number, not {text!r}") from None
     if number < minimum:
         raise SettingsError(f"{{--{name}}} must be at least {minimum}, not {number}")
+    if maximum is not None and number > maximum:
+        raise SettingsError(f"{{--{name}}} must be at most {maximum}, not {number}")
     return number
 
 
@@ -525,6 +550,8 @@ def resolve(
         timeout=_seconds("timeout", text("timeout")),
         workers=_whole("workers", text("workers"), 1),
         rate_limit=_rate_limit(text("rate-limit")),
+        connections=_whole("connections", text("connections"), 1, MAX_CONNECTIONS),
+        shrink_budget=_whole("shrink-budget", text("shrink-budget"), 0),
         verify_tls=not values.get("insecure"),
         allow_insecure_http=bool(values.get("allow-insecure-http")),
         allow_irreversible=bool(values.get("allow-irreversible")),

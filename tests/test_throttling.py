@@ -182,10 +182,12 @@ class _CountingProxy:
 
 
 @pytest.mark.long
-@pytest.mark.parametrize("workers", [1, 2])
-def test_each_worker_keeps_one_connection_per_transport(
-    pytester: pytest.Pytester, reference: ReferenceServer, workers: int
+@pytest.mark.parametrize(("workers", "connections"), [(1, 1), (2, 1), (1, 4)])
+def test_each_worker_keeps_its_connections_open(
+    pytester: pytest.Pytester, reference: ReferenceServer, workers: int, connections: int
 ) -> None:
+    """One keep-alive connection per transport (REST also carries the read-backs), and
+    at most *connections* more per transport for the refusals sent side by side."""
     proxy = _CountingProxy(("127.0.0.1", reference.port))
     try:
         result = pytester.runpytest(
@@ -194,8 +196,12 @@ def test_each_worker_keeps_one_connection_per_transport(
             f"--contract-url={proxy.url}",
             f"--contract-contact-id={','.join(str(i + 1) for i in range(workers))}",
             "--contract-examples=1",
+            f"--contract-connections={connections}",
         )
     finally:
         proxy.close()
     assert result.ret == 0
-    assert proxy.accepted == 2 * workers  # REST (with read-backs) and XML-RPC, per worker
+    if connections == 1:
+        assert proxy.accepted == 2 * workers  # REST and XML-RPC, per worker
+    else:
+        assert 2 * workers < proxy.accepted <= 2 * (1 + connections) * workers

@@ -1,12 +1,19 @@
 """Where a suite test's cases come from: the coverage phase's fixed cases, then Hypothesis's
 draws, recorded as they come, or both replayed from a recording.
 
+Exploration runs one of two ways. One by one, each example sent as Hypothesis draws it,
+and a failure shrunk within the shrink budget. Or in a batch, for checks that can judge
+many examples at once (refusals that a read before and after prove harmless): the run's
+examples are drawn first, without sending anything, and judged together; only when the
+batch fails are they run one by one, from the same seed, to find and shrink the failure.
+
 The Hypothesis test is built when the test runs, from the run's settings: nothing about a
 run is fixed when the suite is imported.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -15,12 +22,19 @@ from hypothesis import strategies as st
 from hypothesis.errors import StopTest, UnsatisfiedAssumption
 
 from contract.checks import CheckFailed
+from contract.pytest_plugin.budget import DrawLog, RequestMeter, ShrinkBudget, Withheld
 from contract.pytest_plugin.tape import Tape
 from contract.recording import RecordedCase, Recorder, ReplayedDraws, Replayer
 
 T = TypeVar("T")
-COVERAGE, EXPLORE = "coverage", "explore"
+COVERAGE, EXPLORE, BATCH = "coverage", "explore", "batch"
 _PROBES = "coverage"
+_BATCH_SIZE = "batch"
+
+
+class BatchUndecided(Exception):
+    """A batch cannot judge its examples together (the install accepted some that a
+    policy lets it accept): they are to be run one by one."""
 
 
 class Draws(Protocol):
@@ -78,12 +92,16 @@ class Cases:
         tape: Tape | None,
         on_phase: Callable[[str], None],
         on_replayed_case: Callable[[RecordedCase], None],
+        meter: RequestMeter,
+        shrink_budget: int,
     ) -> None:
         self.examples = examples
         self.seed = seed
         self.tape = tape
         self._on_phase = on_phase
         self._on_replayed_case = on_replayed_case
+        self._meter = meter
+        self.shrink_budget = shrink_budget
 
     def cover(
         self, probes: Sequence[Mapping[str, Any]], check: Callable[[list[Any]], object]
@@ -107,12 +125,98 @@ class Cases:
             self._on_phase(EXPLORE)
 
     def explore(self, case: Callable[[Draws], object]) -> None:
-        """Run *case* on the run's number of Hypothesis examples, the first failure shrunk
-        to a minimal one; in a replay, on each recorded case."""
+        """Run *case* on the run's number of Hypothesis examples, one by one, the first
+        failure shrunk to a minimal one within the shrink budget; in a replay, on each
+        recorded case."""
         if isinstance(self.tape, Replayer):
             self._replay(EXPLORE, case)
             return
         recorder = self.tape
+        budget = ShrinkBudget(self.shrink_budget, self._meter)
+
+        def one(data: st.DataObject) -> None:
+            if recorder is None:
+                budget.run(case, data)
+                return
+            recorder.start_case()
+            try:
+                budget.run(case, RecordedDraws(data, recorder))
+            except (StopTest, UnsatisfiedAssumption):
+                recorder.discard_case()  # Hypothesis threw the example away before it ran
+                raise
+            except Withheld:
+                recorder.discard_case()
+            except CheckFailed as error:
+                if error.shrink_budget_spent is not None:
+                    recorder.discard_case()  # the smallest failure, raised again unsent
+                raise
+
+        def each(data: st.DataObject) -> None:
+            # Past the shrink budget, an example is not sent and counts as passing.
+            with contextlib.suppress(Withheld):
+                one(data)
+
+        self._hypothesis(each)()
+
+    def explore_in_batches(
+        self,
+        draw: Callable[[Draws], T],
+        check: Callable[[list[T]], object],
+        case: Callable[[Draws], object],
+    ) -> None:
+        """Draw the run's examples with *draw*, sending nothing, and judge them all at once
+        with *check*. If that fails, run *case* (which draws the same way, then sends) one
+        by one from the same seed, as :meth:`explore` does, so that Hypothesis finds the
+        failing example and shrinks it; if none fails alone, the batch's failure stands.
+        If *check* raises :class:`BatchUndecided`, the examples run one by one instead."""
+        if isinstance(self.tape, Replayer):
+            self._replay_batches(draw, check, case)
+            return
+        examples: list[list[tuple[str | None, Any]]] = []
+        values: list[T] = []
+
+        def collect(data: st.DataObject) -> None:
+            log = DrawLog(data)
+            values.append(draw(log))
+            examples.append(log.drawn)
+
+        self._hypothesis(collect)()
+        if isinstance(self.tape, Recorder):
+            self.tape.start_case(BATCH)
+            self.tape.record_draw(_BATCH_SIZE, len(values))
+            for label, value in (pair for drawn in examples for pair in drawn):
+                self.tape.record_draw(label, value)
+        try:
+            check(values)
+        except BatchUndecided:
+            self.explore(case)
+        except CheckFailed as batch_failure:
+            self.explore(case)
+            raise batch_failure from None
+
+    def _replay_batches(
+        self,
+        draw: Callable[[Draws], T],
+        check: Callable[[list[T]], object],
+        case: Callable[[Draws], object],
+    ) -> None:
+        assert isinstance(self.tape, Replayer)
+
+        def batch(draws: Draws) -> None:
+            size: int = draws.draw(st.nothing(), _BATCH_SIZE)
+            check([draw(draws) for _ in range(size)])
+
+        try:
+            self._replay(BATCH, batch)
+        except BatchUndecided:
+            self._replay(EXPLORE, case)
+        except CheckFailed as batch_failure:
+            if self.tape.has_cases(EXPLORE):
+                self._replay(EXPLORE, case)
+            raise batch_failure from None
+
+    def _hypothesis(self, test: Callable[[st.DataObject], None]) -> Callable[[], None]:
+        """*test* as a Hypothesis test of the run's examples and seed."""
 
         @settings(
             max_examples=self.examples,
@@ -128,18 +232,10 @@ class Cases:
         )
         @seed(self.seed)
         @given(data=st.data())
-        def drawn(data: st.DataObject) -> None:
-            if recorder is None:
-                case(data)
-                return
-            recorder.start_case()
-            try:
-                case(RecordedDraws(data, recorder))
-            except (StopTest, UnsatisfiedAssumption):
-                recorder.discard_case()  # Hypothesis threw the example away before it ran
-                raise
+        def hypothesis_test(data: st.DataObject) -> None:
+            test(data)
 
-        drawn()
+        return hypothesis_test
 
     def once(self, case: Callable[[], object]) -> None:
         """Run *case*, which draws nothing: once, or once per recorded case of a replay."""

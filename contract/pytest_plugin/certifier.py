@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from contract.client import Answer, ContactClient, Credentials
 from contract.controls import misdirected
 from contract.outcomes import Limit, StopRun
 from contract.policies import Policy
+from contract.pytest_plugin.cases import BatchUndecided
 from contract.pytest_plugin.contact import ContactUnderTest
 from contract.requirements import Requirement
 from contract.schema import Contract
@@ -101,7 +103,10 @@ class Certifier:
         self.phase = phase
 
     def case(self) -> None:
-        """Count one test case (one Hypothesis example, or one fixed probe)."""
+        """Count one test case (one Hypothesis example, or one fixed probe); an example the
+        shrink budget withholds is none."""
+        if self.client.withholding:
+            return
         self._tally.cases += 1
         if self.phase == "coverage":
             self._tally.coverage += 1
@@ -213,23 +218,84 @@ class Certifier:
         return answer
 
     def refused_in_batch(self, requirement: Requirement, refusals: Sequence[Refusal]) -> None:
-        """Send each refusal in turn: each must be refused, and one read before and one after
-        prove that none changed anything. When the contact moved, each is sent again
-        between two reads, to name the one that moved it."""
+        """Send the refusals side by side (see :meth:`ContactClient.concurrently`): each must
+        be refused, and one read before and one after prove that none changed anything."""
         before = self.read()
-        answers = []
-        for payload, why, send in refusals:
+        for _ in refusals:
             self.case()
-            answer = send()
+        answers = self.client.concurrently([send for _, _, send in refusals])
+        for (payload, why, _), answer in zip(refusals, answers, strict=True):
             checks.rejected(answer, requirement, payload, why)
-            answers.append(answer)
         after = self.read()
-        if before is None or after is None or not checks.changed(before, after):
-            return
+        if before is not None and after is not None and checks.changed(before, after):
+            again = functools.partial(self.refused_and_unchanged, requirement)
+            self._name_the_change(requirement, refusals, before, after, answers[-1], again)
+
+    def unchanged_if_refused_in_batch(
+        self, requirement: Requirement, refusals: Sequence[Refusal]
+    ) -> list[Answer]:
+        """Send requests the install may refuse or accept side by side; when it refused
+        them all, one read before and one after prove that none changed anything. When it
+        accepted any, raises :class:`BatchUndecided`: each needs reads of its own."""
+        before = self.read()
+        for _ in refusals:
+            self.case()
+        answers = self.client.concurrently([send for _, _, send in refusals])
+        if not all(answer.rejected for answer in answers):
+            raise BatchUndecided(f"{requirement.id}: the install accepted some of the batch")
+        after = self.read()
+        if before is not None and after is not None and checks.changed(before, after):
+
+            def again(payload: object, why: str, send: Callable[[], Answer]) -> None:
+                self.unchanged_if_refused(requirement, payload, send)
+
+            self._name_the_change(requirement, refusals, before, after, answers[-1], again)
+        return answers
+
+    def _name_the_change(
+        self,
+        requirement: Requirement,
+        refusals: Sequence[Refusal],
+        before: Contact,
+        after: Contact,
+        last: Answer,
+        again: Callable[[object, str, Callable[[], Answer]], object],
+    ) -> None:
+        """A batch of refusals changed the contact: put back what can be, then send each
+        *again* in turn between two reads, so that the failure names the request that
+        moved it. Raises :class:`CheckFailed`."""
+        moved = {
+            name: before[name]
+            for name in self.contract.writable
+            if name in before and not checks.same_value(before[name], after.get(name))
+        }
+        if moved:
+            self.client.update(self.contact_id, moved, "rest")
         for payload, why, send in refusals:
-            self.refused_and_unchanged(requirement, payload, why, send)
-        # Changed, but by none of them alone: the batch as a whole is the evidence.
+            again(payload, why, send)
+        # Moved by none of them alone: the batch as a whole is the evidence.
+        checks.unchanged(before, after, requirement, answer=last, payload=None)
+
+    def policy_in_batch(
+        self, requirement: Requirement, policy: Policy, batch: Sequence[Refusal]
+    ) -> list[Answer]:
+        """Send payloads that a policy rules on, and that hold nothing the install may
+        apply, side by side: each answer must follow the policy, and, refused or ignored,
+        none may change the contact. A change is laid at the door of the payload that
+        holds the property that changed."""
+        before = self.read_back()
+        for _ in batch:
+            self.case()
+        answers = self.client.concurrently([send for _, _, send in batch])
+        for (payload, what, _), answer in zip(batch, answers, strict=True):
+            checks.policy_followed(answer, policy, requirement, payload, what)
+        after = self.read_back()
+        for (payload, _, _), answer in zip(batch, answers, strict=True):
+            names = payload if isinstance(payload, dict) else {}
+            if any(not checks.same_value(before.get(n), after.get(n)) for n in names):
+                checks.unchanged(before, after, requirement, answer=answer, payload=payload)
         checks.unchanged(before, after, requirement, answer=answers[-1], payload=None)
+        return answers
 
     def policy_outcome(
         self,

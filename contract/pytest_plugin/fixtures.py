@@ -48,14 +48,18 @@ def contract_client(pytestconfig: pytest.Config) -> Iterator[ContactClient]:
         # which an xdist worker can do too.
         raise StopRun(Stop(Problem.UNUSABLE_SETTINGS, error.text(Door.PLUGIN))) from None
     if isinstance(run.tape, Replayer):
-        # Offline: no pacing, no waiting out a recorded 429.
+        # Offline: no pacing, no waiting out a recorded 429, and each batch in the order
+        # it was recorded in (answers to equal requests are served in turn).
         client = ContactClient(endpoint, stop_when_lost=True, sleep=lambda seconds: None)
         with run.tape.intercepting():
             yield client
         return
     limit = run.settings.rate_limit
     client = ContactClient(
-        endpoint, stop_when_lost=True, rate_limit=limit.shared_by(run.workers) if limit else None
+        endpoint,
+        stop_when_lost=True,
+        rate_limit=limit.shared_by(run.workers) if limit else None,
+        connections=run.settings.connections,
     )
     if isinstance(run.tape, Recorder):
         client.on_exchange = run.tape.record_exchange
@@ -170,6 +174,8 @@ def contract_cases(request: pytest.FixtureRequest, contract_certifier: Certifier
         tape=tape,
         on_phase=contract_certifier.enter_phase,
         on_replayed_case=enter,
+        meter=contract_certifier.client,
+        shrink_budget=run.settings.shrink_budget,
     )
 
 

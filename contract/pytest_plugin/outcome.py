@@ -71,6 +71,7 @@ def failure_of(error: CheckFailed, seed: int) -> Failure:
         message=str(error),
         seed=seed,
         phase=error.phase,
+        fully_shrunk=error.shrink_budget_spent is None,
     )
 
 

@@ -69,6 +69,11 @@ class Replayer:
         self.scope = Scope()
         self._answers: dict[tuple[str, str, bytes], deque[RecordedAnswer]] = {}
 
+    def has_cases(self, phase: str) -> bool:
+        """True when the test in progress recorded cases of *phase*."""
+        test = self.scope.test
+        return any(case.phase == phase for case in self.recording.cases.get(test or "", []))
+
     def cases(self, phase: str) -> list[RecordedCase]:
         """The recorded cases of the *phase* of the test in progress."""
         test = self.scope.test

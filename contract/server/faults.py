@@ -221,6 +221,13 @@ FAULTS: dict[str, Fault] = _registry(
         planted.crashing_on_long_names,
     ),
     Fault(
+        "store-refused-status",
+        requirements.ENUM,
+        "an update refused for a `status` outside its allowed values still stores that `status`",
+        "rules",
+        planted.storing_refused_status,
+    ),
+    Fault(
         "store-valid-siblings",
         requirements.ATOMIC,
         "a refused update still stores its valid properties",

@@ -144,6 +144,18 @@ def storing_valid_siblings(service: Service, rules: Rules) -> Rules:
     return partly
 
 
+def storing_refused_status(service: Service, rules: Rules) -> Rules:
+    def stored_anyway(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
+        found = rules(request, stored)
+        properties = request.properties
+        outside = any(v.property == "status" and v.rule == "enum" for v in found)
+        if outside and isinstance(properties, Mapping):
+            service.store.update(request.contact_id, {"status": json.dumps(properties["status"])})
+        return found
+
+    return stored_anyway
+
+
 # --- what it stores ------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from contract import checks, requirements
-from contract.client import Credentials, ReadBackUnavailable
+from contract.client import Answer, Credentials, ReadBackUnavailable
 from contract.coverage import Probe, free_text, one_property
 from contract.pytest_plugin.cases import Cases, Draws, each_payload
 from contract.pytest_plugin.certifier import Certifier, Refusal
@@ -31,17 +31,18 @@ def test_an_unknown_id_is_answered_not_found_and_creates_nothing(
     client = contract_certifier.client
     ordinary = contract_certifier.valid_updates(transport, ordinary=True)
 
-    def case(data: Draws) -> None:
-        payload = data.draw(ordinary, label="payload")
-        contract_certifier.case()
+    def unknown_id() -> int:
         unknown = next((i for i in _UNKNOWN_ID_CANDIDATES if client.read(i) is None), None)
         if unknown is None:
             raise checks.CheckFailed(
                 requirements.NOTFOUND, "some id to be unknown", "every candidate id exists"
             )
+        return unknown
+
+    def not_found(unknown: int, payload: dict[str, Any]) -> Answer:
+        contract_certifier.case()
         answer = contract_certifier.update(payload, transport, contact_id=unknown)
-        not_found = answer.status == 404 if transport == "rest" else answer.rejected
-        if not not_found:
+        if not (answer.status == 404 if transport == "rest" else answer.rejected):
             expected = "404" if transport == "rest" else "an XML-RPC fault"
             raise checks.CheckFailed(
                 requirements.NOTFOUND,
@@ -50,19 +51,37 @@ def test_an_unknown_id_is_answered_not_found_and_creates_nothing(
                 answer=answer,
                 payload=payload,
             )
+        return answer
+
+    def still_unknown(unknown: int, answer: Answer, payload: object) -> None:
         if client.read(unknown) is not None:
             raise checks.CheckFailed(
                 requirements.NOTFOUND,
                 f"contact {unknown} still not to exist",
-                "the update created it",
+                "an update created it",
                 answer=answer,
                 payload=payload,
             )
 
+    def case(data: Draws) -> None:
+        payload = data.draw(ordinary, label="payload")
+        unknown = unknown_id()
+        still_unknown(unknown, not_found(unknown, payload), payload)
+
+    def batch(payloads: list[dict[str, Any]]) -> None:
+        # One id, confirmed unknown once; every update to it side by side; read once more.
+        unknown = unknown_id()
+        answers = client.concurrently(
+            [functools.partial(not_found, unknown, payload) for payload in payloads]
+        )
+        still_unknown(unknown, answers[-1], None)
+
     certifier = contract_certifier
     probe = one_property(certifier.contract, certifier.contact.original, exclude=certifier.unsent)
     contract_cases.cover([probe], each_payload(case))
-    contract_cases.explore(case)
+    contract_cases.explore_in_batches(
+        lambda data: data.draw(ordinary, label="payload"), batch, case
+    )
 
 
 @certifies(requirements.BADID)
@@ -120,9 +139,28 @@ def test_missing_or_wrong_credentials_are_refused(
         ]
         contract_certifier.refused_in_batch(requirements.AUTH, refusals)
 
+    def batch(payloads: list[dict[str, Any]]) -> None:
+        wrong = _wrong_credentials(endpoint.user, endpoint.api_key)
+        refusals: list[Refusal] = [
+            (
+                payload,
+                f"an update with {what}",
+                functools.partial(
+                    contract_certifier.update, payload, transport, credentials=credentials
+                ),
+            )
+            for payload in payloads
+            for what, credentials in wrong
+        ]
+        contract_certifier.refused_in_batch(requirements.AUTH, refusals)
+
     probe: Probe = {"payload": _PROBE_PAYLOAD, "property": None, "kind": "wrong credentials"}
     contract_cases.cover([probe], lambda fixed: refuse(fixed[0]["payload"]))
-    contract_cases.explore(lambda data: refuse(data.draw(ordinary, label="payload")))
+    contract_cases.explore_in_batches(
+        lambda data: data.draw(ordinary, label="payload"),
+        batch,
+        lambda data: refuse(data.draw(ordinary, label="payload")),
+    )
 
 
 def _witness_candidates(certifier: Certifier) -> list[int]:
@@ -150,6 +188,23 @@ def test_an_update_changes_no_other_contact(
         for witness, before in witnesses.items():
             checks.witness_unchanged(witness, before, client.read(witness), answer, payload)
 
+    def update_all_then_compare(payloads: list[dict[str, Any]]) -> None:
+        # The updates in turn (each changes the contact), the witnesses read once after.
+        answer = None
+        for payload in payloads:
+            contract_certifier.case()
+            answer = contract_certifier.update(payload, transport)
+        if answer is None:
+            return
+        for witness, before in witnesses.items():
+            after = client.read(witness)
+            try:
+                checks.witness_unchanged(witness, before, after, answer, None)
+            except checks.CheckFailed:
+                # Judged one by one next, each update against the witness as it is now.
+                witnesses[witness] = after if after is not None else before
+                raise
+
     def find_witnesses_then_update(fixed: list[Probe]) -> None:
         # Witnesses are only ever read: their values are compared, never written.
         for candidate in _witness_candidates(contract_certifier):
@@ -172,4 +227,8 @@ def test_an_update_changes_no_other_contact(
     text = free_text(contract_certifier.contract, exclude=contract_certifier.unsent)[0]
     probe: Probe = {"payload": {text: "isolation probe"}, "property": text, "kind": "an update"}
     contract_cases.cover([probe], find_witnesses_then_update)
-    contract_cases.explore(lambda data: update_and_compare(data.draw(ordinary, label="payload")))
+    contract_cases.explore_in_batches(
+        lambda data: data.draw(ordinary, label="payload"),
+        update_all_then_compare,
+        lambda data: update_and_compare(data.draw(ordinary, label="payload")),
+    )

@@ -13,6 +13,7 @@ from contract.pytest_plugin.cases import Cases, Draws
 from contract.pytest_plugin.certifier import Certifier, Refusal
 from contract.pytest_plugin.marker import certifies
 from contract.requirements import Requirement
+from contract.strategies import InvalidCase
 from contract.transports import Transport
 
 # The rule each requirement breaks, and how a failure names it.
@@ -49,25 +50,36 @@ def _refuse_broken_rule(
             f"({', '.join(sorted(certifier.unsent))})"
         )
 
-    def case(data: Draws) -> None:
-        invalid = certifier.invalid_updates(transport, rules={rule})
-        drawn = data.draw(invalid, label="case")
-        certifier.case()
-        certifier.refused_and_unchanged(
-            requirement,
+    invalid = certifier.invalid_updates(transport, rules={rule})
+
+    def draw(data: Draws) -> InvalidCase:
+        return data.draw(invalid, label="case")
+
+    def refusal(drawn: InvalidCase) -> Refusal:
+        why_here = f"{why} in `{drawn.property}`"
+        return (
             drawn.payload,
-            f"{why} in `{drawn.property}`",
-            lambda: certifier.update(drawn.payload, transport),
+            why_here,
+            functools.partial(certifier.update, drawn.payload, transport),
         )
 
-    # Every property with every kind of bad value first, as one batch; then Hypothesis.
+    def case(data: Draws) -> None:
+        certifier.case()
+        certifier.refused_and_unchanged(requirement, *refusal(draw(data)))
+
+    # Every property with every kind of bad value first, as one batch; then Hypothesis's
+    # examples, drawn first and sent as one batch too.
     cases.cover(
         probes,
         lambda fixed: certifier.refused_in_batch(
             requirement, _refusals(certifier, transport, fixed)
         ),
     )
-    cases.explore(case)
+    cases.explore_in_batches(
+        draw,
+        lambda drawn: certifier.refused_in_batch(requirement, [refusal(d) for d in drawn]),
+        case,
+    )
 
 
 @certifies(requirements.ENUM)
@@ -109,10 +121,19 @@ def test_a_refused_payload_stores_none_of_its_properties(
             requirements.ATOMIC, payload, lambda: contract_certifier.update(payload, transport)
         )
 
-    def case(data: Draws) -> None:
-        rules = {"type", "enum", "format"}
-        invalid = contract_certifier.invalid_updates(transport, rules=rules)
-        send(data.draw(invalid, label="case").payload)
+    invalid = contract_certifier.invalid_updates(transport, rules={"type", "enum", "format"})
+
+    def draw(data: Draws) -> dict[str, Any]:
+        return data.draw(invalid, label="case").payload
+
+    def batch(payloads: list[dict[str, Any]]) -> None:
+        contract_certifier.unchanged_if_refused_in_batch(
+            requirements.ATOMIC,
+            [
+                (payload, "", functools.partial(contract_certifier.update, payload, transport))
+                for payload in payloads
+            ],
+        )
 
     # One bad value of each kind, beside a valid change of another property.
     bad = [
@@ -128,7 +149,7 @@ def test_a_refused_payload_stores_none_of_its_properties(
             send(probe["payload"])
 
     contract_cases.cover(probes, each)
-    contract_cases.explore(case)
+    contract_cases.explore_in_batches(draw, batch, lambda data: send(draw(data)))
 
 
 @certifies(requirements.EMPTY)

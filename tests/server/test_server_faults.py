@@ -414,6 +414,21 @@ def test_wrap_integers(faulty: StartFaulty, server: ReferenceServer, contact_id:
     assert healthy.get(contact_id)["country_id"] == 2**31
 
 
+def test_store_refused_status(
+    faulty: StartFaulty, server: ReferenceServer, contact_id: int
+) -> None:
+    rest = RestClient(faulty("store-refused-status"))
+    assert rest.put(1, {"status": "maybe"}).status_code == 400
+    assert rest.get(1)["status"] == "maybe"  # refused, yet stored
+    assert rest.put(1, {"status": 5}).status_code == 400
+    assert rest.get(1)["status"] == "maybe"  # a wrong type is not an enum violation
+    assert rest.put(1, {"gender": "robot"}).status_code == 400
+    healthy = RestClient(server)
+    status = healthy.get(contact_id)["status"]
+    assert healthy.put(contact_id, {"status": "maybe"}).status_code == 400
+    assert healthy.get(contact_id)["status"] == status
+
+
 def test_store_valid_siblings(
     faulty: StartFaulty, server: ReferenceServer, contact_id: int
 ) -> None:
