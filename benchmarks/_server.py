@@ -32,9 +32,11 @@ _LISTENING = re.compile(r"listening on (http://\S+)")
 _TRAFFIC_VARIABLE = "BENCHMARK_TRAFFIC_FILE"
 
 # Wraps what waitress serves, not the application object the runner keeps (it reaches into
-# ``app.service`` to close the store), then runs ``contract`` as ``python -m contract`` does.
+# ``app.service`` to close the store), then runs ``contract`` as ``python -m contract`` does
+# (which ends the process at once, so the spans are written before that).
 _LAUNCHER = """
-import atexit, json, os, runpy, sys, threading, time
+import json, os, sys, threading, time
+from contract import __main__ as command
 from contract.server import runner
 
 lock = threading.Lock()
@@ -66,9 +68,12 @@ def serving(app, *args, **options):
 
 
 runner.create_server = serving
-atexit.register(write)
 sys.argv = ["contract", *sys.argv[1:]]
-runpy.run_module("contract", run_name="__main__", alter_sys=True)
+try:
+    code = command.run()
+finally:
+    write()
+sys.exit(code)
 """
 
 

@@ -68,15 +68,16 @@ class CliRun:
     exit_code: int
 
 
-# Runs the ``contract`` module the way ``python -m contract`` does, then reports the
+# Runs the ``contract`` command the way ``python -m contract`` does, then reports the
 # process's own peak resident set size. ``VmHWM`` belongs to the memory the process has
 # after ``exec``; the ``ru_maxrss`` a parent gets from ``wait4`` does not, on Linux: it
 # keeps the high-water mark of the parent's memory the child was forked from.
 _LAUNCHER = """
-import resource, runpy, sys
+import resource, sys
+from contract import __main__ as command
 sys.argv = ["contract", *sys.argv[1:]]
 try:
-    runpy.run_module("contract", run_name="__main__", alter_sys=True)
+    code = command.run()
 finally:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:
@@ -85,6 +86,7 @@ finally:
     except (OSError, StopIteration):
         pass
     sys.stderr.write(f"peak-rss-kib {peak}\\n")
+sys.exit(code)
 """
 _PEAK = re.compile(r"^peak-rss-kib (\d+)$", re.MULTILINE)
 

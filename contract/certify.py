@@ -113,7 +113,10 @@ def _embedded_server(settings: RunSettings) -> Iterator[RunSettings]:
         aimed = settings.with_target(server.url, server.user, server.api_key)
         # A real install's test contact is often a fresh one, holding "empty" values.
         fresh_ids = tuple(server.fresh_contact_ids[: settings.workers])
-        yield dataclasses.replace(aimed, contact_ids=aimed.contact_ids or fresh_ids)
+        # In process there is no round trip to hide: requests side by side only contend.
+        yield dataclasses.replace(
+            aimed, contact_ids=aimed.contact_ids or fresh_ids, connections=settings.connections or 1
+        )
 
 
 @contextlib.contextmanager
@@ -124,7 +127,9 @@ def _mock_install(settings: RunSettings) -> Iterator[RunSettings]:
 
     with endpoint(MOCK_URL, user=settings.user, schema_extension=settings.schema_extension) as api:
         aimed = settings.with_target(api.url, api.user, api.api_key)
-        yield dataclasses.replace(aimed, contact_ids=aimed.contact_ids or (1,))
+        yield dataclasses.replace(
+            aimed, contact_ids=aimed.contact_ids or (1,), connections=settings.connections or 1
+        )
 
 
 @contextlib.contextmanager

@@ -226,28 +226,49 @@ class ContactClient:
             session.close()
         self._pool_sessions = []
 
-    def concurrently(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+    def concurrently(
+        self,
+        calls: Sequence[Callable[[], T]],
+        *,
+        stop_when: Callable[[T], bool] | None = None,
+    ) -> list[T | None]:
         """Run *calls* (each sending requests that leave the contact alone) over up to
         :attr:`connections` keep-alive connections per transport; their results in order.
 
-        Exchanges reach :attr:`on_exchange` in the order of *calls*, whatever order the
-        answers came in, so a recording of the batch replays the same way. When a call
-        raises, the first such exception in that order is raised once all have ended.
+        Once a call raises, or returns a result *stop_when* holds true of, calls not yet
+        begun are not run: their results are ``None``. Exchanges reach :attr:`on_exchange`
+        in the order of *calls*, whatever order the answers came in, so a recording of the
+        batch replays the same way. When a call raises, the first such exception in that
+        order is raised once all that began have ended.
         """
+        stopped = threading.Event()
+
+        def run(index: int) -> T | None:
+            if stopped.is_set():
+                return None
+            try:
+                result = calls[index]()
+            except BaseException:
+                stopped.set()
+                raise
+            if stop_when is not None and stop_when(result):
+                stopped.set()
+            return result
+
         if self.connections == 1 or len(calls) < 2:
-            return [call() for call in calls]
+            return [run(index) for index in range(len(calls))]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.connections, thread_name_prefix="contract")
         observed: list[list[Exchange]] = [[] for _ in calls]
 
-        def run(index: int) -> T:
+        def run_here(index: int) -> T | None:
             self._local.observed = observed[index]
             try:
-                return calls[index]()
+                return run(index)
             finally:
                 self._local.observed = None
 
-        futures = [self._pool.submit(run, index) for index in range(len(calls))]
+        futures = [self._pool.submit(run_here, index) for index in range(len(calls))]
         wait(futures)
         for exchanges in observed:
             for exchange in exchanges:

@@ -92,6 +92,9 @@ def _choice_metavar(choices: tuple[str, ...]) -> str:
     return "|".join(choices)
 
 
+DEFAULT_CONNECTIONS = 8
+"""Connections per transport for what goes side by side, against an install elsewhere."""
+
 OPTIONS: tuple[Option, ...] = (
     Option(
         "url",
@@ -187,7 +190,9 @@ OPTIONS: tuple[Option, ...] = (
         "keep-alive connections per transport over which each worker sends, side by side, "
         "the requests a conforming install refuses without change; 1 sends everything "
         "in turn",
-        default="8",
+        default_shown=f"{DEFAULT_CONNECTIONS}; 1 for the bundled server and --mock, which "
+        "answer in this process, where there is no round trip to hide",
+        plugin_default_shown=str(DEFAULT_CONNECTIONS),
         metavar="N",
     ),
     Option(
@@ -284,7 +289,8 @@ class RunSettings:
     timeout: float
     workers: int
     rate_limit: RateLimit | None
-    connections: int
+    connections: int | None
+    """``None`` for the default: :data:`DEFAULT_CONNECTIONS`, or 1 in process."""
     shrink_budget: int
     verify_tls: bool
     allow_insecure_http: bool
@@ -424,6 +430,10 @@ MAX_CONNECTIONS = 32
 """More concurrent connections than this would be a load test, not a certification."""
 
 
+def _connections(text: str | None) -> int | None:
+    return None if text is None else _whole("connections", text, 1, MAX_CONNECTIONS)
+
+
 def _whole(name: str, text: str | None, minimum: int, maximum: int | None = None) -> int:
     try:
         number = int(str(text).strip())
@@ -550,7 +560,7 @@ def resolve(
         timeout=_seconds("timeout", text("timeout")),
         workers=_whole("workers", text("workers"), 1),
         rate_limit=_rate_limit(text("rate-limit")),
-        connections=_whole("connections", text("connections"), 1, MAX_CONNECTIONS),
+        connections=_connections(text("connections")),
         shrink_budget=_whole("shrink-budget", text("shrink-budget"), 0),
         verify_tls=not values.get("insecure"),
         allow_insecure_http=bool(values.get("allow-insecure-http")),

@@ -96,15 +96,19 @@ class _Arrivals(BaseHTTPRequestHandler):
     """Notes when each request arrived and from which connection; refuses every one."""
 
     arrivals: ClassVar[list[tuple[float, int]]]
+    refusing_takes: ClassVar[float] = 0.0
     lock = threading.Lock()
 
     def do_PUT(self) -> None:
         arrived = time.monotonic()
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        sent = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with self.lock:
             self.arrivals.append((arrived, self.client_address[1]))
-        body = b'{"error": {"code": 400, "message": "refused"}}'
-        self.send_response(400)
+        accepted = b"accept me" in sent
+        if not accepted:
+            time.sleep(self.refusing_takes)
+        body = b"1" if accepted else b'{"error": {"code": 400, "message": "refused"}}'
+        self.send_response(200 if accepted else 400)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -115,9 +119,10 @@ class _Arrivals(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def _arrivals_server() -> Iterator[tuple[str, list[tuple[float, int]]]]:
+def _arrivals_server(refusing_takes: float = 0.0) -> Iterator[tuple[str, list[tuple[float, int]]]]:
     arrivals: list[tuple[float, int]] = []
-    handler = type("Handler", (_Arrivals,), {"arrivals": arrivals, "protocol_version": "HTTP/1.1"})
+    fields = {"arrivals": arrivals, "refusing_takes": refusing_takes}
+    handler = type("Handler", (_Arrivals,), {**fields, "protocol_version": "HTTP/1.1"})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -145,7 +150,7 @@ def test_requests_sent_side_by_side_keep_the_rate_limit() -> None:
             )
         finally:
             client.close()
-    assert [answer.status for answer in answers] == [400] * count
+    assert [answer.status if answer else None for answer in answers] == [400] * count
     times = sorted(arrived for arrived, _ in arrivals)
     assert len(times) == count
     for k, arrived in enumerate(times):
@@ -164,8 +169,31 @@ def test_answers_and_recorded_exchanges_keep_the_order_of_the_calls() -> None:
             )
         finally:
             client.close()
-    assert [json.loads(answer.sent.body) for answer in answers] == [{"n": i} for i in range(12)]
+    bodies = [json.loads(answer.sent.body) if answer else None for answer in answers]
+    assert bodies == [{"n": i} for i in range(12)]
     assert [json.loads(body) for body in seen] == [{"n": i} for i in range(12)]
+
+
+def test_a_batch_stops_sending_once_an_answer_is_no_refusal() -> None:
+    """Refusals take 20 ms here, the acceptance none: once it is back, what has not begun
+    is not sent (a second of refusals still to go, over 4 connections)."""
+    count, accepted_at = 200, 5
+    payloads = [{"name": "accept me" if i == accepted_at else f"n{i}"} for i in range(count)]
+    with _arrivals_server(refusing_takes=0.02) as (url, arrivals):
+        client = ContactClient(Endpoint(url, "admin", "k", timeout=30.0), connections=4)
+        try:
+            answers = client.concurrently(
+                [functools.partial(client.update, 1, payload, "rest") for payload in payloads],
+                stop_when=lambda answer: not answer.rejected,
+            )
+        finally:
+            client.close()
+    first = answers[accepted_at]
+    assert first is not None
+    assert first.accepted
+    not_sent = [index for index, answer in enumerate(answers) if answer is None]
+    assert not_sent
+    assert len(arrivals) == count - len(not_sent)
 
 
 class _Meter:

@@ -219,17 +219,18 @@ class Certifier:
 
     def refused_in_batch(self, requirement: Requirement, refusals: Sequence[Refusal]) -> None:
         """Send the refusals side by side (see :meth:`ContactClient.concurrently`): each must
-        be refused, and one read before and one after prove that none changed anything."""
+        be refused, and one read before and one after prove that none changed anything.
+        Sending stops at the first answer that is no refusal."""
         before = self.read()
-        for _ in refusals:
-            self.case()
-        answers = self.client.concurrently([send for _, _, send in refusals])
-        for (payload, why, _), answer in zip(refusals, answers, strict=True):
+        sent = self._side_by_side(refusals)
+        for (payload, why, _), answer in sent:
             checks.rejected(answer, requirement, payload, why)
+        if not sent:
+            return
         after = self.read()
         if before is not None and after is not None and checks.changed(before, after):
             again = functools.partial(self.refused_and_unchanged, requirement)
-            self._name_the_change(requirement, refusals, before, after, answers[-1], again)
+            self._name_the_change(requirement, refusals, before, after, sent[-1][1], again)
 
     def unchanged_if_refused_in_batch(
         self, requirement: Requirement, refusals: Sequence[Refusal]
@@ -238,10 +239,8 @@ class Certifier:
         them all, one read before and one after prove that none changed anything. When it
         accepted any, raises :class:`BatchUndecided`: each needs reads of its own."""
         before = self.read()
-        for _ in refusals:
-            self.case()
-        answers = self.client.concurrently([send for _, _, send in refusals])
-        if not all(answer.rejected for answer in answers):
+        sent = self._side_by_side(refusals)
+        if len(sent) < len(refusals):
             raise BatchUndecided(f"{requirement.id}: the install accepted some of the batch")
         after = self.read()
         if before is not None and after is not None and checks.changed(before, after):
@@ -249,8 +248,22 @@ class Certifier:
             def again(payload: object, why: str, send: Callable[[], Answer]) -> None:
                 self.unchanged_if_refused(requirement, payload, send)
 
-            self._name_the_change(requirement, refusals, before, after, answers[-1], again)
-        return answers
+            self._name_the_change(requirement, refusals, before, after, sent[-1][1], again)
+        return [answer for _, answer in sent]
+
+    def _side_by_side(self, refusals: Sequence[Refusal]) -> list[tuple[Refusal, Answer]]:
+        """Send *refusals* concurrently, until the first that is not refused; the ones sent,
+        each with its answer, in order (each a test case)."""
+        answers = self.client.concurrently(
+            [send for _, _, send in refusals], stop_when=lambda answer: not answer.rejected
+        )
+        sent = [(refusal, a) for refusal, a in zip(refusals, answers, strict=True) if a is not None]
+        for _ in sent:
+            self.case()
+        if any(not answer.rejected for _, answer in sent):
+            first = next(index for index, (_, a) in enumerate(sent) if not a.rejected)
+            return sent[: first + 1]
+        return sent
 
     def _name_the_change(
         self,
@@ -286,7 +299,8 @@ class Certifier:
         before = self.read_back()
         for _ in batch:
             self.case()
-        answers = self.client.concurrently([send for _, _, send in batch])
+        sent = self.client.concurrently([send for _, _, send in batch])
+        answers = [answer for answer in sent if answer is not None]
         for (payload, what, _), answer in zip(batch, answers, strict=True):
             checks.policy_followed(answer, policy, requirement, payload, what)
         after = self.read_back()
