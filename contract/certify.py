@@ -14,14 +14,17 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from contract.certificate import Certificate
 from contract.commands import Exit, add_command
 from contract.interrupts import StopAtNextRequest, interrupt_on_sigterm
-from contract.progress import Progress
-from contract.reports import restore_lines, summary_lines
 from contract.settings import MOCK_URL, OPTIONS, Door, RunSettings, SettingsError, resolve
+
+if TYPE_CHECKING:
+    # The run's own modules (the client, requests, the checks) are imported when a run
+    # starts: every other command starts without them.
+    from contract.certificate import Certificate
+    from contract.progress import Progress
 
 # The run needs pytest, requests and the server; parsing the command line does not, so
 # they are imported where the run begins, keeping `contract validate` quick to start.
@@ -231,6 +234,8 @@ def _print_failures(certificate: Certificate, out: IO[str]) -> None:
 
 def _verdict(settings: RunSettings, certificate: Certificate | None, code: int) -> int:
     """Print the outcome of the run; the exit code."""
+    from contract.reports import restore_lines, summary_lines
+
     out = sys.stdout
     if certificate is None:
         raise CannotRun(f"the suite could not run (pytest exit code {code})")
@@ -254,6 +259,7 @@ def _verdict(settings: RunSettings, certificate: Certificate | None, code: int) 
 def run_certify(args: argparse.Namespace) -> int:
     """Certify the install the options name; return the exit code."""
     from contract.cli_options import cli_values
+    from contract.progress import Progress
 
     # Until the suite starts nothing has changed: a signal stops the run at the next step
     # (a second one at once), never inside whatever Python was doing when it came.

@@ -4,10 +4,11 @@ and a shrink budget that bounds what a failure costs."""
 from __future__ import annotations
 
 import functools
+import io
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 import requests
 from hypothesis import strategies as st
 
-from conftest import SUITE
+from conftest import SUITE, Wsgi, served
 from contract.checks import CheckFailed
 from contract.client import ContactClient, RequestWithheld
 from contract.endpoint import Endpoint
@@ -194,6 +195,72 @@ def test_a_batch_stops_sending_once_an_answer_is_no_refusal() -> None:
     not_sent = [index for index, answer in enumerate(answers) if answer is None]
     assert not_sent
     assert len(arrivals) == count - len(not_sent)
+
+
+def _not_plain(text: str) -> bool:
+    return any(not " " <= character <= "~" for character in text)
+
+
+def _refusing_unusual_cities(app: Wsgi) -> Wsgi:
+    """The reference server, except that it refuses a `city` beyond printable ASCII: a
+    fault only Hypothesis's examples find (the fixed cases spell cities in ASCII)."""
+
+    def refusing(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] == "PUT":
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            try:
+                city = json.loads(body).get("city")
+            except (ValueError, AttributeError):
+                city = None
+            if isinstance(city, str) and _not_plain(city):
+                start_response("400 Bad Request", [("Content-Type", "application/json")])
+                return [b'{"error": {"code": 400, "message": "no such city"}}']
+        answer: Iterable[bytes] = app(environ, start_response)
+        return answer
+
+    return refusing
+
+
+def _accept_requests(
+    pytester: pytest.Pytester, url: str, report: Path, *options: str
+) -> tuple[int, dict[str, Any]]:
+    result = pytester.runpytest(
+        *SUITE,
+        f"--contract-url={url}",
+        "--contract-contact-id=1",
+        "--contract-transport=rest",
+        "--contract-examples=60",
+        "--contract-seed=3",
+        f"--contract-report={report}",
+        *options,
+        "-k",
+        "accepted_with_the_contacts_id",
+    )
+    return result.ret, _report(report)["UC-ACCEPT"]
+
+
+def test_a_failing_run_stays_within_its_shrink_budget(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = pytester.path / "certificate.json"
+    with ReferenceServer(contacts=3) as server:
+        monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
+        with served(server.app) as url:
+            passed, passing = _accept_requests(pytester, url, report)
+        with served(_refusing_unusual_cities(server.app)) as url:
+            failed, bounded = _accept_requests(pytester, url, report, "--contract-shrink-budget=10")
+            _, unbounded = _accept_requests(pytester, url, report, "--contract-shrink-budget=5000")
+    assert passed == 0
+    assert failed == 1
+    assert bounded["failure"]["phase"] == "explore"
+    assert not bounded["failure"]["fully_shrunk"]
+    assert "not fully shrunk" in bounded["failure"]["message"]
+    assert _not_plain(bounded["failure"]["payload"]["city"])
+    # Every example up to the failure, then at most the budget and the example under way.
+    assert bounded["requests"] <= passing["requests"] + 10 + 1
+    assert unbounded["failure"]["fully_shrunk"]
+    assert unbounded["requests"] > bounded["requests"]
 
 
 class _Meter:
