@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from contract import requirements
-from contract.client import Answer
+from contract.answers import Answer
 from contract.policies import Policy
 from contract.reproduce import reproduction
 from contract.requirements import Requirement

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from urllib.parse import urlsplit
 
+from contract.answers import Answer
 from contract.api import CONTACT_PATH
 from contract.checks import same_value
-from contract.client import Answer, ContactClient
+from contract.client import ContactClient
 from contract.coverage import free_text
 from contract.outcomes import Problem, Stop, StopRun
 from contract.schema import Contract

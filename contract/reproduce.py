@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shlex
 
-from contract.client import SentRequest
+from contract.answers import SentRequest
 
 
 def _shell_bytes(body: bytes) -> str:

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract.answers import Answer
 from contract.checks import same_value
-from contract.client import Answer, ContactClient, ReadBackUnavailable
+from contract.client import ContactClient, ReadBackUnavailable
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from contract import checks, requirements
+from contract.answers import Answer, SentRequest
 from contract.checks import CheckFailed
-from contract.client import Answer, SentRequest
 from contract.policies import Policy
 from contract.requirements import Requirement
 

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import strategies as st
 
 from contract import checks, requirements
+from contract.answers import Answer
 from contract.checks import Contact
-from contract.client import Answer, ContactClient, Credentials
+from contract.client import ContactClient, Credentials
 from contract.controls import misdirected
 from contract.outcomes import Limit, StopRun
 from contract.policies import Policy

@@ -8,13 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract.client import (
-    Answer,
-    ContactClient,
-    EndpointUnreachable,
-    InstallLost,
-    ReadBackUnavailable,
-)
+from contract.answers import Answer
+from contract.client import ContactClient, EndpointUnreachable, InstallLost, ReadBackUnavailable
 from contract.controls import Spell, misdirected, misdirected_status, missing_contact
 from contract.outcomes import StopRun
 from contract.restoring import Restored, put_back, refused_properties

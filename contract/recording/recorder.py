@@ -10,7 +10,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from contract import __version__
-from contract.client import Exchange
+from contract.answers import Exchange
 from contract.recording.lines import FORMAT, body_fields, draw_fields, dumps
 from contract.recording.redaction import Redactor
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from contract import checks, requirements
-from contract.client import Answer, Credentials, ReadBackUnavailable
+from contract.answers import Answer
+from contract.client import Credentials, ReadBackUnavailable
 from contract.coverage import Probe, free_text, one_property
 from contract.pytest_plugin.cases import Cases, Draws, each_payload
 from contract.pytest_plugin.certifier import Certifier, Refusal

@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from contract import checks, requirements
+from contract.answers import Answer
 from contract.checks import Contact
-from contract.client import Answer
 from contract.coverage import read_only_probes
 from contract.policies import Policy
 from contract.pytest_plugin.cases import BatchUndecided, Cases, Draws

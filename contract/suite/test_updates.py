@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contract import checks, requirements
-from contract.client import Answer
+from contract.answers import Answer
 from contract.coverage import Probe, every_writable, is_limit, one_property, stored_exactly
 from contract.pytest_plugin.cases import Cases, Draws, each_payload
 from contract.pytest_plugin.certifier import Certifier
