@@ -199,7 +199,14 @@ class ContactClient:
                 self._local.observed = None
 
         futures = [self._pool.submit(run_here, index) for index in range(len(calls))]
-        wait(futures)
+        try:
+            wait(futures)
+        except BaseException:
+            # Interrupted (Ctrl-C): nothing more goes out, and what is under way ends
+            # before the run goes on to put the contact back.
+            stopped.set()
+            wait(futures)
+            raise
         for exchanges in observed:
             for exchange in exchanges:
                 self._observe(exchange)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import signal
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -199,6 +200,30 @@ def test_a_batch_stops_sending_once_an_answer_is_no_refusal() -> None:
 
 def _not_plain(text: str) -> bool:
     return any(not " " <= character <= "~" for character in text)
+
+
+def test_ctrl_c_during_a_batch_sends_nothing_more() -> None:
+    """Interrupted while refusals go side by side: what is under way ends, nothing else
+    goes out, and the interrupt reaches the run (which then puts the contact back)."""
+    count = 100
+    with _arrivals_server(refusing_takes=0.05) as (url, arrivals):
+        client = ContactClient(Endpoint(url, "admin", "k", timeout=30.0), connections=2)
+        timer = threading.Timer(
+            0.2, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT)
+        )
+        try:
+            timer.start()
+            with pytest.raises(KeyboardInterrupt):
+                client.concurrently(
+                    [functools.partial(client.update, 1, {"n": i}, "rest") for i in range(count)]
+                )
+            sent = len(arrivals)
+            time.sleep(0.3)
+            assert len(arrivals) == sent  # nothing after the interrupt came back
+        finally:
+            timer.cancel()
+            client.close()
+    assert sent < count
 
 
 def _refusing_unusual_cities(app: Wsgi) -> Wsgi:
