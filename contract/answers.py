@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 import requests
 
-from contract.endpoint import KEY_VARIABLE, USER_VARIABLE
+from contract.api import DEFAULT_USER
+from contract.endpoint import KEY_VARIABLE
 from contract.transports import Transport
 
 
@@ -22,8 +23,9 @@ class SentRequest:
     """A request as it went out, without its credentials.
 
     ``sign_in`` says how it signed in, secret-free: ``None`` for no credentials, else
-    ``(user, key)`` where ``$CONTRACT_USER`` and ``$CONTRACT_API_KEY`` stand for the
-    real ones and a wrong key is always shown as ``wrong-api-key``.
+    ``(user, key)``: the user as it was sent (a user name is no secret), and for the key
+    ``$CONTRACT_API_KEY`` when it was the run's own; a wrong key is always shown as
+    ``wrong-api-key``.
     """
 
     method: str
@@ -31,7 +33,7 @@ class SentRequest:
     headers: dict[str, str]
     body: bytes
     rpc_call: tuple[str, tuple[Any, ...]] | None = None
-    sign_in: tuple[str, str] | None = (f"${USER_VARIABLE}", f"${KEY_VARIABLE}")
+    sign_in: tuple[str, str] | None = (DEFAULT_USER, f"${KEY_VARIABLE}")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import requests.auth
 from contract import __version__
 from contract.answers import Answer, Exchange, SentRequest, rest_answer, xmlrpc_answer
 from contract.api import CONTACT_PATH, UPDATE_METHOD
-from contract.endpoint import KEY_VARIABLE, USER_VARIABLE, Endpoint
+from contract.endpoint import KEY_VARIABLE, Endpoint
 from contract.outcomes import Problem, Stop, StopRun
 from contract.throttle import MAX_THROTTLED_RETRIES, RateLimit, Throttle, retry_after
 from contract.transports import TRANSPORTS, Transport
@@ -374,14 +374,13 @@ class ContactClient:
         if credentials is None:
             return None
         if credentials == "session":
-            return (f"${USER_VARIABLE}", f"${KEY_VARIABLE}")
+            return (self.endpoint.user, f"${KEY_VARIABLE}")
         user, key = credentials
-        shown_user = f"${USER_VARIABLE}" if user == self.endpoint.user else user
         if key == self.endpoint.api_key:
             shown_key = f"${KEY_VARIABLE}"
         else:
             shown_key = "" if key == "" else "wrong-api-key"
-        return (shown_user, shown_key)
+        return (user, shown_key)
 
     def read(self, contact_id: object) -> dict[str, Any] | None:
         """The contact as the install reads it back, or ``None`` when it does not exist."""

@@ -1,6 +1,7 @@
 """Reproductions a person can paste: ``curl`` for REST, a Python snippet for XML-RPC.
 
-Credentials never appear: the commands read ``$CONTRACT_USER`` and ``$CONTRACT_API_KEY``.
+The API key never appears: the commands read it from ``$CONTRACT_API_KEY``. The user name,
+which is no secret, is written out, so that a pasted command signs in as the run did.
 """
 
 from __future__ import annotations
@@ -25,11 +26,23 @@ def _shell_bytes(body: bytes) -> str:
     return f"$'{escaped}'"
 
 
+def _in_double_quotes(text: str) -> str:
+    """*text* safe inside a shell's double quotes, where ``$NAME`` still expands."""
+    return "".join(f"\\{c}" if c in '\\"$`' else c for c in text)
+
+
+def _credentials_word(user: str, key: str) -> str:
+    """``user:key`` as one shell word: the user literal, the key ``$CONTRACT_API_KEY``
+    (expanded by the shell) or a literal wrong one."""
+    shown_key = key if key.startswith("$") else _in_double_quotes(key)
+    return f'"{_in_double_quotes(user)}:{shown_key}"'
+
+
 def curl_command(sent: SentRequest) -> str:
     """A ``curl`` command that sends the same request."""
     words = ["curl", "-sS", "-i", "-X", sent.method, shlex.quote(sent.url)]
     if sent.sign_in is not None:
-        words += ["-u", '"{}:{}"'.format(*sent.sign_in)]
+        words += ["-u", _credentials_word(*sent.sign_in)]
     for name, value in sent.headers.items():
         words += ["-H", shlex.quote(f"{name}: {value}")]
     if sent.body:
@@ -63,7 +76,7 @@ proxy = xmlrpc.client.ServerProxy({url!r}, allow_none=True)
 print(proxy.{method}(*{params!r}))"""
 
 
-def _python_value(word: str) -> str:
+def _python_key(word: str) -> str:
     """``$NAME`` as the environment variable NAME, anything else as a literal."""
     return f'os.environ["{word[1:]}"]' if word.startswith("$") else repr(word)
 
@@ -72,16 +85,12 @@ def python_snippet(sent: SentRequest) -> str:
     """A short Python program that sends the same XML-RPC call."""
     sign_in = sent.sign_in
     if sent.rpc_call is None:
-        auth = (
-            "None"
-            if sign_in is None
-            else f"({_python_value(sign_in[0])}, {_python_value(sign_in[1])})"
-        )
+        auth = "None" if sign_in is None else f"({sign_in[0]!r}, {_python_key(sign_in[1])})"
         return _RAW_POST.format(url=sent.url, body=sent.body, headers=sent.headers, auth=auth)
     method, params = sent.rpc_call
     if sign_in is None:
         return _XMLRPC_ANONYMOUS_CALL.format(url=sent.url, method=method, params=params)
-    user, key = (_python_value(word) for word in sign_in)
+    user, key = repr(sign_in[0]), _python_key(sign_in[1])
     return _XMLRPC_CALL.format(url=sent.url, user=user, key=key, method=method, params=params)
 
 

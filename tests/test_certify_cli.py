@@ -12,6 +12,7 @@ import concurrent.futures
 import contextlib
 import datetime
 import json
+import os
 import random
 import re
 import secrets
@@ -58,7 +59,8 @@ from tests.conftest import (
 EXAMPLES = "2"
 FEW_EXAMPLES = "1"
 SEED = 424242
-PLACEHOLDERS = '"$CONTRACT_USER:$CONTRACT_API_KEY"'
+# The user name is no secret and is written out; the key stays a variable.
+PLACEHOLDERS = f'"{USER}:$CONTRACT_API_KEY"'
 RESTORE_FILE = "contract-restore-1.json"
 DEAD_SERVER_SECONDS = 10
 
@@ -440,9 +442,20 @@ def test_an_out_of_enum_store_fails_uc_enum_with_a_curl_reproduction(
     assert words[0] == "curl"
     assert words[words.index("-X") + 1] == "PUT"
     assert f"{run.served.url}{CONTACT_PATH.format(id=run.contact_id)}" in words
-    assert words[words.index("-u") + 1] == "$CONTRACT_USER:$CONTRACT_API_KEY"
+    assert words[words.index("-u") + 1] == f"{USER}:$CONTRACT_API_KEY"
     assert PLACEHOLDERS in reproduction_in(block)
     assert json.loads(words[words.index("--data-binary") + 1]) == payload
+    # Pasted into a shell where only the key is set, it gets the failing answer again.
+    pasted = subprocess.run(
+        ["bash", "-c", reproduction_in(block)],
+        env={"PATH": os.environ["PATH"], "CONTRACT_API_KEY": run.served.api_key},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert pasted.returncode == 0, pasted.stderr
+    assert pasted.stdout.startswith("HTTP/1.1 200"), pasted.stdout
     assert str(SEED) in block[-1]
     _no_secret_anywhere(run)
 
@@ -461,8 +474,9 @@ def test_an_out_of_enum_store_fails_uc_enum_with_a_curl_reproduction(
     assert all(r["failure"] is None for rid, r in results.items() if rid != "UC-ENUM")
 
 
-def _run_snippet(snippet: str, user: str, key: str) -> subprocess.CompletedProcess[str]:
-    env = clean_environment(CONTRACT_USER=user, CONTRACT_API_KEY=key)
+def _run_snippet(snippet: str, key: str) -> subprocess.CompletedProcess[str]:
+    """Run a pasted Python reproduction where only the key is set."""
+    env = clean_environment(CONTRACT_API_KEY=key)
     return subprocess.run(
         [sys.executable, "-c", snippet],
         env=env,
@@ -490,11 +504,11 @@ def test_accepting_any_credentials_fails_uc_auth_with_a_python_reproduction(
     assert all(repr(name) in snippet for name in payload)
     assert f"{run.served.url}/api/2.0/xmlrpc" in snippet
     for variable in re.findall(r"os\.environ\[\"(\w+)\"\]", snippet):
-        assert variable in ("CONTRACT_USER", "CONTRACT_API_KEY")
+        assert variable == "CONTRACT_API_KEY"
     assert str(SEED) in block[-1]
     _no_secret_anywhere(run)
     # Pasted as it is, it reaches the faulty server and gets the same answer: the id.
-    pasted = _run_snippet(snippet, USER, run.served.api_key)
+    pasted = _run_snippet(snippet, run.served.api_key)
     assert pasted.returncode == 0, pasted.stderr
     assert pasted.stdout.strip() == "1"
     report = run.report.read_text(encoding="utf-8")

@@ -132,4 +132,4 @@ def test_a_failure_reads_as_a_reproducible_report_without_the_key() -> None:
     assert lines[1] == "  got:      HTTP 200 (application/json): 7"
     assert lines[2] == '  payload:  {"status": "ON"}'
     assert lines[3] == "  reproduce:"
-    assert '-u "$CONTRACT_USER:$CONTRACT_API_KEY"' in lines[4]
+    assert '-u "admin:$CONTRACT_API_KEY"' in lines[4]

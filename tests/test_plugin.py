@@ -254,7 +254,7 @@ def test_a_failure_reads_as_a_reproducible_report(
             "*payload:  {*",
             "*reproduce:*",
             "*curl -sS -i -X PUT http://127.0.0.1:*/api/2.0/contacts/1"
-            ' -u "$CONTRACT_USER:$CONTRACT_API_KEY"*',
+            f' -u "{server.user}:$CONTRACT_API_KEY"*',
             "*replay with --contract-seed 3*",
         ]
     )
