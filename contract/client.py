@@ -27,6 +27,7 @@ from contract.endpoint import KEY_VARIABLE, Endpoint
 from contract.outcomes import Problem, Stop, StopRun
 from contract.throttle import MAX_THROTTLED_RETRIES, RateLimit, Throttle, retry_after
 from contract.transports import TRANSPORTS, Transport
+from contract.unreachable import why_unreachable
 
 MAX_BODY_BYTES = 1 << 20
 T = TypeVar("T")
@@ -290,11 +291,12 @@ class ContactClient:
                 allow_redirects=False,
             )
             raw = _read_bounded(response)
-        except requests.Timeout:
+        except requests.ReadTimeout:
             reason = f"{urlsplit(url).netloc} did not answer within {self.endpoint.timeout:g} s"
             self._observe(Exchange(method, url, headers, body, error="timeout"))
         except requests.RequestException as error:
-            reason = f"cannot reach {urlsplit(url).netloc}: {type(error).__name__}"
+            why = why_unreachable(error, self.endpoint.timeout)
+            reason = f"cannot reach {urlsplit(url).netloc}: {why}"
             self._observe(Exchange(method, url, headers, body, error="connection"))
         else:
             self._observe(

@@ -89,7 +89,10 @@ def _answers_garbage(connection: socket.socket) -> None:
 
 @pytest.mark.parametrize(
     ("handle", "reason"),
-    [(_resets, "cannot reach 127.0.0.1:"), (_answers_garbage, "cannot reach 127.0.0.1:")],
+    [
+        (_resets, "the connection was reset"),
+        (_answers_garbage, "cannot reach 127.0.0.1:"),
+    ],
     ids=["reset", "garbage"],
 )
 def test_resets_and_garbage_are_exit_2_with_a_reason(

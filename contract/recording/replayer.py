@@ -100,7 +100,7 @@ class Replayer:
             raise NotInRecording(f"{method} {path} with this body, in {where},")
         recorded = queue.popleft()
         if recorded.error == "timeout":
-            raise requests.Timeout("the recorded request timed out")
+            raise requests.ReadTimeout("the recorded request timed out")
         if recorded.error is not None:
             raise requests.ConnectionError("the recorded request could not connect")
         headers = {
