@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -168,6 +169,21 @@ def add_serve_command(commands: Any) -> argparse.ArgumentParser:
     return serve
 
 
+def _database_trouble(database: str, error: sqlite3.Error) -> str:
+    """Why SQLite could not use *database*, in terms of the file and its folder."""
+    path = Path(database)
+    folder = path.parent
+    if not folder.is_dir():
+        return f"its folder {folder} does not exist ({error})"
+    if path.is_dir():
+        return f"it is a folder ({error})"
+    if not path.exists() and not os.access(folder, os.W_OK):
+        return f"its folder {folder} is not writable ({error})"
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return f"the file cannot be read and written ({error})"
+    return str(error)
+
+
 def _options(args: argparse.Namespace) -> ServerOptions:
     return ServerOptions(
         host=args.host,
@@ -232,7 +248,11 @@ def run_serve(args: argparse.Namespace) -> int:
         try:
             server = ReferenceServer(_options(args))
             server.start()
-        except (OSError, sqlite3.Error, ValueError) as error:
+        except sqlite3.Error as error:
+            reason = _database_trouble(args.db, error)
+            sys.stderr.write(f"contract serve: cannot start: the database {args.db}: {reason}\n")
+            return Exit.CANNOT_RUN
+        except (OSError, ValueError) as error:
             sys.stderr.write(f"contract serve: cannot start: {error}\n")
             return Exit.CANNOT_RUN
         try:

@@ -202,10 +202,24 @@ def test_a_busy_port_is_a_one_line_error() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_an_unopenable_database_is_a_one_line_error(tmp_path: Path) -> None:
-    result = _cli("--port", "0", "--db", str(tmp_path / "missing" / "dir" / "x.sqlite"))
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        ("missing/dir/x.sqlite", "its folder {folder}/missing/dir does not exist"),
+        (".", "it is a folder"),
+        ("not-a-database.txt", "file is not a database"),
+    ],
+)
+def test_an_unopenable_database_is_one_line_naming_the_path_and_why(
+    tmp_path: Path, where: str, reason: str
+) -> None:
+    (tmp_path / "not-a-database.txt").write_text("hello, this is text\n" * 100)
+    database = tmp_path / where
+    result = _cli("--port", "0", "--db", str(database))
     assert result.returncode == 2
-    assert "cannot start" in result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(f"contract serve: cannot start: the database {database}: ")
+    assert reason.format(folder=tmp_path) in result.stderr
     assert "Traceback" not in result.stderr
 
 
