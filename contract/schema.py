@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urldefrag, urljoin
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
@@ -105,6 +107,15 @@ def _checked_extension(extension: Schema, built_in: Mapping[str, Any]) -> dict[s
         if not isinstance(subschema, dict):
             raise SchemaExtensionError(
                 f"custom field `{name}` must be described by a schema object"
+            )
+        problem = best_match(
+            Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(subschema)
+        )
+        if problem is not None:
+            where = "/".join(str(part) for part in problem.absolute_path)
+            at = f" at `{where}`" if where else ""
+            raise SchemaExtensionError(
+                f"custom field `{name}` is no valid JSON Schema{at}: {problem.message}"
             )
     return properties
 

@@ -503,6 +503,20 @@ def _report(path: Path | None) -> Path | None:
     return path
 
 
+def _usable_extension(source: str) -> None:
+    """The schema extension reads, is valid JSON Schema, and can be drawn from."""
+    from contract.schema import SchemaExtensionError, load_contract
+    from contract.strategies import UnsupportedSchemaError, invalid_updates, valid_updates
+
+    try:
+        load_contract(source)
+        for transport in TRANSPORTS:
+            valid_updates(transport, source)
+            invalid_updates(transport, source)
+    except (SchemaExtensionError, UnsupportedSchemaError) as error:
+        raise SettingsError(f"{{--schema-extension}} {source}: {error}") from None
+
+
 def _together(settings: RunSettings) -> None:
     """The rules that concern several options at once."""
     if settings.mock and settings.url is not None:
@@ -574,4 +588,6 @@ def resolve(
         door=door,
     )
     _together(settings)
+    if settings.schema_extension is not None:
+        _usable_extension(settings.schema_extension)
     return settings

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 
 import contract
-from conftest import draw_many
+from conftest import SUITE, RunCli, draw_many
 from contract.strategies import InvalidCase, invalid_updates, valid_updates
 
 EXTENSION: dict[str, Any] = {
@@ -68,6 +68,14 @@ def test_the_extended_contract_lists_the_custom_fields() -> None:
         ({"properties": {}}, "a schema extension is an object like"),
         ({"required": ["x"], "properties": {"x": {}}}, "may only add properties"),
         ({"properties": {"x": 5}}, "must be described by a schema object"),
+        (
+            {"properties": {"x": {"type": "nonsense"}}},
+            "custom field `x` is no valid JSON Schema at `type`",
+        ),
+        (
+            {"properties": {"x": {"type": "string", "readOnly": "yes"}}},
+            "custom field `x` is no valid JSON Schema at `readOnly`: 'yes' is not of type",
+        ),
     ],
 )
 def test_bad_extensions_are_refused_clearly(extension: dict[str, Any], message: str) -> None:
@@ -107,3 +115,42 @@ def test_strategies_reach_every_custom_field() -> None:
     writable = {name for name, sub in EXTENSION["properties"].items() if not sub.get("readOnly")}
     assert writable <= {name for payload in payloads for name in payload}
     assert "crm_score" in {case.property for case in cases}
+
+
+_BAD_EXTENSIONS = [
+    ({"properties": {"x": {"type": "nonsense"}}}, "custom field `x` is no valid JSON Schema"),
+    ({"properties": {"name": {"type": "string"}}}, "redefines a built-in property"),
+    ({"properties": {"x": {"type": "object"}}}, "cannot draw values of type 'object'"),
+]
+
+
+@pytest.mark.parametrize(("extension", "message"), _BAD_EXTENSIONS)
+def test_a_bad_extension_is_one_line_and_exit_2_from_certify(
+    tmp_path: Path, run_cli: RunCli, extension: dict[str, Any], message: str
+) -> None:
+    path = tmp_path / "custom-fields.json"
+    path.write_text(json.dumps(extension), encoding="utf-8")
+    remote = ["--url", "http://127.0.0.1:9", "--api-key", "k", "--contact-id", "1"]
+    for target in (remote, ["--mock"]):
+        result = run_cli("certify", *target, "--schema-extension", str(path))
+        assert result.returncode == 2, result.stdout + result.stderr
+        [line] = result.stderr.splitlines()
+        assert line.startswith(f"contract certify: could not run: --schema-extension {path}: ")
+        assert message in line
+        assert "INTERNALERROR" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("extension", "message"), _BAD_EXTENSIONS)
+def test_a_bad_extension_is_one_error_line_under_pytest(
+    pytester: pytest.Pytester, extension: dict[str, Any], message: str
+) -> None:
+    path = pytester.path / "custom-fields.json"
+    path.write_text(json.dumps(extension), encoding="utf-8")
+    result = pytester.runpytest(
+        *SUITE, "--contract-url=http://127.0.0.1:9", f"--contract-schema-extension={path}"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = [line for line in result.stderr.lines if line.strip()]
+    assert line.startswith(f"ERROR: --contract-schema-extension {path}: ")
+    assert message in line
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
