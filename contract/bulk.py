@@ -7,19 +7,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
-from contract.records import iter_records
+from contract.records import InputError, iter_records
 from contract.validation import UpdateValidator
 from contract.violations import Violation
 
 Report = Callable[[int, list[Violation]], None]
+Unreadable = Callable[[InputError], None]
 
 
 @dataclass
 class BulkResult:
-    """How many records were read and how many broke the contract."""
+    """How many records were read, how many broke the contract, and how many lines could
+    not be read (with ``keep_going`` only: otherwise the first ends the reading)."""
 
     records: int = 0
     invalid: int = 0
+    unreadable: int = 0
 
     @property
     def valid(self) -> int:
@@ -28,17 +31,31 @@ class BulkResult:
 
 
 def check_stream(
-    stream: IO[bytes], validator: UpdateValidator, report: Report, result: BulkResult
+    stream: IO[bytes],
+    validator: UpdateValidator,
+    report: Report,
+    result: BulkResult,
+    *,
+    unreadable: Unreadable | None = None,
 ) -> None:
     """Validate every record of *stream*, calling *report* with each invalid record's violations.
 
     *result* is filled in as records are read, so it is meaningful even when reading
-    stops early with :class:`contract.records.InputError`.
+    stops early with :class:`contract.records.InputError`. With *unreadable*, a JSON
+    Lines line that cannot be read is handed to it, and reading goes on.
     """
     is_certainly_valid = validator.is_certainly_valid
     records = invalid = 0
+    skip = None
+    if unreadable is not None:
+        on_unreadable = unreadable
+
+        def skip(error: InputError) -> None:
+            result.unreadable += 1
+            on_unreadable(error)
+
     try:
-        for line, value in iter_records(stream):
+        for line, value in iter_records(stream, skip=skip):
             records += 1
             if is_certainly_valid(value):
                 continue
@@ -70,3 +87,21 @@ def json_reporter(out: IO[str]) -> Report:
         )
 
     return report
+
+
+def text_unreadable(out: IO[str]) -> Unreadable:
+    """``line N: unreadable: reason``."""
+
+    def unreadable(error: InputError) -> None:
+        out.write(f"line {error.line}: unreadable: {error.reason}\n")
+
+    return unreadable
+
+
+def json_unreadable(out: IO[str]) -> Unreadable:
+    """One JSON object per line that could not be read: its number and why."""
+
+    def unreadable(error: InputError) -> None:
+        out.write(json.dumps({"line": error.line, "unreadable": error.reason}) + "\n")
+
+    return unreadable

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import IO, NoReturn
 
 from contract import __version__
-from contract.bulk import BulkResult, check_stream, json_reporter, text_reporter
+from contract.bulk import (
+    BulkResult,
+    check_stream,
+    json_reporter,
+    json_unreadable,
+    text_reporter,
+    text_unreadable,
+)
 from contract.certify import add_certify_command
 from contract.commands import Exit, add_command
 from contract.openapi import openapi_document
@@ -71,11 +78,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if isinstance(sys.stdout, io.TextIOWrapper):
         # A property name may hold a lone surrogate, which no encoding can write as it is.
         sys.stdout.reconfigure(errors="backslashreplace")
-    report = json_reporter(sys.stdout) if args.format == "json" else text_reporter(sys.stdout)
+    as_json = args.format == "json"
+    report = json_reporter(sys.stdout) if as_json else text_reporter(sys.stdout)
+    unreadable = None
+    if args.keep_going:
+        unreadable = json_unreadable(sys.stdout) if as_json else text_unreadable(sys.stdout)
     result = BulkResult()
     stream = _open_input(args.file)
     try:
-        check_stream(stream, validator, report, result)
+        check_stream(stream, validator, report, result, unreadable=unreadable)
     except InputError as error:
         raise CommandError(f"{args.file}: {error}") from None
     except BrokenPipeError:
@@ -85,13 +96,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    if args.format == "json":
+    if as_json:
         summary = {"records": result.records, "valid": result.valid, "invalid": result.invalid}
+        if args.keep_going:
+            summary["unreadable"] = result.unreadable
         sys.stdout.write(json.dumps({"summary": summary}) + "\n")
     else:
+        unread = f", {result.unreadable} unreadable line(s)" if args.keep_going else ""
         sys.stderr.write(
-            f"{result.records} record(s) checked: {result.valid} valid, {result.invalid} invalid\n"
+            f"{result.records} record(s) checked: {result.valid} valid, {result.invalid} invalid"
+            f"{unread}\n"
         )
+    if result.unreadable:
+        return Exit.CANNOT_RUN
     return Exit.FAILED if result.invalid else Exit.OK
 
 
@@ -100,7 +117,8 @@ VALIDATE_EXITS = {
     Exit.FAILED: "some payloads break the contract",
     Exit.CANNOT_RUN: "the input cannot be read or parsed (truncated, binary, not UTF-8, "
     "empty, a missing file or a folder, an integer over 4,300 digits, a record over 16 MiB), "
-    "or a bad option; one line names the file, the line and the problem",
+    "or a bad option; one line names the file, the line and the problem (with --keep-going, "
+    "after the rest was read: any line could not be read)",
     Exit.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 PRINT_EXITS = {
@@ -151,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="text: a line per violation; json: a JSON line per invalid payload (default: text)",
     )
     validate.add_argument("--schema-extension", metavar="FILE", help=_EXTENSION_HELP)
+    validate.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="read the input as JSON Lines and report a line that cannot be read, then go on "
+        "with the rest; the exit code is still 2 (default: off)",
+    )
     validate.set_defaults(handler=_cmd_validate)
 
     openapi = add_command(

@@ -9,9 +9,10 @@ from __future__ import annotations
 import codecs
 import functools
 import io
+import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
 
 _CHUNK = 1 << 16
@@ -100,10 +101,18 @@ def _lines(stream: IO[bytes]) -> Iterator[bytes]:
     return iter(stream)
 
 
-def iter_records(stream: IO[bytes], chunk_size: int = _CHUNK) -> Iterator[Record]:
+def iter_records(
+    stream: IO[bytes],
+    chunk_size: int = _CHUNK,
+    *,
+    skip: Callable[[InputError], None] | None = None,
+) -> Iterator[Record]:
     """Every record in *stream*, whichever of the three layouts it uses.
 
-    *chunk_size* is how much of a JSON array is read at a time.
+    *chunk_size* is how much of a JSON array is read at a time. With *skip*, JSON Lines
+    are read line by line whatever the first line holds, and a line that cannot be read
+    goes to *skip* instead of ending the reading (an array, or a first line that is no
+    JSON Lines, still stops at its first error).
     """
     number = 0
     lines = _lines(stream)
@@ -114,10 +123,44 @@ def iter_records(stream: IO[bytes], chunk_size: int = _CHUNK) -> Iterator[Record
         _refuse_utf16_or_binary(raw, number)
         if raw.lstrip().startswith(b"["):
             yield from _ArrayReader(raw, stream, number, chunk_size).records()
+        elif skip is not None:
+            yield from _every_line(raw, lines, stream, number, skip)
         else:
             yield from _line_records(raw, lines, stream, number)
         return
     raise InputError("no JSON records found: the input is empty")
+
+
+def _every_line(
+    first: bytes,
+    lines: Iterator[bytes],
+    stream: IO[bytes],
+    first_number: int,
+    skip: Callable[[InputError], None],
+) -> Iterator[Record]:
+    """JSON Lines, each line that cannot be read handed to *skip*."""
+    number = first_number
+    for raw in itertools.chain([first], lines):
+        if raw.isspace():
+            number += 1
+            continue
+        try:
+            value = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+            skip(_unreadable_line(raw, number, error))
+            if len(raw) > _MAX_RECORD and not raw.endswith(b"\n"):  # cut by _lines
+                _skip_rest_of_line(stream)
+        else:
+            yield Record(number, value)
+        number += 1
+
+
+def _skip_rest_of_line(stream: IO[bytes]) -> None:
+    """Read past the end of a line cut after 16 MiB, a chunk at a time."""
+    while True:
+        rest = stream.readline(_CHUNK)
+        if not rest or rest.endswith(b"\n"):
+            return
 
 
 def _line_records(

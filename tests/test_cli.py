@@ -159,3 +159,49 @@ def test_no_command_is_a_usage_error(run_cli: RunCli) -> None:
     result = run_cli()
     assert result.returncode == 2
     assert "usage: contract" in result.stderr
+
+
+_MIXED = b'{"name": "a"}\n{"name":\n{"status": "x"}\n\xff\xfe\n\n{"name": "b"}\n'
+
+
+def test_keep_going_reports_unreadable_lines_and_reads_the_rest(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(_MIXED)
+    result = run_cli("validate", "--keep-going", str(path))
+    assert result.returncode == 2, result.stderr  # a line could not be read
+    assert result.stdout.splitlines() == [
+        "line 2: unreadable: not valid JSON: Expecting value (column 1)",
+        "line 3: status: `status` must be one of 'on', 'off', 'suppressed', got string 'x' "
+        "(rule: enum)",
+        "line 4: unreadable: not UTF-8 text (byte 0xff at column 1)",
+    ]
+    assert result.stderr == ("3 record(s) checked: 2 valid, 1 invalid, 2 unreadable line(s)\n")
+    stopped = run_cli("validate", str(path))
+    assert stopped.returncode == 2
+    assert stopped.stderr.endswith("line 2: not valid JSON: Expecting value (column 1)\n")
+
+
+def test_keep_going_in_json_counts_the_unreadable_lines(run_cli: RunCli, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(_MIXED)
+    result = run_cli("validate", "--keep-going", "--format", "json", str(path))
+    assert result.returncode == 2
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line.get("unreadable", "") != "" for line in lines[:-1]] == [True, False, True]
+    assert [line["line"] for line in lines[:-1]] == [2, 3, 4]
+    assert lines[-1] == {"summary": {"records": 3, "valid": 2, "invalid": 1, "unreadable": 2}}
+
+
+def test_keep_going_passes_a_line_too_long_to_read_and_goes_on(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    path = tmp_path / "long.jsonl"
+    with path.open("wb") as out:
+        out.write(b'{"name": "a"}\n{"name": "' + b"x" * (17 << 20) + b'"}\n{"status": "x"}\n')
+    result = run_cli("validate", "--keep-going", str(path))
+    assert result.returncode == 2
+    assert result.stdout.splitlines()[0].startswith("line 2: unreadable: the line is longer than")
+    assert result.stdout.splitlines()[1].startswith("line 3: status:")
+    assert result.stderr == "2 record(s) checked: 1 valid, 1 invalid, 1 unreadable line(s)\n"
