@@ -544,6 +544,23 @@ def _together(settings: RunSettings) -> None:
         )
 
 
+_NEEDS = {"record-mode": "record", "xmlrpc-url": "url"}
+"""Options that only mean something beside another one."""
+
+
+def _no_option_alone(values: Mapping[str, Raw], environ: Mapping[str, str]) -> None:
+    """Refuse an option given without the one it works with: silently ignored, it would
+    leave the user believing it had worked."""
+
+    def given(name: str) -> bool:
+        env = OPTION[name].env
+        return values.get(name) not in (None, "") or bool(env and environ.get(env))
+
+    for name, partner in _NEEDS.items():
+        if given(name) and not given(partner):
+            raise SettingsError(f"{{--{name}}} only makes sense with {{--{partner}}}")
+
+
 def resolve(
     values: Mapping[str, Raw], *, here: Path, environ: Mapping[str, str], door: Door
 ) -> RunSettings:
@@ -588,6 +605,7 @@ def resolve(
         door=door,
     )
     _together(settings)
+    _no_option_alone(values, environ)
     if settings.schema_extension is not None:
         _usable_extension(settings.schema_extension)
     return settings

@@ -159,3 +159,21 @@ def test_a_mistyped_option_names_the_closest_one_under_the_commands_usage(
     assert result.returncode == 2
     assert result.stderr.startswith(f"usage: contract {command} ")
     assert result.stderr.rstrip().endswith(f"did you mean {meant}?")
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"record-mode": "once"}, "--record-mode only makes sense with --record"),
+        ({"xmlrpc-url": "https://crm.example/rpc"}, "--xmlrpc-url only makes sense with --url"),
+    ],
+)
+def test_an_option_without_its_partner_is_refused(given: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        resolve(given, here=Path.cwd(), environ={}, door=Door.CLI)
+    assert raised.value.text(Door.CLI) == message
+    partnered = {"record-mode": {"record": "run.jsonl"}, "xmlrpc-url": {}}
+    environ = {} if "record-mode" in given else {"CONTRACT_URL": "https://crm.example"}
+    resolve(
+        {**given, **partnered[next(iter(given))]}, here=Path.cwd(), environ=environ, door=Door.CLI
+    )
