@@ -226,6 +226,12 @@ def test_xml_report_names_every_requirement(embedded: Embedded) -> None:
     assert not missing, f"the JUnit certificate never mentions {missing}"
 
 
+def test_xml_report_leaves_out_hypothesis_statistics(embedded: Embedded) -> None:
+    text = embedded.reports[".xml"].read_text(encoding="utf-8")
+    assert "hypothesis-statistics" not in text
+    assert len(text.encode()) < 50_000
+
+
 def test_two_workers_with_two_contacts_certify(embedded: Embedded) -> None:
     result = embedded.results[".html"]
     assert result.returncode == 0, result.stdout + result.stderr
