@@ -99,7 +99,6 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Embedded:
     return Embedded(cwd, results, reports)
 
 
-@pytest.mark.long  # the first test to use the default run, which it waits for
 def test_certify_prints_a_progress_line_per_requirement_a_table_and_certified(
     embedded: Embedded,
 ) -> None:
