@@ -194,15 +194,6 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         tape.scope.end_test()
 
 
-def pytest_runtest_teardown(item: pytest.Item) -> None:
-    # Hypothesis puts each test's statistics, Base64-encoded, into the JUnit report as a
-    # global property: most of the certificate's XML, and nothing its reader needs.
-    settings = contract_run(item.config).settings
-    report = settings.report
-    if REQUIREMENT in item.stash and report is not None and report.suffix == ".xml":
-        item.__dict__.pop("hypothesis_statistics", None)
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
