@@ -255,7 +255,7 @@ def _accept_requests(
         f"--contract-url={url}",
         "--contract-contact-id=1",
         "--contract-transport=rest",
-        "--contract-examples=30",
+        "--contract-examples=60",
         "--contract-seed=3",
         f"--contract-report={report}",
         *options,

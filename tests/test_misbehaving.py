@@ -132,7 +132,9 @@ def test_a_server_going_silent_mid_run_ends_it_and_keeps_the_contact(tmp_path: P
         finally:
             silent.released.set()
     assert result.returncode == 2
-    assert "did not answer within 1 s" in result.stderr
+    # Silent on a connection it holds, or taking no new one (refusals go over several).
+    said = ("did not answer within 1 s", "the connection timed out after 1 s")
+    assert any(words in result.stderr for words in said), result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert elapsed < 30
     # The contact could not be put back: its values are saved, and the run says where.
