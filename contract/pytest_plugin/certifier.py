@@ -241,7 +241,7 @@ class Certifier:
         accepted any, raises :class:`BatchUndecided`: each needs reads of its own."""
         before = self.read()
         sent = self._side_by_side(refusals)
-        if len(sent) < len(refusals):
+        if len(sent) < len(refusals) or not all(answer.rejected for _, answer in sent):
             raise BatchUndecided(f"{requirement.id}: the install accepted some of the batch")
         after = self.read()
         if before is not None and after is not None and checks.changed(before, after):
