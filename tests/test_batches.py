@@ -23,9 +23,13 @@ from conftest import SUITE, Wsgi, served
 from contract.checks import CheckFailed
 from contract.client import ContactClient, RequestWithheld
 from contract.endpoint import Endpoint
-from contract.pytest_plugin.cases import Cases, Draws
-from contract.requirements import PERSIST
+from contract.pytest_plugin.cases import BatchUndecided, Cases, Draws
+from contract.pytest_plugin.certifier import Certifier, Refusal
+from contract.pytest_plugin.contact import ContactUnderTest
+from contract.requirements import ATOMIC, PERSIST
+from contract.schema import load_contract
 from contract.server import ReferenceServer
+from contract.settings import Door, resolve
 from contract.throttle import RateLimit
 
 
@@ -385,3 +389,44 @@ def test_connections_is_an_option_with_bounds(pytester: pytest.Pytester) -> None
     result.stderr.fnmatch_lines(["*--contract-connections must be at least 1, not 0*"])
     result = pytester.runpytest(*SUITE, "--contract-shrink-budget=-1", "--co")
     result.stderr.fnmatch_lines(["*--contract-shrink-budget must be at least 0, not -1*"])
+
+
+def _accepting_only(app: Wsgi, marker: bytes) -> Wsgi:
+    """The reference server's reads, and a refusal of every update but those holding
+    *marker*, which are accepted and stored nowhere."""
+
+    def answer(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] != "PUT":
+            reads: Iterable[bytes] = app(environ, start_response)
+            return reads
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        accepted = marker in body
+        start_response(
+            "200 OK" if accepted else "400 Bad Request", [("Content-Type", "application/json")]
+        )
+        return [b"1" if accepted else b'{"error": {"code": 400, "message": "no"}}']
+
+    return answer
+
+
+def test_a_batch_whose_last_request_is_accepted_is_undecided() -> None:
+    """The acceptance that stops a batch may be its last request: the batch is still one
+    the install did not refuse whole, to be judged request by request."""
+    with (
+        ReferenceServer(contacts=3) as server,
+        served(_accepting_only(server.app, b"accept me")) as url,
+    ):
+        given = {"url": url, "api-key": server.api_key, "contact-id": "1", "user": server.user}
+        settings = resolve(given, here=Path.cwd(), environ={}, door=Door.PLUGIN)
+        client = ContactClient(settings.endpoint(), connections=4)
+        try:
+            original = client.read(1)
+            certifier = Certifier(client, ContactUnderTest(1, original), load_contract(), settings)
+            payloads = [{"name": f"n{i}"} for i in range(5)] + [{"name": "accept me"}]
+            batch: list[Refusal] = [
+                (p, "", functools.partial(certifier.update, p, "rest")) for p in payloads
+            ]
+            with pytest.raises(BatchUndecided):
+                certifier.unchanged_if_refused_in_batch(ATOMIC, batch)
+        finally:
+            client.close()
