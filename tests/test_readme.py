@@ -72,6 +72,21 @@ def test_ci_runs_the_readmes_test_command() -> None:
     assert tests in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+def test_tox_runs_what_ci_runs_and_dev_installs_tox() -> None:
+    """`tox` (the Development section's command) checks what `.ci/run` checks: the suite,
+    ruff and mypy; and `.[dev]` installs it."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
+    for check in ("ruff check .", "ruff format --check .", "mypy"):
+        assert check in ci
+        assert check in tox
+    assert "pytest" in ci
+    assert re.search(r"^commands = pytest\b", tox, re.M)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    dev = pyproject[pyproject.index("dev = [") :].split("]", 1)[0]
+    assert '"tox' in dev
+
+
 def test_the_property_table_matches_the_schema() -> None:
     table = render_property_table()
     assert table in README, "regenerate the README's table:\n" + table
