@@ -12,7 +12,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from contract.server.http_io import Response
-from contract.server.steps import Answer, PlantedAnswer, RestAnswer, Rules, Service, Stored
+from contract.server.steps import (
+    Answer,
+    PlantedAnswer,
+    RestAnswer,
+    Rules,
+    Service,
+    Stored,
+    integer_names,
+    letting_in,
+)
 from contract.server.updates import NotFound, Updated, UpdateOutcome, UpdateRequest
 from contract.violations import Violation, violation
 
@@ -70,12 +79,6 @@ def crashing_on_non_objects(service: Service, rules: Rules) -> Rules:
     return crash
 
 
-def integer_names(service: Service) -> frozenset[str]:
-    """The writable properties whose type is integer."""
-    rules = service.contract.rules
-    return frozenset(n for n in service.writable if rules(n).get("type") == "integer")
-
-
 def crashing_on_text_for_integers(service: Service, rules: Rules) -> Rules:
     integers = integer_names(service)
 
@@ -90,41 +93,14 @@ def crashing_on_text_for_integers(service: Service, rules: Rules) -> Rules:
 
 
 def taking_booleans_for_integers(service: Service, rules: Rules) -> Rules:
-    integers = integer_names(service)
-
-    def lenient(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
-        properties = request.properties if isinstance(request.properties, Mapping) else {}
-        return [
-            found
-            for found in rules(request, stored)
-            if not (
-                found.rule == "type"
-                and found.property in integers
-                and isinstance(properties.get(found.property), bool)
-            )
-        ]
-
-    return lenient
+    return letting_in(rules, "type", integer_names(service), lambda value: isinstance(value, bool))
 
 
 def accepting_impossible_dates(service: Service, rules: Rules) -> Rules:
     dates = frozenset(
         name for name in service.writable if service.contract.rules(name).get("format")
     )
-
-    def shape_only(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
-        properties = request.properties if isinstance(request.properties, Mapping) else {}
-        return [
-            found
-            for found in rules(request, stored)
-            if not (
-                found.rule == "format"
-                and found.property in dates
-                and _DATE_SHAPE.fullmatch(str(properties.get(found.property)))
-            )
-        ]
-
-    return shape_only
+    return letting_in(rules, "format", dates, lambda value: bool(_DATE_SHAPE.fullmatch(str(value))))
 
 
 def storing_valid_siblings(service: Service, rules: Rules) -> Rules:

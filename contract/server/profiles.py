@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from contract.server.http_io import Response
-from contract.server.steps import Override, RestAnswer, Rules, Service, Stored
+from contract.server.steps import (
+    Override,
+    RestAnswer,
+    Rules,
+    Service,
+    Stored,
+    integer_names,
+    letting_in,
+)
 from contract.server.updates import UpdateRequest
 from contract.violations import Violation, violation
 
@@ -32,17 +40,12 @@ class Profile:
     overrides: tuple[Override, ...] = ()
 
 
-def _integer_names(service: Service) -> frozenset[str]:
-    rules = service.contract.rules
-    return frozenset(n for n in service.writable if rules(n).get("type") == "integer")
-
-
 def _numeric_text(value: object) -> bool:
     return isinstance(value, str) and value.strip().lstrip("+-").isdigit()
 
 
 def _refusing_beyond_limits(service: Service, rules: Rules) -> Rules:
-    integers = _integer_names(service)
+    integers = integer_names(service)
 
     def with_limits(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
         found = rules(request, stored)
@@ -69,25 +72,11 @@ def _refusing_beyond_limits(service: Service, rules: Rules) -> Rules:
 
 
 def _taking_numeric_text(service: Service, rules: Rules) -> Rules:
-    integers = _integer_names(service)
-
-    def lenient(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
-        properties = request.properties if isinstance(request.properties, Mapping) else {}
-        return [
-            found
-            for found in rules(request, stored)
-            if not (
-                found.rule == "type"
-                and found.property in integers
-                and _numeric_text(properties.get(found.property))
-            )
-        ]
-
-    return lenient
+    return letting_in(rules, "type", integer_names(service), _numeric_text)
 
 
 def _storing_numeric_text_as_integers(service: Service, stored: Stored) -> Stored:
-    integers = _integer_names(service)
+    integers = integer_names(service)
 
     def as_integers(request: UpdateRequest) -> dict[str, Any]:
         kept = stored(request)

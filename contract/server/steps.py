@@ -58,3 +58,30 @@ def replace_steps(owner: object, overrides: Iterable[Override]) -> None:
 Rules = Callable[[UpdateRequest, frozenset[str]], list[Violation]]
 Stored = Callable[[UpdateRequest], dict[str, Any]]
 Answer = Callable[[UpdateRequest, Mapping[str, str]], UpdateOutcome]
+
+
+def integer_names(service: Service) -> frozenset[str]:
+    """The writable properties whose type is integer."""
+    rules = service.contract.rules
+    return frozenset(n for n in service.writable if rules(n).get("type") == "integer")
+
+
+def letting_in(
+    rules: Rules, rule: str, names: frozenset[str], taken: Callable[[object], bool]
+) -> Rules:
+    """*rules*, except that a violation of *rule* by one of *names* is waived where the
+    value sent is one *taken* accepts: how a lenient install or a fault lets a value in."""
+
+    def lenient(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
+        properties = request.properties if isinstance(request.properties, Mapping) else {}
+        return [
+            found
+            for found in rules(request, stored)
+            if not (
+                found.rule == rule
+                and found.property in names
+                and taken(properties.get(found.property))
+            )
+        ]
+
+    return lenient
