@@ -15,6 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from contract.guards import GuardedSafeTransport, GuardedTransport, guard, guarded_proxy
     from contract.schema import Contract, SchemaExtensionError, load_contract
     from contract.validation import (
         UpdateValidator,
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _HOMES = {
+    "GuardedSafeTransport": "contract.guards",
+    "GuardedTransport": "contract.guards",
+    "guard": "contract.guards",
+    "guarded_proxy": "contract.guards",
     "Contract": "contract.schema",
     "SchemaExtensionError": "contract.schema",
     "load_contract": "contract.schema",
@@ -44,11 +49,15 @@ _HOMES = {
 __all__ = [
     "Contract",
     "DeprecatedPropertyWarning",
+    "GuardedSafeTransport",
+    "GuardedTransport",
     "PayloadError",
     "SchemaExtensionError",
     "UpdateValidator",
     "Violation",
     "__version__",
+    "guard",
+    "guarded_proxy",
     "is_valid_update",
     "iter_violations",
     "load_contract",
