@@ -1,9 +1,12 @@
-"""The README is a contract too: its commands, its table and its examples must hold."""
+"""The README and the docs are a contract too: their commands, tables and examples hold."""
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,7 @@ import pytest
 from conftest import RunCli
 from contract import load_contract
 from contract.certify import EXITS as CERTIFY_EXITS
-from contract.cli import VALIDATE_EXITS
+from contract.cli import VALIDATE_EXITS, parse_args
 from contract.commands import Exit
 from contract.requirements import CATALOGUE
 from contract.restore import EXITS as RESTORE_EXITS
@@ -21,6 +24,14 @@ from contract.settings import OPTIONS, Door
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGES = {"README.md": README} | {
+    f"docs/{path.name}": path.read_text(encoding="utf-8")
+    for path in sorted((ROOT / "docs").glob("*.md"))
+}
+# Where the reference material lives: the tables rendered from the code are checked
+# wherever they are, as long as some page holds them.
+DOCS = "\n".join(PAGES.values())
+FRONT_PAGE_LINES = 250
 
 
 def _rule(schema: dict[str, Any]) -> str:
@@ -89,23 +100,88 @@ def test_tox_runs_what_ci_runs_and_dev_installs_tox() -> None:
 
 def test_the_property_table_matches_the_schema() -> None:
     table = render_property_table()
-    assert table in README, "regenerate the README's table:\n" + table
+    assert table in DOCS, "regenerate the docs' property table:\n" + table
 
 
-def _python_examples() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README, re.S)
+def _blocks(language: str) -> list[Any]:
+    """Each code block in *language*, as a pytest param named after its page."""
+    found = []
+    for page, text in PAGES.items():
+        for number, block in enumerate(re.findall(rf"```{language}\n(.*?)```", text, re.S), 1):
+            found.append(pytest.param(page, block, id=f"{page}:{number}"))
+    return found
 
 
 def test_the_readme_has_python_examples() -> None:
-    assert len(_python_examples()) >= 3
+    assert len(re.findall(r"```python\n", README)) >= 1
+    assert len(_blocks("python")) >= 8
 
 
-@pytest.mark.parametrize("example", _python_examples())
+@pytest.mark.parametrize(("page", "example"), _blocks("python"))
 def test_every_python_example_runs(
-    example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    page: str, example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    exec(compile(example, "README.md", "exec"), {"__name__": "readme_example"})
+    exec(compile(example, page, "exec"), {"__name__": "readme_example"})
+
+
+def _commands(block: str) -> list[list[str]]:
+    """The commands of a shell block: continuations joined, comments and variable
+    assignments in front of a command dropped."""
+    joined = block.replace("\\\n", " ")
+    commands = []
+    for line in joined.splitlines():
+        for part in re.split(r"&&|\|", line.split(" #")[0]):
+            words = shlex.split(part, comments=True)
+            while words and re.match(r"^[A-Z_]+=", words[0]):
+                words.pop(0)
+            if words:
+                commands.append(words)
+    return commands
+
+
+@pytest.mark.parametrize(("page", "block"), _blocks("(?:sh|bash)"))
+def test_every_contract_command_in_the_docs_parses(page: str, block: str) -> None:
+    """Each ``contract …`` command of a shell block names a command and options that
+    exist, with values of the right form; each ``pytest`` one only plugin options that
+    exist."""
+    plugin_flags = {option.spelling(Door.PLUGIN) for option in OPTIONS if option.plugin}
+    for words in _commands(block):
+        if words[0] == "contract":
+            try:
+                parse_args(words[1:])
+            except SystemExit as stop:
+                pytest.fail(f"{page}: `{shlex.join(words)}` does not parse (exit {stop.code})")
+        elif words[0] == "pytest":
+            for word in words:
+                if word.startswith("--contract-"):
+                    assert word.split("=")[0] in plugin_flags, f"{page}: {word}"
+
+
+def test_the_front_page_is_short_and_links_every_docs_page() -> None:
+    assert README.count("\n") < FRONT_PAGE_LINES
+    for page in PAGES:
+        if page.startswith("docs/") and page != "docs/index.md":  # the site's own front page
+            assert f"]({page})" in README, f"the README links {page}"
+
+
+def test_the_docs_build_without_warnings(tmp_path: Path) -> None:
+    """``mkdocs build --strict``: every page in the navigation, every link and anchor
+    resolved, the API reference generated from the docstrings."""
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = built.stdout + built.stderr
+    assert built.returncode == 0, output
+    assert "WARNING" not in output, output
+    api = (tmp_path / "api" / "index.html").read_text(encoding="utf-8")
+    assert "validate_update" in api
+    assert "PayloadError" in api
 
 
 def render_requirement_table() -> str:
@@ -121,7 +197,7 @@ def render_requirement_table() -> str:
 
 def test_the_requirements_table_is_the_catalogue() -> None:
     table = render_requirement_table()
-    assert table in README, "regenerate the README's requirements table:\n" + table
+    assert table in DOCS, "regenerate the docs' requirements table:\n" + table
 
 
 def render_option_table() -> str:
@@ -149,7 +225,7 @@ def render_option_table() -> str:
 
 def test_the_option_table_is_the_declaration() -> None:
     table = render_option_table()
-    assert table in README, "regenerate the README's option table:\n" + table
+    assert table in DOCS, "regenerate the docs' option table:\n" + table
 
 
 def render_exit_codes(exits: Mapping[Exit, str]) -> str:
@@ -164,8 +240,8 @@ def render_exit_codes(exits: Mapping[Exit, str]) -> str:
 )
 def test_the_exit_code_tables_are_the_commands(exits: Mapping[Exit, str]) -> None:
     table = render_exit_codes(exits)
-    unindented = "\n".join(line.strip() for line in README.splitlines())  # tables in lists
-    assert table in unindented, "regenerate the README's exit code table:\n" + table
+    unindented = "\n".join(line.strip() for line in DOCS.splitlines())  # tables in lists
+    assert table in unindented, "regenerate the docs' exit code table:\n" + table
 
 
 def test_the_readme_documents_every_certify_option(run_cli: RunCli) -> None:
@@ -173,21 +249,21 @@ def test_the_readme_documents_every_certify_option(run_cli: RunCli) -> None:
     options = set(re.findall(r"(--[a-z][a-z-]+)", usage)) - {"--help"}
     assert len(options) > 10
     for option in sorted(options):
-        assert f"`{option}" in README, option
+        assert f"`{option}" in PAGES["docs/certify.md"], option
 
 
 def test_the_profile_table_is_the_registry() -> None:
     from contract.server.profiles import PROFILES
 
     rows = "\n".join(f"| `{p.name}` | {p.description} |" for p in PROFILES.values())
-    assert rows in README, "regenerate the README's profile table:\n" + rows
+    assert rows in DOCS, "regenerate the docs' profile table:\n" + rows
 
 
 def test_the_coverage_table_names_every_kind_of_fixed_case() -> None:
     from contract.coverage import bad_formats, stored_exactly, wrong_types
 
     contract = load_contract()
-    section = README[README.index("**Systematic before random.**") : README.index("**Limits.**")]
+    section = DOCS[DOCS.index("**Systematic before random.**") : DOCS.index("**Limits.**")]
     kinds = {probe["kind"].split(" for ")[0] for probe in wrong_types(contract, "rest")}
     kinds |= {probe["kind"] for probe in bad_formats(contract)}
     for probe in stored_exactly(contract, "rest"):
