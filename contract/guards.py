@@ -52,6 +52,10 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+# Built once: json.loads() with a keyword argument builds a decoder on every call.
+_JSON = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def _not_json(reason: str) -> PayloadError:
     return PayloadError(
         [
@@ -125,7 +129,7 @@ class UpdateCheck:
         if not text.strip():
             raise _not_json("the body is empty")
         try:
-            properties = json.loads(text, parse_constant=_refuse_constant)
+            properties = _JSON.decode(text)
         except RecursionError:
             raise _not_json("the body nests too deeply") from None
         except ValueError as error:
