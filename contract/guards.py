@@ -106,11 +106,10 @@ class UpdateCheck:
 
     def properties(self, properties: object) -> None:
         """Raise :class:`PayloadError` when *properties* is no valid update payload, with
-        the violations :func:`contract.validate_update` gives."""
-        validate = self.validator
-        if type(properties) is dict and validate.is_certainly_valid(properties):
-            return
-        validate.validate(properties)
+        the violations :func:`contract.validate_update` gives (and its
+        :class:`~contract.violations.DeprecatedPropertyWarning` for a valid payload that
+        uses a deprecated property)."""
+        self.validator.validate(properties)
 
     def json_body(self, body: bytes | str | None, content_encoding: str = "") -> None:
         """Check the body of a REST update: JSON, an object, valid properties."""

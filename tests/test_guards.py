@@ -260,6 +260,16 @@ def test_the_validator_is_built_once_per_guard(
     assert len(built) == 1
 
 
+def test_a_deprecated_property_is_sent_with_the_warning_validate_update_gives(
+    server: ReferenceServer, contact_id: int, sent: list[str]
+) -> None:
+    guarded = contract.guard(session(server))
+    with pytest.warns(contract.DeprecatedPropertyWarning, match="date_of_birth"):
+        answer = guarded.put(url(server, contact_id), json={"date_of_birth": 631152000})
+    assert answer.status_code == 200, answer.text
+    assert sent == [f"PUT {contact_id}"]
+
+
 def test_credentials_never_appear_in_the_error(server: ReferenceServer) -> None:
     guarded = contract.guard(session(server))
     with_userinfo = url(server, 1).replace("http://", f"http://{server.user}:{server.api_key}@")
