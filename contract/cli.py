@@ -22,6 +22,7 @@ from contract.bulk import (
 )
 from contract.certify import add_certify_command
 from contract.commands import Exit, add_command
+from contract.fleet.command import add_fleet_command
 from contract.openapi import openapi_document
 from contract.records import InputError
 from contract.restore import add_restore_command
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_command(commands)
     add_certify_command(commands)
     add_restore_command(commands)
+    add_fleet_command(commands)
     for command in commands.choices.values():
         command.set_defaults(command_parser=command)
     return parser

@@ -40,6 +40,7 @@ class Door(Enum):
 
     CLI = "contract certify"
     PLUGIN = "pytest"
+    FLEET = "contract fleet"
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class Option:
         """The option as *door* spells it."""
         if door is Door.CLI:
             return f"--{self.name}"
+        if door is Door.FLEET:  # a key of the fleet file: lists of ids are plural
+            return self.attribute + ("s" if self.name.endswith("-id") else "")
         return self.plugin_spelling or f"--contract-{self.name}"
 
     def help_text(self, door: Door) -> str:

@@ -1,0 +1,217 @@
+"""``contract fleet FLEET.toml`` and ``contract fleet merge DIR…``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from contract.commands import Exit, add_command
+
+EXITS = {
+    Exit.OK: "every install is certified",
+    Exit.FAILED: "an install is not certified (and every install ran, leaving its contact "
+    "as it was)",
+    Exit.CANNOT_RUN: "an install could not run, or the fleet file, the options or the "
+    "outputs to merge cannot be used (one line per problem), or the fleet was interrupted",
+    Exit.NOT_RESTORED: "an install's contact was not fully restored: its line and its folder "
+    "say which values, and hold the file that puts them back",
+}
+DEFAULT_OUT = "fleet-report"
+DEFAULT_INSTALL_TIMEOUT = 3600.0
+
+
+def add_fleet_command(commands: Any) -> argparse.ArgumentParser:
+    """Register ``contract fleet`` on the CLI's sub-command parsers; returns its parser."""
+    fleet = add_command(
+        commands,
+        "fleet",
+        EXITS,
+        help="certify every install of a fleet file, or merge the outputs of its shards",
+        description="contract fleet FLEET.toml: certify each install the fleet file lists, "
+        "several at a time, each in its own process, and write each certificate and the "
+        "fleet report (fleet.json, fleet.html, fleet.md) to --out.\n"
+        "contract fleet merge DIR... --out DIR: fold the outputs of a fleet's shards into "
+        "one report.",
+    )
+    fleet.add_argument(
+        "target", metavar="FLEET.toml|merge", help="the fleet file, or merge to merge outputs"
+    )
+    fleet.add_argument("folders", nargs="*", metavar="DIR", help="with merge: the outputs")
+    fleet.add_argument(
+        "--out",
+        metavar="DIR",
+        default=DEFAULT_OUT,
+        help=f"where certificates and the fleet report go (default: {DEFAULT_OUT})",
+    )
+    fleet.add_argument(
+        "--parallel",
+        metavar="N",
+        type=_positive_int,
+        default=4,
+        help="installs certified at the same time (default: 4)",
+    )
+    fleet.add_argument(
+        "--install-timeout",
+        metavar="S",
+        type=_positive_float,
+        default=DEFAULT_INSTALL_TIMEOUT,
+        help="seconds one install's certification may take; then it is stopped, puts its "
+        f"contact back, and could not run (default: {DEFAULT_INSTALL_TIMEOUT:g})",
+    )
+    fleet.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="certify only shard K of N: a stable share of the installs, chosen by a hash "
+        "of each name (default: all)",
+    )
+    fleet.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip installs whose certificate in --out is newer than the fleet file (default: off)",
+    )
+    fleet.set_defaults(handler=run_fleet, interrupted=(Exit.CANNOT_RUN, "interrupted"))
+    return fleet
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"takes a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"takes a number of seconds above 0, not {text!r}")
+    return value
+
+
+def _fail(lines: list[str]) -> int:
+    for line in lines:
+        sys.stderr.write(f"contract fleet: {line}\n")
+    return Exit.CANNOT_RUN
+
+
+def run_fleet(args: argparse.Namespace) -> int:
+    """``contract fleet``: certify the fleet, or merge shard outputs; the exit code."""
+    if args.target == "merge":
+        return _merge(args)
+    if args.folders:
+        return _fail([f"give one fleet file, not {args.target} {' '.join(args.folders)}"])
+    return _certify(args, Path(args.target))
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from contract.fleet.merge import MergeError, merge_outputs
+    from contract.fleet.report import FLEET_HTML, exit_code, write_fleet_report
+    from contract.fleet.runner import Outcome
+
+    folders = [Path(folder) for folder in args.folders]
+    if not folders:
+        return _fail(["merge needs the output folders of the shards: merge DIR... --out DIR"])
+    out = Path(args.out)
+    try:
+        data = merge_outputs(folders, out)
+    except MergeError as error:
+        return _fail(error.problems)
+    write_fleet_report(data, out)
+    count = data["totals"]
+    sys.stdout.write(
+        f"merged {len(folders)} outputs: {count['installs']} installs, "
+        f"{count['certified']} certified\nfleet report written to {out / FLEET_HTML}\n"
+    )
+    return exit_code(Outcome.from_dict(install) for install in data["installs"])
+
+
+def _certify(args: argparse.Namespace, path: Path) -> int:
+    from contract.fleet.file import FleetFileError, keys_written_in, load_fleet
+    from contract.fleet.report import FLEET_HTML, exit_code, fleet_data, progress_line
+    from contract.fleet.report import write_fleet_report as write
+    from contract.fleet.runner import Outcome, Stopped, certify_fleet, previous_outcome
+    from contract.fleet.shard import Shard
+    from contract.interrupts import interrupt_on_sigterm
+    from contract.schema import load_contract
+
+    try:
+        shard = Shard.parse(args.shard) if args.shard else None
+    except ValueError as error:
+        return _fail([str(error)])
+    try:
+        fleet = load_fleet(path)
+    except FleetFileError as error:
+        return _fail(error.problems)
+    chosen = [i for i in fleet.installs if shard is None or shard.holds(i.name)]
+    problems = keys_written_in(path.read_text(encoding="utf-8"), fleet, os.environ)
+    problems += [
+        f"{path.name}: install {i.name!r}: api_key_env: required, the variable that holds its key"
+        for i in chosen
+        if not i.api_key_env
+    ]
+    problems += [
+        f"{path.name}: install {i.name!r}: api_key_env: the variable {i.api_key_env} is not set"
+        for i in chosen
+        if i.api_key_env and not os.environ.get(i.api_key_env)
+    ]
+    if problems:
+        return _fail(problems)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    kept: list[Outcome] = []
+    to_run = []
+    for install in chosen:
+        previous = previous_outcome(install, fleet, out) if args.resume else None
+        if previous is None:
+            to_run.append(install)
+        else:
+            kept.append(previous)
+    of_shard = f" (shard {shard}: {len(chosen)} of {len(fleet.installs)})" if shard else ""
+    resumed = f", {len(kept)} kept from an earlier run" if kept else ""
+    print(
+        f"certifying {len(to_run)} installs of {path}{of_shard}{resumed}, "
+        f"{args.parallel} at a time, to {out}",
+        flush=True,
+    )
+    decided: list[Outcome] = list(kept)
+
+    def said(outcome: Outcome) -> None:
+        decided.append(outcome)
+        print(progress_line(outcome, decided, len(chosen)), flush=True)
+
+    schema = load_contract().fingerprint
+    undo = interrupt_on_sigterm()
+    try:
+        certify_fleet(
+            to_run,
+            fleet,
+            out,
+            parallel=args.parallel,
+            timeout=args.install_timeout,
+            environ=os.environ,
+            decided=said,
+        )
+    except Stopped as stopped:
+        decided = list(kept) + stopped.outcomes
+        write(fleet_data(decided, schema=schema, shard=str(shard) if shard else None), out)
+        code = exit_code(decided)
+        sys.stderr.write(
+            f"contract fleet: interrupted: {len(chosen) - len(decided)} installs not "
+            f"certified; the report holds the {len(decided)} decided\n"
+        )
+        return max(int(code), int(Exit.CANNOT_RUN))
+    finally:
+        undo()
+    data = fleet_data(decided, schema=schema, shard=str(shard) if shard else None)
+    write(data, out)
+    count = data["totals"]
+    print(
+        f"{count['installs']} installs: {count['certified']} certified, "
+        f"{count['not certified']} not certified, {count['could not run']} could not run, "
+        f"{count['not restored']} not restored\nfleet report written to {out / FLEET_HTML}"
+    )
+    return exit_code(decided)

@@ -1,0 +1,72 @@
+"""``contract fleet merge``: the outputs of a fleet's shards, folded into one report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from contract.fleet.report import FLEET_JSON, fleet_data
+from contract.fleet.runner import Outcome
+
+
+class MergeError(ValueError):
+    """Outputs that cannot be merged: :attr:`problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _read(folder: Path) -> dict[str, Any]:
+    path = folder / FLEET_JSON
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MergeError([f"{folder}: no {FLEET_JSON}: not the output of contract fleet"]) from None
+    except (OSError, ValueError) as error:
+        raise MergeError([f"{path}: cannot be read: {error}"]) from None
+    if not isinstance(data, dict) or not isinstance(data.get("installs"), list):
+        raise MergeError([f"{path}: not a fleet report"])
+    return data
+
+
+def _same(key: str, what: str, runs: dict[Path, dict[str, Any]]) -> list[str]:
+    values = {folder: data.get(key) for folder, data in runs.items()}
+    first_folder, first = next(iter(values.items()))
+    return [
+        f"cannot merge: {folder} was made with {what} {value}, {first_folder} with {first}"
+        for folder, value in values.items()
+        if value != first
+    ]
+
+
+def merge_outputs(folders: Sequence[Path], out: Path) -> dict[str, Any]:
+    """Fold the fleet outputs in *folders* into *out*: each install's files are copied
+    and one report covers them all. Raises :class:`MergeError` for outputs made with
+    another library or schema version, or holding the same install."""
+    runs = {folder: _read(folder) for folder in folders}
+    problems = _same("library", "library", runs) + _same("schema", "schema", runs)
+    owner: dict[str, Path] = {}
+    for folder, data in runs.items():
+        for install in data["installs"]:
+            name = install["name"]
+            if name in owner:
+                problems.append(
+                    f"cannot merge: install {name!r} is in both {owner[name]} and {folder}"
+                )
+            owner[name] = folder
+    if problems:
+        raise MergeError(problems)
+    out.mkdir(parents=True, exist_ok=True)
+    outcomes = []
+    for folder, data in runs.items():
+        for install in data["installs"]:
+            source = folder / install["name"]
+            if source.is_dir() and source.resolve() != (out / install["name"]).resolve():
+                shutil.copytree(source, out / install["name"], dirs_exist_ok=True)
+            outcomes.append(Outcome.from_dict(install))
+    schema = str(next(iter(runs.values()))["schema"])
+    return fleet_data(outcomes, schema=schema)

@@ -1,0 +1,111 @@
+"""The fleet report: ``fleet.json`` (the data), ``fleet.md`` (for a CI summary), and the
+exit code, from the installs' outcomes."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from contract import __version__
+from contract.commands import Exit
+from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED, VERDICTS, Outcome
+from contract.requirements import CATALOGUE
+
+FLEET_JSON = "fleet.json"
+FLEET_MD = "fleet.md"
+FLEET_HTML = "fleet.html"
+
+_MARK = {"passed": "✓", "failed": "✗", "not verifiable": "?", "not exercised": "\u2013"}
+
+
+def totals(outcomes: Iterable[Outcome]) -> dict[str, int]:
+    """How many installs came to each verdict, and how many were left changed."""
+    outcomes = list(outcomes)
+    counts = {"installs": len(outcomes)}
+    counts |= {verdict: sum(o.verdict == verdict for o in outcomes) for verdict in VERDICTS}
+    counts["not restored"] = sum(not o.restored for o in outcomes)
+    return counts
+
+
+def exit_code(outcomes: Iterable[Outcome]) -> Exit:
+    """0 when every install is certified; else the most serious of 3 (a contact not
+    restored), 2 (an install could not run) and 1 (an install not certified)."""
+    outcomes = list(outcomes)
+    if any(not outcome.restored for outcome in outcomes):
+        return Exit.NOT_RESTORED
+    if any(outcome.verdict == COULD_NOT_RUN for outcome in outcomes):
+        return Exit.CANNOT_RUN
+    if any(outcome.verdict == NOT_CERTIFIED for outcome in outcomes):
+        return Exit.FAILED
+    return Exit.OK
+
+
+def fleet_data(
+    outcomes: Iterable[Outcome], *, schema: str, shard: str | None = None
+) -> dict[str, Any]:
+    """``fleet.json``: the installs by name, the totals, and the versions that made it."""
+    ordered = sorted(outcomes, key=lambda outcome: outcome.name)
+    return {
+        "installs": [outcome.to_dict() for outcome in ordered],
+        "totals": totals(ordered),
+        "library": __version__,
+        "schema": schema,
+        "shard": shard,
+        "requirements": [requirement.id for requirement in CATALOGUE],
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def progress_line(outcome: Outcome, decided: Sequence[Outcome], of: int) -> str:
+    """The line printed as *outcome* is decided, with the running count."""
+    count = totals(decided)
+    said = outcome.verdict.upper()
+    if outcome.reason:
+        said += f": {outcome.reason}"
+    if not outcome.restored:
+        said += " (contact NOT restored)"
+    return (
+        f"{outcome.name}: {said} [{len(decided)}/{of} done: {count[CERTIFIED]} certified, "
+        f"{count[NOT_CERTIFIED]} not certified, {count[COULD_NOT_RUN]} could not run]"
+    )
+
+
+def to_markdown(data: dict[str, Any]) -> str:
+    """``fleet.md``: the totals, then one row per install with its failed requirements."""
+    count = data["totals"]
+    lines = [
+        "# Fleet certification",
+        "",
+        f"{count['installs']} installs: {count[CERTIFIED]} certified, "
+        f"{count[NOT_CERTIFIED]} not certified, {count[COULD_NOT_RUN]} could not run, "
+        f"{count['not restored']} not restored.",
+        "",
+        f"Library {data['library']}, schema {data['schema']}"
+        + (f", shard {data['shard']}" if data.get("shard") else "")
+        + ".",
+        "",
+        "| install | verdict | restored | failed requirements | certificate |",
+        "|---|---|---|---|---|",
+    ]
+    for install in data["installs"]:
+        failed = [rid for rid, status in install["requirements"].items() if status == "failed"]
+        verdict = install["verdict"] + (f": {install['reason']}" if install.get("reason") else "")
+        link = f"[json]({install['certificate']})" if install.get("certificate") else ""
+        lines.append(
+            f"| {install['name']} | {verdict.replace('|', '/')} | "
+            f"{'yes' if install['restored'] else '**NO**'} | {', '.join(failed)} | {link} |"
+        )
+    lines += ["", "Requirements: " + ", ".join(f"{m} {s}" for s, m in _MARK.items()), ""]
+    return "\n".join(lines)
+
+
+def write_fleet_report(data: dict[str, Any], out: Path) -> None:
+    """``fleet.json``, ``fleet.md`` and ``fleet.html`` in *out*."""
+    from contract.fleet.report_html import to_html
+
+    (out / FLEET_JSON).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    (out / FLEET_MD).write_text(to_markdown(data), "utf-8")
+    (out / FLEET_HTML).write_text(to_html(data), "utf-8")

@@ -1,0 +1,134 @@
+"""``fleet.html``: installs by requirements, sortable and filterable, self-contained."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED
+
+_STATUS = {
+    "passed": ("✓", "passed", "ok"),
+    "failed": ("✗", "failed", "bad"),
+    "not verifiable": ("?", "not verifiable", "warn"),
+    "not exercised": ("\u2013", "not exercised", "none"),
+}
+_VERDICT = {CERTIFIED: "ok", NOT_CERTIFIED: "bad", COULD_NOT_RUN: "warn"}
+
+_STYLE = """
+body{font:15px/1.45 system-ui,sans-serif;margin:1rem;color:#111;background:#fff}
+h1{font-size:1.4rem;margin:.2rem 0}
+.counts{display:flex;flex-wrap:wrap;gap:.5rem;margin:.6rem 0;padding:0;list-style:none}
+.counts li{border:1px solid #999;border-radius:.3rem;padding:.2rem .6rem}
+.controls{display:flex;flex-wrap:wrap;gap:.8rem;margin:.6rem 0}
+.scroll{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;font-size:.9rem}
+th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;white-space:nowrap}
+thead th{position:sticky;top:0;background:#eee}
+th button{font:inherit;background:none;border:0;padding:0;cursor:pointer;text-decoration:underline}
+.ok{background:#d9f2d9}.bad{background:#f8d0d0}.warn{background:#fbeec2}.none{background:#f2f2f2}
+.legend{font-size:.85rem}
+@media print{.controls{display:none}thead th{position:static}body{margin:0}}
+"""
+
+_SCRIPT = """
+(function(){
+  var table=document.getElementById('fleet'),body=table.tBodies[0];
+  var rows=Array.prototype.slice.call(body.rows);
+  var text=document.getElementById('filter-text'),verdict=document.getElementById('filter-verdict');
+  var shown=document.getElementById('shown');
+  function filter(){
+    var t=text.value.toLowerCase(),v=verdict.value,n=0;
+    rows.forEach(function(r){
+      var ok=(!t||r.dataset.name.toLowerCase().indexOf(t)>=0)&&(!v||r.dataset.verdict===v);
+      r.hidden=!ok;if(ok)n++;});
+    shown.textContent=n+' of '+rows.length+' installs shown';
+  }
+  text.addEventListener('input',filter);verdict.addEventListener('change',filter);
+  Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,i){
+    var b=th.querySelector('button');if(!b)return;
+    b.addEventListener('click',function(){
+      var up=th.getAttribute('aria-sort')!=='ascending';
+      Array.prototype.forEach.call(table.tHead.rows[0].cells,function(c){c.removeAttribute('aria-sort');});
+      th.setAttribute('aria-sort',up?'ascending':'descending');
+      rows.sort(function(a,b){
+        var x=a.cells[i].dataset.key||a.cells[i].textContent;
+        var y=b.cells[i].dataset.key||b.cells[i].textContent;
+        return (x<y?-1:x>y?1:0)*(up?1:-1);});
+      rows.forEach(function(r){body.appendChild(r);});
+    });
+  });
+  filter();
+})();
+"""
+
+_ORDER = {"failed": "0", "not verifiable": "1", "not exercised": "2", "passed": "3"}
+
+
+def _cell(status: str | None) -> str:
+    mark, word, tone = _STATUS.get(status or "", ("", "not in the run", "none"))
+    key = _ORDER.get(status or "", "4")
+    return f'<td class="{tone}" data-key="{key}">{mark} {word}</td>'
+
+
+def _row(install: dict[str, Any], requirements: list[str]) -> str:
+    esc = html.escape
+    name = esc(install["name"])
+    certificate = install.get("certificate")
+    if certificate:
+        page = esc(certificate.removesuffix(".json") + ".html")
+        name = f'<a href="{page}">{name}</a> (<a href="{esc(certificate)}">json</a>)'
+    verdict = install["verdict"]
+    said = esc(verdict) + (f": {esc(install['reason'])}" if install.get("reason") else "")
+    restored = "yes" if install["restored"] else "✗ NO"
+    cells = "".join(_cell(install["requirements"].get(rid)) for rid in requirements)
+    return (
+        f'<tr data-name="{esc(install["name"])}" data-verdict="{esc(verdict)}">'
+        f'<th scope="row" data-key="{esc(install["name"])}">{name}<br>'
+        f"<small>{esc(install['url'])}</small></th>"
+        f'<td class="{_VERDICT.get(verdict, "none")}">{said}</td>'
+        f'<td class="{"ok" if install["restored"] else "bad"}">{restored}</td>'
+        f"{cells}</tr>"
+    )
+
+
+def to_html(data: dict[str, Any]) -> str:
+    """The fleet report as one self-contained page."""
+    esc = html.escape
+    count = data["totals"]
+    requirements = list(data["requirements"])
+    header = "".join(
+        f'<th scope="col"><button type="button">{esc(label)}</button></th>'
+        for label in ["install", "verdict", "restored", *requirements]
+    )
+    options = "".join(
+        f'<option value="{esc(v)}">{esc(v)}</option>'
+        for v in (CERTIFIED, NOT_CERTIFIED, COULD_NOT_RUN)
+    )
+    counts = "".join(
+        f"<li>{esc(str(count[key]))} {esc(key)}</li>"
+        for key in ("installs", CERTIFIED, NOT_CERTIFIED, COULD_NOT_RUN, "not restored")
+    )
+    shard = f", shard {esc(data['shard'])}" if data.get("shard") else ""
+    legend = ", ".join(f"{mark} {word}" for mark, word, _ in _STATUS.values())
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Fleet certification: {count['installs']} installs</title>"
+        f"<style>{_STYLE}</style></head><body>"
+        "<h1>Fleet certification</h1>"
+        f'<ul class="counts" aria-label="totals">{counts}</ul>'
+        f"<p>Library {esc(data['library'])}, schema {esc(data['schema'])}{shard}; "
+        f"{esc(data.get('date', ''))}.</p>"
+        '<div class="controls">'
+        '<label>Install <input id="filter-text" type="search"></label>'
+        '<label>Verdict <select id="filter-verdict"><option value="">any</option>'
+        f"{options}</select></label>"
+        '<span id="shown" role="status"></span></div>'
+        '<div class="scroll"><table id="fleet">'
+        "<caption>Installs \u00d7 requirements (select a heading to sort)</caption>"
+        f"<thead><tr>{header}</tr></thead><tbody>"
+        + "".join(_row(install, requirements) for install in data["installs"])
+        + f'</tbody></table></div><p class="legend">{esc(legend)}</p>'
+        f"<script>{_SCRIPT}</script></body></html>\n"
+    )

@@ -1,0 +1,289 @@
+"""Certifying a fleet's installs side by side, each in a process of its own.
+
+An install's run is ``contract certify`` in its own process group and its own folder of
+the output (its certificate, its output, and any file that puts its contact back), with
+its key in that process's environment only. One that hangs is stopped at its time-out
+the way Ctrl-C stops a run, so that it puts its contact back; none can hold up another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contract.commands import Exit
+from contract.fleet.file import Fleet, Install
+
+CERTIFIED = "certified"
+NOT_CERTIFIED = "not certified"
+COULD_NOT_RUN = "could not run"
+VERDICTS = (CERTIFIED, NOT_CERTIFIED, COULD_NOT_RUN)
+
+CERTIFICATE = "certificate.json"
+OUTCOME = "outcome.json"
+OUTPUT = "output.txt"
+HTML_VARIABLE = "CONTRACT_FLEET_HTML"
+"""Where an install's run writes its HTML certificate, beside the JSON one."""
+STOP_GRACE_SECONDS = 60.0
+"""How long a stopped run may take to put its contact back before it is killed."""
+
+_REQUIREMENT_STATUS = {"not run": "not exercised", "error": "failed"}
+
+
+@dataclass
+class Outcome:
+    """What certifying one install came to."""
+
+    name: str
+    url: str
+    verdict: str
+    exit_code: int
+    restored: bool
+    certificate: str | None
+    """The JSON certificate, relative to the output folder."""
+    requirements: dict[str, str] = field(default_factory=dict)
+    reason: str | None = None
+    """Why it could not run, in one line."""
+    seconds: float = 0.0
+    requests: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The install's entry of ``fleet.json``."""
+        return {
+            "name": self.name,
+            "url": self.url,
+            "verdict": self.verdict,
+            "exit_code": self.exit_code,
+            "restored": self.restored,
+            "certificate": self.certificate,
+            "requirements": self.requirements,
+            "reason": self.reason,
+            "seconds": self.seconds,
+            "requests": self.requests,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Outcome:
+        """An entry of ``fleet.json`` (or an install's ``outcome.json``) read back."""
+        return cls(**{key: data[key] for key in cls.__dataclass_fields__ if key in data})
+
+
+def _requirements(certificate: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        str(result["id"]): _REQUIREMENT_STATUS.get(result["verdict"], result["verdict"])
+        for result in certificate.get("results", [])
+    }
+
+
+def _last_error(output: str) -> str | None:
+    lines = [line for line in output.splitlines() if line.startswith("contract certify: ")]
+    return (
+        lines[-1].removeprefix("contract certify: ").removeprefix("could not run: ")
+        if lines
+        else None
+    )
+
+
+def _environment(install: Install, environ: Mapping[str, str], html: Path) -> dict[str, str]:
+    """The run's environment: this one without any ``CONTRACT_`` setting, plus the
+    install's key, and the sidecar that writes its HTML certificate."""
+    env = {name: value for name, value in environ.items() if not name.startswith("CONTRACT_")}
+    if install.api_key_env and install.api_key_env in environ:
+        env["CONTRACT_API_KEY"] = environ[install.api_key_env]
+    plugins = [p for p in env.get("PYTEST_PLUGINS", "").split(",") if p]
+    env["PYTEST_PLUGINS"] = ",".join([*plugins, "contract.fleet.sidecar"])
+    env[HTML_VARIABLE] = str(html)
+    return env
+
+
+class _Stopping:
+    """The runs under way, so that a stop (Ctrl-C, SIGTERM) reaches each of them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.processes: set[subprocess.Popen[bytes]] = set()
+        self.stopped = False
+
+    def stop_all(self) -> None:
+        with self.lock:
+            self.stopped = True
+            for process in self.processes:
+                _signal_group(process, signal.SIGTERM)
+
+
+def _signal_group(process: subprocess.Popen[bytes], which: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, which)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> bool:
+    """Stop a run as Ctrl-C would, and kill it if it has not put its contact back within
+    the grace; True when it ended on its own terms."""
+    _signal_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_GRACE_SECONDS)
+        return True
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+        return False
+
+
+def certify_install(
+    install: Install,
+    fleet: Fleet,
+    out: Path,
+    *,
+    timeout: float,
+    environ: Mapping[str, str],
+    stopping: _Stopping | None = None,
+) -> Outcome:
+    """Certify one install in its own process; its files go to ``out/NAME/``."""
+    folder = out / install.name
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in (folder / CERTIFICATE, folder / "certificate.html", folder / OUTCOME):
+        stale.unlink(missing_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "contract",
+        "certify",
+        *install.certify_arguments(fleet.folder),
+        "--report",
+        str((folder / CERTIFICATE).resolve()),
+    ]
+    started = time.monotonic()
+    reason: str | None = None
+    ended_cleanly = True
+    with open(folder / OUTPUT, "wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=folder,
+            env=_environment(install, environ, (folder / "certificate.html").resolve()),
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        if stopping is not None:
+            with stopping.lock:
+                stopping.processes.add(process)
+                if stopping.stopped:
+                    _signal_group(process, signal.SIGTERM)
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            ended_cleanly = _stop(process)
+            code = Exit.CANNOT_RUN
+            reason = f"no verdict within {timeout:g} s (--install-timeout): stopped"
+        finally:
+            if stopping is not None:
+                with stopping.lock:
+                    stopping.processes.discard(process)
+    seconds = round(time.monotonic() - started, 1)
+    shown = (folder / OUTPUT).read_text(encoding="utf-8", errors="replace")
+    certificate: dict[str, Any] = {}
+    if (folder / CERTIFICATE).is_file():
+        certificate = json.loads((folder / CERTIFICATE).read_text(encoding="utf-8"))
+    restore_files = sorted(folder.glob("contract-restore-*.json"))
+    restored = ended_cleanly and code != Exit.NOT_RESTORED and not restore_files
+    if code == Exit.OK:
+        verdict = CERTIFIED
+    elif code == Exit.FAILED or (code == Exit.NOT_RESTORED and certificate):
+        verdict = CERTIFIED if certificate.get("verdict") == CERTIFIED else NOT_CERTIFIED
+    else:
+        verdict = COULD_NOT_RUN
+        if reason is None:
+            reason = _last_error(shown) or f"contract certify ended with exit code {code}"
+            if code < 0:
+                reason = f"the run was killed by signal {-code}"
+    outcome = Outcome(
+        name=install.name,
+        url=install.url,
+        verdict=verdict,
+        exit_code=Exit.NOT_RESTORED if not restored else int(code) if code >= 0 else 2,
+        restored=restored,
+        certificate=f"{install.name}/{CERTIFICATE}" if certificate else None,
+        requirements=_requirements(certificate),
+        reason=reason,
+        seconds=seconds,
+        requests=int(certificate.get("totals", {}).get("requests", 0)),
+    )
+    (folder / OUTCOME).write_text(json.dumps(outcome.to_dict(), indent=2) + "\n", "utf-8")
+    return outcome
+
+
+def previous_outcome(install: Install, fleet: Fleet, out: Path) -> Outcome | None:
+    """The outcome kept in *out* for *install*, when its certificate is newer than the
+    fleet file (``--resume``)."""
+    folder = out / install.name
+    kept, certificate = folder / OUTCOME, folder / CERTIFICATE
+    if not (kept.is_file() and certificate.is_file()):
+        return None
+    if certificate.stat().st_mtime <= fleet.path.stat().st_mtime:
+        return None
+    return Outcome.from_dict(json.loads(kept.read_text(encoding="utf-8")))
+
+
+def certify_fleet(
+    installs: Iterable[Install],
+    fleet: Fleet,
+    out: Path,
+    *,
+    parallel: int,
+    timeout: float,
+    environ: Mapping[str, str],
+    decided: Callable[[Outcome], None],
+) -> list[Outcome]:
+    """Certify *installs*, *parallel* at a time; *decided* hears each outcome as it
+    comes. A stop (KeyboardInterrupt) stops every run under way, which put their
+    contacts back, and is raised again once they have ended."""
+    stopping = _Stopping()
+    outcomes: list[Outcome] = []
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="install") as pool:
+        pending: set[Future[Outcome]] = {
+            pool.submit(
+                certify_install,
+                install,
+                fleet,
+                out,
+                timeout=timeout,
+                environ=environ,
+                stopping=stopping,
+            )
+            for install in installs
+        }
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in done:
+                    outcomes.append(future.result())
+                    decided(outcomes[-1])
+        except KeyboardInterrupt:
+            for future in pending:
+                future.cancel()
+            stopping.stop_all()
+            for future in pending:
+                if not future.cancelled():
+                    outcomes.append(future.result())
+            raise Stopped(outcomes) from None
+    return outcomes
+
+
+class Stopped(Exception):
+    """The fleet run was stopped; :attr:`outcomes` holds the installs decided by then."""
+
+    def __init__(self, outcomes: list[Outcome]) -> None:
+        super().__init__("interrupted")
+        self.outcomes = outcomes
