@@ -3,9 +3,11 @@ reference server, with the secrets and variables the job reads."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -20,12 +22,13 @@ from tests.conftest import USER, clean_environment, read_contact, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "ci.md"
-EXPRESSION = re.compile(r"\$\{\{\s*(secrets|vars)\.(\w+)(?:\s*\|\|\s*'([^']*)')?\s*\}\}")
+FLEET_PAGE = ROOT / "docs" / "fleet.md"
+EXPRESSION = re.compile(r"\$\{\{\s*(secrets|vars|matrix)\.(\w+)(?:\s*\|\|\s*'([^']*)')?\s*\}\}")
 
 
-def workflows() -> dict[str, dict[str, Any]]:
+def workflows(page: Path = PAGE) -> dict[str, dict[str, Any]]:
     """The page's workflows, by name."""
-    blocks = re.findall(r"```yaml\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.S)
+    blocks = re.findall(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
     parsed = [yaml.safe_load(block) for block in blocks]
     return {workflow["name"]: workflow for workflow in parsed}
 
@@ -33,7 +36,7 @@ def workflows() -> dict[str, dict[str, Any]]:
 def _expand(text: str, context: Mapping[str, Mapping[str, str]]) -> str:
     def value(match: re.Match[str]) -> str:
         scope, name, default = match.groups()
-        found = context[scope].get(name, "")
+        found = context.get(scope, {}).get(name, "")
         return found or (default or "")
 
     return EXPRESSION.sub(value, text)
@@ -47,37 +50,45 @@ def _installs_from(command: str) -> list[str] | None:
     return words[4:]
 
 
+def run_step(
+    step: Mapping[str, Any], context: Mapping[str, Mapping[str, str]], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """One ``run`` step in bash, in *cwd*, with its ``env``. The checkout is this
+    repository: an install step is resolved against it without touching this environment
+    (``pip install --dry-run``)."""
+    command = _expand(step["run"], context)
+    env = clean_environment(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        GITHUB_STEP_SUMMARY=str(cwd / "step-summary.md"),
+        **{name: _expand(str(value), context) for name, value in step.get("env", {}).items()},
+    )
+    install = _installs_from(command)
+    if install is not None:
+        assert install == ["."], f"the job installs {install}, not the checked-out library"
+        args = ["--dry-run", "--no-deps", "--no-build-isolation", "--no-index", "--quiet"]
+        command = shlex.join([sys.executable, "-m", "pip", "install", *args, str(ROOT)])
+    return subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
 def run_job(
     job: Mapping[str, Any], context: Mapping[str, Mapping[str, str]], cwd: Path
 ) -> list[subprocess.CompletedProcess[str]]:
-    """Each ``run`` step of *job* in bash, in *cwd*; ``uses`` steps (checkout, set-up,
-    upload) are the runner's. The checkout is this repository: an install step is
-    resolved against it without touching this environment (``pip install --dry-run``)."""
+    """Each ``run`` step of *job*, each of which must succeed; ``uses`` steps (checkout,
+    set-up, upload) are the runner's."""
     results = []
     for step in job["steps"]:
-        if "run" not in step:
-            continue
-        command = _expand(step["run"], context)
-        env = clean_environment(
-            PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-            **{name: _expand(str(value), context) for name, value in step.get("env", {}).items()},
-        )
-        install = _installs_from(command)
-        if install is not None:
-            assert install == ["."], f"the job installs {install}, not the checked-out library"
-            args = ["--dry-run", "--no-deps", "--no-build-isolation", "--no-index", "--quiet"]
-            command = shlex.join([sys.executable, "-m", "pip", "install", *args, str(ROOT)])
-        result = subprocess.run(
-            ["bash", "-eo", "pipefail", "-c", command],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
-        results.append(result)
+        if "run" in step:
+            result = run_step(step, context, cwd)
+            assert result.returncode == 0, f"{step['run']}\n{result.stdout}\n{result.stderr}"
+            results.append(result)
     return results
 
 
@@ -133,3 +144,71 @@ def test_the_live_job_certifies_and_records_and_the_replay_job_replays(tmp_path:
     written = "".join(path.read_text(encoding="utf-8") for path in tmp_path.iterdir())
     for form in key_forms(USER, served.api_key):
         assert form not in shown + written
+
+
+def _hand_over(step: Mapping[str, Any], workspace: Path, artifacts: Path, context: Any) -> None:
+    """What the runner does for an upload or download step: an artifact is a folder."""
+    action, settings = step["uses"].split("@")[0], step.get("with", {})
+    if action == "actions/upload-artifact":
+        name = _expand(settings["name"], context)
+        shutil.copytree(workspace / settings["path"], artifacts / name)
+    elif action == "actions/download-artifact":
+        for artifact in artifacts.glob(settings["pattern"]):
+            shutil.copytree(artifact, workspace / settings["path"] / artifact.name)
+
+
+def run_with_artifacts(
+    job: Mapping[str, Any], context: Any, workspace: Path, artifacts: Path
+) -> list[int]:
+    """*job* in *workspace*, as the runner goes through it: after a step fails, only the
+    steps marked ``if: always()`` run; artifacts go through *artifacts*. The exit codes
+    of its shell steps."""
+    workspace.mkdir(exist_ok=True)
+    codes: list[int] = []
+    for step in job["steps"]:
+        if any(codes) and step.get("if") != "always()":
+            continue
+        if "run" in step:
+            result = run_step(step, context, workspace)
+            assert result.returncode in (0, 1), f"{step['run']}\n{result.stdout}\n{result.stderr}"
+            codes.append(result.returncode)
+        else:
+            _hand_over(step, workspace, artifacts, context)
+    return codes
+
+
+@pytest.mark.long
+def test_the_fleet_workflow_certifies_in_shards_and_merges(tmp_path: Path) -> None:
+    """The fleet page's matrix: each shard job against reference servers, their outputs
+    handed over as artifacts, and the merge job's report and summary."""
+    workflow = workflows(FLEET_PAGE)["fleet"]
+    shard_job, merge_job = workflow["jobs"]["shard"], workflow["jobs"]["merge"]
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    with serve() as acme, serve("--fault", "wrong-id") as globex:
+        fleet = (
+            f'[defaults]\nuser = "{USER}"\nexamples = 1\ntransport = "rest"\n'
+            f'[[install]]\nname = "acme"\nurl = "{acme.url}"\napi_key_env = "ACME_API_KEY"\n'
+            f'[[install]]\nname = "globex"\nurl = "{globex.url}"\n'
+            'api_key_env = "GLOBEX_API_KEY"\n'
+        )
+        secrets = {"ACME_API_KEY": acme.api_key, "GLOBEX_API_KEY": globex.api_key}
+        for shard in shard_job["strategy"]["matrix"]["shard"]:
+            workspace = tmp_path / f"shard-{shard}"
+            workspace.mkdir()
+            (workspace / "fleet.toml").write_text(fleet, encoding="utf-8")
+            context = {"secrets": secrets, "matrix": {"shard": str(shard)}}
+            codes = run_with_artifacts(shard_job, context, workspace, artifacts)
+            holds_globex = "globex" in (workspace / "fleet-report" / "fleet.json").read_text()
+            assert codes[-1] == (1 if holds_globex else 0), "a shard with a failure fails"
+    assert len(list(artifacts.iterdir())) == len(shard_job["strategy"]["matrix"]["shard"])
+
+    merge = tmp_path / "merge"
+    codes = run_with_artifacts(merge_job, {"secrets": {}}, merge, artifacts)
+    assert codes == [0, 1, 0], "install, merge (not certified), then the summary all the same"
+    report = json.loads((merge / "fleet-report" / "fleet.json").read_text(encoding="utf-8"))
+    verdicts = {install["name"]: install["verdict"] for install in report["installs"]}
+    assert verdicts == {"acme": "certified", "globex": "not certified"}
+    summary = (merge / "step-summary.md").read_text(encoding="utf-8")
+    assert "| globex | not certified | yes | UC-ACCEPT" in summary
+    assert (merge / "fleet-report" / "globex" / "certificate.html").is_file()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import pytest
 
 from conftest import key_forms
 from contract.commands import Exit
+from contract.fleet.file import parse_fleet
 from contract.fleet.report import exit_code
 from contract.fleet.runner import Outcome
 from contract.fleet.shard import Shard
@@ -424,3 +426,18 @@ def test_the_fleet_command_names_its_parts_in_help() -> None:
     for flag in ("--out", "--parallel", "--install-timeout", "--shard", "--resume", "merge"):
         assert flag in result.stdout
     assert "exit codes:" in result.stdout
+
+
+def test_the_docs_fleet_file_is_a_valid_fleet() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "fleet.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```toml\n(.*?)```", page, re.S)
+    fleet = parse_fleet(example, Path("fleet.toml"))
+    assert [install.name for install in fleet.installs] == ["acme", "globex"]
+    globex = fleet.installs[1]
+    assert globex.settings["unknown_policy"] == "reject"
+    assert globex.settings["rate_limit"] == "10/s"
+    arguments = globex.certify_arguments(Path("/fleets"))
+    assert arguments[:2] == ["--url", "https://crm.globex.example"]
+    assert "--contact-id" in arguments
+    assert arguments[arguments.index("--contact-id") + 1] == "12,13"
+    assert str(Path("/fleets/globex-custom-fields.json")) in arguments
