@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
+import platform
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from contract import __version__
-from contract.fold import Fold, RequirementResult
+from contract.fold import BOTH, Fold, RequirementResult
 from contract.restoring import Restored
 
 
@@ -34,6 +37,48 @@ class Certificate:
     """True when the run sent those properties anyway (``--allow-irreversible``)."""
     restored: dict[int, Restored] = field(default_factory=dict)
     """Per contact the run changed, what putting it back achieved."""
+    started: float = field(default_factory=time.monotonic, repr=False, compare=False)
+    """When the run began (:func:`time.monotonic`)."""
+    finished: float | None = field(default=None, repr=False, compare=False)
+    """When it ended; until then, its length is measured up to now."""
+
+    @property
+    def seconds(self) -> float:
+        """How long the run took (so far)."""
+        end = self.finished if self.finished is not None else time.monotonic()
+        return round(end - self.started, 1)
+
+    @property
+    def policies(self) -> dict[str, str | None]:
+        """What the install was required to do with read-only and unknown properties."""
+        return {
+            "readonly": self.options.get("readonly_policy"),
+            "unknown": self.options.get("unknown_policy"),
+        }
+
+    @property
+    def transports(self) -> list[str]:
+        """The transports the run certified: as asked, else as the results show."""
+        asked = self.options.get("transports")
+        if asked:
+            return [str(transport) for transport in asked]
+        seen = (t for result in self.results for t in result.by_transport if t != BOTH)
+        return sorted(set(seen), key=lambda t: (t != "rest", t))
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """The versions a rerun needs to reproduce the run: the library's, the schema's
+        (its fingerprint), Python's and Hypothesis's."""
+        try:
+            hypothesis = importlib.metadata.version("hypothesis")
+        except importlib.metadata.PackageNotFoundError:
+            hypothesis = "unknown"
+        return {
+            "library": self.version,
+            "schema": self.schema_fingerprint,
+            "python": platform.python_version(),
+            "hypothesis": hypothesis,
+        }
 
     @property
     def not_exercised(self) -> list[str]:
@@ -87,6 +132,7 @@ class Certificate:
         """The certificate as JSON-ready data."""
         results = [_result_dict(result) for result in self.results]
         cases = sum(result.cases for result in self.results)
+        coverage = sum(result.coverage for result in self.results)
         requests = sum(result.requests for result in self.results)
         return {
             "restore": self.restore,
@@ -106,7 +152,14 @@ class Certificate:
                 "cases": cases,
                 "requests": requests,
                 "requests_per_case": _per_case(requests, cases),
+                "coverage_cases": coverage,
+                "explored_cases": cases - coverage,
+                "test_seconds": round(sum(result.seconds for result in self.results), 3),
             },
+            "policies": self.policies,
+            "transports": self.transports,
+            "versions": self.versions,
+            "seconds": self.seconds,
         }
 
 
@@ -124,6 +177,10 @@ def _result_dict(result: RequirementResult) -> dict[str, Any]:
         "reason": result.reason,
         "failure": failure,
         "requests_per_case": _per_case(result.requests, result.cases),
+        "seconds": round(result.seconds, 3),
+        "by_transport": {
+            transport: over.to_json() for transport, over in result.by_transport.items()
+        },
     }
 
 

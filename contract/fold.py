@@ -15,6 +15,34 @@ from dataclasses import dataclass, field
 from contract.outcomes import SEVERITY, Failure, Limit, Outcome, Stop, Verdict
 from contract.requirements import CATALOGUE, Requirement
 
+BOTH = "both"
+"""Where a test that compares the transports (no one transport) is counted."""
+
+
+@dataclass
+class TransportResult:
+    """What the run found out about one requirement over one transport (or :data:`BOTH`)."""
+
+    verdict: Verdict = "not run"
+    cases: int = 0
+    coverage: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    failure: Failure | None = None
+    """For ``failed``: the failure over this transport."""
+
+    def to_json(self) -> dict[str, object]:
+        """JSON-ready fields."""
+        return {
+            "verdict": self.verdict,
+            "cases": self.cases,
+            "coverage_cases": self.coverage,
+            "explored_cases": self.cases - self.coverage,
+            "requests": self.requests,
+            "seconds": round(self.seconds, 3),
+            "failure": self.failure.to_json() if self.failure is not None else None,
+        }
+
 
 @dataclass
 class RequirementResult:
@@ -30,6 +58,10 @@ class RequirementResult:
     reason: str | None = None
     stop: Stop | None = None
     failure: Failure | None = None
+    seconds: float = 0.0
+    """How long its tests ran, added up."""
+    by_transport: dict[str, TransportResult] = field(default_factory=dict)
+    """The same, per transport; a test that compares both transports under :data:`BOTH`."""
 
     @property
     def id(self) -> str:
@@ -42,10 +74,19 @@ class RequirementResult:
         *counted* is false when the outcome is another requirement's test failing on this
         one (a 5xx in a UC-ENUM test also fails UC-NO5XX): its cases are counted there.
         """
+        over = self.by_transport.setdefault(outcome.transport or BOTH, TransportResult())
         if counted:
             self.cases += outcome.cases
             self.coverage += outcome.coverage
             self.requests += outcome.requests
+            self.seconds += outcome.seconds
+            over.cases += outcome.cases
+            over.coverage += outcome.coverage
+            over.requests += outcome.requests
+            over.seconds += outcome.seconds
+        if SEVERITY[outcome.verdict] > SEVERITY[over.verdict]:
+            over.verdict = outcome.verdict
+            over.failure = outcome.failure
         if outcome.transport and outcome.transport not in self.transports:
             self.transports.append(outcome.transport)
         if SEVERITY[outcome.verdict] > SEVERITY[self.verdict]:

@@ -136,6 +136,8 @@ class Outcome:
     coverage: int = 0
     """How many of the cases were the coverage phase's fixed cases."""
     limits: tuple[Limit, ...] = ()
+    seconds: float = 0.0
+    """How long the test ran."""
 
     def to_json(self) -> str:
         """One line of JSON, as it travels from an xdist worker to the controller."""
@@ -163,4 +165,5 @@ class Outcome:
             failure=Failure.from_json(data["failure"]) if data["failure"] else None,
             coverage=int(data["coverage"]),
             limits=tuple(Limit(**limit) for limit in data["limits"]),
+            seconds=float(data.get("seconds", 0.0)),
         )

@@ -92,6 +92,7 @@ def outcome_of(
         requests=tally.requests,
         coverage=tally.coverage,
         limits=tuple(tally.limits),
+        seconds=round(report.duration, 3),
     )
     if report.passed:
         return made("passed")
