@@ -1,4 +1,5 @@
-"""The certificate written out: a terminal summary, JSON, Markdown and one HTML page.
+"""The certificate written out: a terminal summary, JSON, Markdown and one HTML page
+(:mod:`contract.certificate_html`).
 
 JUnit XML comes from pytest's own writer (``--junitxml``), which the run switches on for
 a ``.xml`` report.
@@ -6,13 +7,13 @@ a ``.xml`` report.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from contract.certificate import Certificate
+from contract.certificate_html import to_html
 from contract.fold import RequirementResult
 from contract.settings import REPORT_FORMATS
 
@@ -124,54 +125,6 @@ def to_markdown(certificate: Certificate) -> str:
                 "```",
             ]
     return "\n".join(out) + "\n"
-
-
-_STYLE = """
-body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-h1 .certified{color:#17692f} h1 .not-certified{color:#a1261b}
-table{border-collapse:collapse;width:100%}
-th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
-td.n{text-align:right} .passed{color:#17692f} .failed,.error{color:#a1261b;font-weight:600}
-.not-verifiable,.not-run{color:#8a6d00}
-pre{background:#f6f6f6;padding:.75rem;overflow-x:auto;white-space:pre-wrap}
-.restore{padding:.5rem .75rem;border:1px solid #ddd} .restore.left-changed{color:#a1261b;
-border:2px solid #a1261b;background:#fdf0ef;font-weight:600}
-"""
-
-
-def to_html(certificate: Certificate) -> str:
-    """The certificate as one self-contained HTML page."""
-    esc = html.escape
-    verdict = esc(certificate.verdict)
-    verdict_class = certificate.verdict.replace(" ", "-")
-    rows = "".join(
-        f"<tr><td><b>{esc(r.id)}</b><br><small>{esc(r.requirement.statement)}</small></td>"
-        f"<td class='{r.verdict.replace(' ', '-')}'>{esc(r.verdict)}</td>"
-        f"<td class=n>{r.cases}</td><td class=n>{r.requests}</td>"
-        f"<td>{esc(', '.join(r.transports))}</td><td>{esc(_detail(r)[:300])}</td></tr>"
-        for r in certificate.results
-    )
-    failures = "".join(
-        f"<h3>{esc(r.id)}</h3><pre>{esc(r.failure.message)}</pre>"
-        for r in certificate.results
-        if r.failure is not None
-    )
-    restored = "".join(f"<p>{esc(line)}</p>" for line in restore_lines(certificate))
-    restore_class = "restore left-changed" if certificate.left_changed else "restore"
-    unsent = ", ".join(certificate.not_exercised) or "none"
-    return (
-        "<!doctype html><html lang=en><meta charset=utf-8>"
-        f"<title>UpdateContact certificate: {verdict}</title><style>{_STYLE}</style>"
-        + (f"<div class='{restore_class}' role=alert>{restored}</div>" if restored else "")
-        + f"<h1>UpdateContact certificate: <span class='{verdict_class}'>{verdict}</span></h1>"
-        f"<p>Target <code>{esc(str(certificate.target))}</code>, {esc(certificate.date)}; "
-        f"library {esc(certificate.version)}, schema {esc(certificate.schema_fingerprint)}, "
-        f"seed {certificate.seed}. Not exercised: {esc(unsent)}.</p>"
-        "<table><tr><th>requirement</th><th>verdict</th><th>cases</th><th>requests</th>"
-        f"<th>transports</th><th>note</th></tr>{rows}</table>"
-        + (f"<h2>Failures</h2>{failures}" if failures else "")
-        + "</html>\n"
-    )
 
 
 def write_report(certificate: Certificate, path: Path) -> None:

@@ -1,0 +1,548 @@
+"""The certificate as one HTML page, the one a person forwards to the install's owner.
+
+Self-contained (inline CSS, one small inline script for the copy buttons, no external
+resource), printable, readable on a phone, and never relying on colour alone: every
+status is said in words beside its colour and icon. Everything that came from the
+install, or from the run's options, is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from contract.certificate import Certificate
+from contract.fold import BOTH, RequirementResult
+from contract.outcomes import Failure, Verdict
+
+STATUS: dict[Verdict, tuple[str, str]] = {
+    "passed": ("\u2713", "passed"),
+    "failed": ("\u2717", "failed"),
+    "error": ("\u26a0", "error"),
+    "not verifiable": ("?", "not verifiable"),
+    "not run": ("\u2013", "not exercised"),
+}
+"""Each verdict's icon and the words the page says it in (a verdict never run is *not
+exercised*)."""
+
+TRANSPORT_NAMES = {"rest": "REST", "xmlrpc": "XML-RPC", BOTH: "both compared"}
+
+_esc = html.escape
+
+# The restore box's rules keep their historical spelling: other views look for them.
+_STYLE = """
+:root{--pass:#17692f;--pass-bg:#e8f5ec;--fail:#a1261b;--fail-bg:#fdf0ef;--nv:#6b5300;
+--nv-bg:#fff7d6;--err:#7a2e8e;--err-bg:#f7ecfa;--none:#555;--none-bg:#f1f1f1;--line:#d6d6d6}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:62rem;
+margin:1.5rem auto;padding:0 1rem;color:#1d1d1d;background:#fff}
+h1{font-size:1.6rem;line-height:1.25;margin:.75rem 0 .25rem}
+h2{font-size:1.25rem;margin:2rem 0 .5rem;padding-bottom:.2rem;border-bottom:1px solid var(--line)}
+h3{font-size:1.05rem;margin:1.25rem 0 .4rem}
+h1 .certified{color:#17692f} h1 .not-certified{color:#a1261b}
+code,pre{font:13px/1.45 ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace}
+code{overflow-wrap:anywhere}
+pre{background:#f6f6f6;border:1px solid var(--line);padding:.6rem .75rem;margin:.25rem 0;
+white-space:pre-wrap;overflow-wrap:anywhere;max-height:24rem;overflow:auto}
+.restore{padding:.5rem .75rem;border:1px solid #ddd;margin:0 0 .75rem}
+.restore p{margin:.2rem 0}
+.restore p:first-child::before{content:"\u2713\u00a0"}
+.restore.left-changed p:first-child::before{content:"\u26a0\u00a0"}
+.restore.left-changed{color:#a1261b;
+border:2px solid #a1261b;background:#fdf0ef;font-weight:600}
+.verdict{border:2px solid;border-radius:.4rem;padding:.75rem 1rem;margin:.5rem 0 1rem}
+.verdict.certified{border-color:var(--pass);background:var(--pass-bg)}
+.verdict.not-certified{border-color:var(--fail);background:var(--fail-bg)}
+.verdict p{margin:.25rem 0}
+.tally{list-style:none;padding:0;margin:.5rem 0 0;display:flex;flex-wrap:wrap;gap:.4rem}
+.tally li{padding:.1rem .5rem;border-radius:1rem;border:1px solid var(--line)}
+.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.15rem 1rem;margin:.5rem 0}
+.facts dt{font-weight:600} .facts dd{margin:0;min-width:0;overflow-wrap:anywhere}
+.limits li{margin:.15rem 0}
+nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:.25rem 0}
+.scroll{overflow-x:auto;max-width:100%;margin:.5rem 0}
+.scroll:focus{outline:2px solid #2458b3;outline-offset:2px}
+table{border-collapse:collapse;width:100%}
+caption{text-align:left;font-weight:600;padding:.25rem 0 .4rem}
+th,td{border-bottom:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}
+thead th{border-bottom:2px solid #999;white-space:nowrap}
+td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+tfoot th,tfoot td{border-top:2px solid #999;font-weight:600}
+th small{display:block;font-weight:400;color:#444}
+th .id{white-space:nowrap}
+.s{white-space:nowrap;font-weight:600}
+.s-passed{color:var(--pass);background:var(--pass-bg)}
+.s-failed{color:var(--fail);background:var(--fail-bg)}
+.s-error{color:var(--err);background:var(--err-bg)}
+.s-not-verifiable{color:var(--nv);background:var(--nv-bg)}
+.s-not-run{color:var(--none);background:var(--none-bg);font-weight:400}
+.passed{color:#17692f} .failed,.error{color:#a1261b;font-weight:600}
+.not-verifiable,.not-run{color:#8a6d00}
+.legend{font-size:.9rem;color:#333}
+.legend span.s{padding:0 .35rem;border-radius:.2rem}
+.failure{border:1px solid var(--fail);border-left-width:.4rem;border-radius:.3rem;
+padding:.25rem 1rem .75rem;margin:1rem 0}
+.failure dl{margin:.25rem 0} .failure dt{font-weight:600;margin-top:.5rem}
+.failure dd{margin:0}
+.copy{font:inherit;font-size:.9rem;padding:.15rem .7rem;margin:.2rem 0;cursor:pointer;
+border:1px solid #555;border-radius:.25rem;background:#fff}
+.copy:focus-visible{outline:2px solid #2458b3;outline-offset:2px}
+.copied{margin-left:.5rem;font-size:.9rem}
+footer{margin:2.5rem 0 1rem;font-size:.85rem;color:#444}
+@media (max-width:40rem){
+body{margin:.75rem auto;padding:0 .75rem;font-size:14px}
+h1{font-size:1.35rem}
+.facts{grid-template-columns:minmax(0,1fr)} .facts dd{margin-bottom:.35rem}
+th,td{padding:.3rem .3rem}
+pre{font-size:12px}
+.matrix td small{display:block}
+.matrix th small{font-size:.8rem}
+}
+@media print{
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+body{max-width:none;margin:0;padding:0;font-size:10.5pt}
+nav,.copy,.copied{display:none!important}
+.scroll{overflow:visible}
+pre{max-height:none;overflow:visible}
+h2{break-after:avoid} .failure,tr{break-inside:avoid}
+a{color:inherit;text-decoration:none}
+}
+"""
+
+# The copy buttons stay hidden until this script shows them: without it they could not
+# work. The clipboard when the browser allows it, else the text is selected for Ctrl+C.
+_SCRIPT = """
+(function(){
+function say(button,text){var s=button.nextElementSibling;if(s){s.textContent=text;}}
+function select(node){var r=document.createRange();r.selectNodeContents(node);
+var s=window.getSelection();s.removeAllRanges();s.addRange(r);}
+function fallback(button,node){select(node);var done=false;
+try{done=document.execCommand("copy");}catch(e){done=false;}
+say(button,done?"Copied.":"Selected: press Ctrl+C (\\u2318C) to copy.");}
+var buttons=document.querySelectorAll("button.copy");
+for(var i=0;i<buttons.length;i++){(function(button){
+var node=document.getElementById(button.getAttribute("data-copy"));if(!node){return;}
+button.hidden=false;
+button.addEventListener("click",function(){var text=node.textContent;
+say(button,"Copying\\u2026");
+if(navigator.clipboard&&window.isSecureContext){
+navigator.clipboard.writeText(text).then(function(){say(button,"Copied.");},
+function(){fallback(button,node);});}else{fallback(button,node);}});
+})(buttons[i]);}
+window.addEventListener("beforeprint",function(){
+var d=document.querySelectorAll("details");for(var j=0;j<d.length;j++){d[j].open=true;}});
+})();
+"""
+
+
+def status(verdict: Verdict) -> str:
+    """A verdict as the page shows it: icon and words, in its colour."""
+    icon, words = STATUS[verdict]
+    css = verdict.replace(" ", "-")
+    return f"<span class='s s-{css}'>{icon} {words}</span>"
+
+
+def _cell(verdict: Verdict, note: str = "", colspan: int = 1) -> str:
+    css = verdict.replace(" ", "-")
+    span = f" colspan={colspan}" if colspan > 1 else ""
+    extra = f" <small>({_esc(note)})</small>" if note else ""
+    icon, words = STATUS[verdict]
+    return f"<td class='s-{css}'{span}><span class=s>{icon} {words}</span>{extra}</td>"
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=repr)
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=repr)
+
+
+def _seconds(value: float) -> str:
+    if value >= 60:
+        minutes, rest = divmod(value, 60)
+        return f"{int(minutes)} min {rest:.0f} s"
+    return f"{value:.1f} s" if value >= 10 else f"{value:.2f} s"
+
+
+def _anchor(result: RequirementResult) -> str:
+    return f"failure-{result.id}"
+
+
+def _restore_box(certificate: Certificate) -> str:
+    from contract.reports import restore_lines  # the lines every view says first
+
+    lines = restore_lines(certificate)
+    if not lines:
+        return ""
+    restore_class = "restore left-changed" if certificate.left_changed else "restore"
+    paragraphs = "".join(f"<p>{_esc(line)}</p>" for line in lines)
+    return f"<div class='{restore_class}' role=alert>{paragraphs}</div>"
+
+
+def _tally(results: Iterable[RequirementResult]) -> str:
+    counts: dict[Verdict, int] = {}
+    for result in results:
+        counts[result.verdict] = counts.get(result.verdict, 0) + 1
+    items = "".join(
+        f"<li><b>{counts[verdict]}</b> {status(verdict)}</li>"
+        for verdict in ("passed", "failed", "error", "not verifiable", "not run")
+        if counts.get(verdict)
+    )
+    return f"<ul class=tally aria-label='Requirements by verdict'>{items}</ul>"
+
+
+def _verdict_box(certificate: Certificate) -> str:
+    results = certificate.results
+    failed = [r.id for r in results if r.verdict == "failed"]
+    unjudged = [r.id for r in results if r.verdict == "error"]
+    parts = []
+    if failed:
+        parts.append(f"Requirements that failed: {', '.join(failed)}.")
+    if unjudged:
+        parts.append(f"Requirements whose check could not judge: {', '.join(unjudged)}.")
+    meaning = " ".join(parts) or "No requirement passed."
+    if certificate.certified:
+        meaning = "Every requirement passed or could not be verified, and at least one passed."
+    box = "certified" if certificate.certified else "not-certified"
+    return (
+        f"<section class='verdict {box}' aria-label='Verdict'>"
+        f"<p><b>{_esc(meaning)}</b></p>"
+        f"<p>Target <code>{_esc(str(certificate.target))}</code>, {_esc(certificate.date)}; "
+        f"library {_esc(certificate.version)}, schema {_esc(certificate.schema_fingerprint)}, "
+        f"seed {certificate.seed}; the run took {_esc(_seconds(certificate.seconds))}.</p>"
+        f"{_policy_line(certificate)}{_tally(results)}</section>"
+    )
+
+
+def _policy_line(certificate: Certificate) -> str:
+    policies = certificate.policies
+    if policies["readonly"] is None and policies["unknown"] is None:
+        return ""
+    return (
+        f"<p>Policies: read-only properties <b>{_esc(str(policies['readonly']))}</b>, "
+        f"unknown properties <b>{_esc(str(policies['unknown']))}</b>; transports "
+        f"{_esc(', '.join(TRANSPORT_NAMES.get(t, t) for t in certificate.transports))}.</p>"
+    )
+
+
+def _limits(certificate: Certificate) -> str:
+    items = []
+    unsent = ", ".join(certificate.not_exercised) or "none"
+    if certificate.not_exercised:
+        items.append(
+            f"<li>Not exercised: {_esc(unsent)}. These properties held values the install "
+            "will not take back, so the run sent them nothing (a contact whose values are "
+            "all set, or <code>--allow-irreversible</code>, exercises them).</li>"
+        )
+    else:
+        items.append(f"<li>Not exercised: {_esc(unsent)}.</li>")
+    run = certificate.transports
+    for transport in ("rest", "xmlrpc"):
+        if run and transport not in run:
+            items.append(
+                f"<li>{TRANSPORT_NAMES[transport]} was not exercised: the run certified "
+                f"{_esc(', '.join(TRANSPORT_NAMES.get(t, t) for t in run))} only.</li>"
+            )
+    for limit in certificate.fold.limits:
+        over = TRANSPORT_NAMES.get(limit.transport, limit.transport)
+        items.append(
+            f"<li>Storage limit: the install refused {_esc(limit.value)} in "
+            f"<code>{_esc(limit.property)}</code> over {_esc(over)} "
+            f"({_esc(limit.answer)}); a limit the contract allows, not a failure.</li>"
+        )
+    for result in certificate.results:
+        if result.verdict == "not verifiable":
+            items.append(
+                f"<li>{_esc(result.id)} could not be verified: "
+                f"{_esc((result.reason or '').removeprefix('not verifiable: '))}</li>"
+            )
+        elif result.verdict == "error":
+            items.append(
+                f"<li>{_esc(result.id)}: the check itself could not judge: "
+                f"{_esc(result.reason or '')}</li>"
+            )
+        elif result.failure is not None and not result.failure.fully_shrunk:
+            items.append(
+                f"<li>{_esc(result.id)}: the failure's payload is not fully shrunk (the "
+                "shrink budget ran out); a smaller one may fail too.</li>"
+            )
+    if not certificate.options:
+        items.append("<li>The run's options were not recorded (a replay, or a run by pytest).</li>")
+    return (
+        "<section aria-labelledby=limits><h2 id=limits>Limits of this certificate</h2>"
+        f"<ul class=limits>{''.join(items)}</ul></section>"
+    )
+
+
+_OPTION_LABELS = {
+    "url": "install URL",
+    "user": "user",
+    "contact_ids": "contacts under test",
+    "witness_ids": "witness contacts",
+    "transports": "transports",
+    "xmlrpc_url": "XML-RPC URL",
+    "readonly_policy": "read-only policy",
+    "unknown_policy": "unknown policy",
+    "examples": "examples per requirement and transport",
+    "seed": "seed",
+    "timeout": "answer time-out (s)",
+    "schema_extension": "schema extension",
+    "record": "recorded to",
+    "replay": "replayed from",
+    "rate_limit": "rate limit",
+    "connections": "connections",
+    "shrink_budget": "shrink budget (requests)",
+    "verify_tls": "TLS certificate checked",
+    "allow_irreversible": "irreversible values exercised",
+}
+
+_POLICIES = {
+    "reject": "refuse the update",
+    "ignore": "drop them and apply the rest",
+    "either": "either refuse the update or drop them",
+}
+
+
+def _option_value(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "none"
+    return str(value) if isinstance(value, (str, int, float)) else _shown(value)
+
+
+def _run(certificate: Certificate) -> str:
+    versions = certificate.versions
+    facts = [
+        ("Target", f"<code>{_esc(str(certificate.target))}</code>"),
+        ("Date", _esc(certificate.date)),
+        ("Duration", _esc(_seconds(certificate.seconds))),
+        (
+            "Seed",
+            f"{certificate.seed} (the same seed replays the run: <code>--seed "
+            f"{certificate.seed}</code>)",
+        ),
+        ("Library", _esc(versions["library"])),
+        ("Schema", f"fingerprint <code>{_esc(versions['schema'])}</code>"),
+        ("Python, Hypothesis", f"{_esc(versions['python'])}, {_esc(versions['hypothesis'])}"),
+    ]
+    for name, value in certificate.policies.items():
+        if value is not None:
+            what = "read-only" if name == "readonly" else "unknown"
+            meaning = _POLICIES.get(value, "")
+            facts.append(
+                (
+                    f"{what.capitalize()} policy",
+                    f"<b>{_esc(value)}</b>: an update carrying {what} properties must "
+                    f"{_esc(meaning)}",
+                )
+            )
+    dl = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts)
+    return (
+        "<section aria-labelledby=run><h2 id=run>The run</h2>"
+        f"<dl class=facts>{dl}</dl><p>Every option is listed at the "
+        "<a href='#options'>end</a>.</p></section>"
+        if certificate.options
+        else "<section aria-labelledby=run><h2 id=run>The run</h2>"
+        f"<dl class=facts>{dl}</dl></section>"
+    )
+
+
+def _options(certificate: Certificate) -> str:
+    rows = "".join(
+        f"<tr><th scope=row>{_esc(_OPTION_LABELS.get(name, name))}</th>"
+        f"<td><code>{_esc(_option_value(value))}</code></td></tr>"
+        for name, value in certificate.options.items()
+    )
+    if not rows:
+        return ""
+    return (
+        "<section aria-labelledby=options><h2 id=options>Every option</h2>"
+        "<div class=scroll role=region aria-labelledby=options-caption tabindex=0>"
+        "<table><caption id=options-caption>The options the run was made with (the API "
+        "key is never shown)</caption>"
+        "<thead><tr><th scope=col>option</th><th scope=col>value</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div></section>"
+    )
+
+
+def _failures_of(result: RequirementResult) -> list[tuple[str, Failure]]:
+    """Each distinct failure of *result*, one per transport, with its anchor on the page."""
+    found: list[tuple[str, Failure]] = []
+    for transport, over in result.by_transport.items():
+        if over.failure is not None and over.failure not in [f for _, f in found]:
+            found.append((f"failure-{result.id}-{transport}", over.failure))
+    if not found and result.failure is not None:
+        found.append((f"failure-{result.id}", result.failure))
+    return found
+
+
+def _matrix(certificate: Certificate) -> str:
+    shown = ["rest", "xmlrpc"]
+    head = "".join(f"<th scope=col>{TRANSPORT_NAMES[t]}</th>" for t in shown)
+    rows = []
+    for result in certificate.results:
+        per = result.by_transport
+        failures = _failures_of(result)
+        name = f"<span class=id>{_esc(result.id)}</span>"
+        if failures:
+            name = f"<a href='#{failures[0][0]}'>{name}</a>"
+        cells = ""
+        if per and set(per) == {BOTH}:
+            cells = _cell(per[BOTH].verdict, "both compared", colspan=len(shown))
+        else:
+            for transport in shown:
+                verdict = per[transport].verdict if transport in per else "not run"
+                cells += _cell(verdict)
+        rows.append(
+            f"<tr><th scope=row>{name}<small>{_esc(result.requirement.statement)}</small></th>"
+            f"{cells}{_cell(result.verdict)}</tr>"
+        )
+    legend = " ".join(status(verdict) for verdict in STATUS)
+    return (
+        "<section aria-labelledby=matrix><h2 id=matrix>Requirements \u00d7 transports</h2>"
+        "<div class=scroll role=region aria-labelledby=matrix-caption tabindex=0>"
+        "<table class=matrix><caption id=matrix-caption>Each requirement's verdict over "
+        "each transport, and overall</caption>"
+        f"<thead><tr><th scope=col>requirement</th>{head}<th scope=col>overall</th></tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f"<p class=legend>Key: {legend}. The icon and the words say each status; the "
+        "colour only repeats them.</p></section>"
+    )
+
+
+def _failure(result: RequirementResult, failure: Failure, anchor: str) -> str:
+    statement = _esc(result.requirement.statement)
+    transport = TRANSPORT_NAMES.get(failure.transport or BOTH, failure.transport or "")
+    owner = ""
+    if failure.requirement != result.requirement:
+        owner = (
+            f"<p>A failure of {_esc(failure.requirement.id)}, met by this requirement's tests.</p>"
+        )
+    found = (
+        "a fixed coverage case: any seed finds it"
+        if failure.phase == "coverage"
+        else f"an explored case, with seed {failure.seed}"
+    )
+    if not failure.fully_shrunk:
+        found += " (not fully shrunk: the shrink budget ran out)"
+    if failure.reproduction:
+        reproduction = (
+            f"<pre id={anchor}-repro>{_esc(failure.reproduction)}</pre>"
+            f"<button type=button class=copy data-copy={anchor}-repro hidden "
+            f"aria-label='Copy the reproduction of {_esc(result.id)} over {_esc(transport)}'>"
+            "Copy</button><span class=copied role=status aria-live=polite></span>"
+        )
+    else:
+        reproduction = "<p>No single request reproduces it: replay the run with its seed.</p>"
+    return (
+        f"<article class=failure id={anchor} aria-labelledby={anchor}-h>"
+        f"<h3 id={anchor}-h>{status(result.verdict)} {_esc(result.id)} over "
+        f"{_esc(transport)}: {statement}</h3>{owner}<dl>"
+        f"<dt>Expected</dt><dd>{_esc(failure.expected)}</dd>"
+        f"<dt>Answer</dt><dd><pre>{_esc(failure.got)}</pre></dd>"
+        f"<dt>Payload</dt><dd><pre>{_esc(_pretty(failure.payload))}</pre></dd>"
+        f"<dt>Reproduction</dt><dd>{reproduction}</dd>"
+        f"<dt>Found by</dt><dd>{_esc(found)}; replay the run with "
+        f"<code>--seed {failure.seed}</code></dd>"
+        "</dl><details><summary>The whole failure, as the terminal said it</summary>"
+        f"<pre>{_esc(failure.message)}</pre></details></article>"
+    )
+
+
+def _failures(certificate: Certificate) -> str:
+    failures = [
+        _failure(result, failure, anchor)
+        for result in certificate.results
+        for anchor, failure in _failures_of(result)
+    ]
+    if not failures:
+        return ""
+    return (
+        "<section aria-labelledby=failures><h2 id=failures>Failures</h2>"
+        "<p>Each with what the contract expects, what the install answered, the payload "
+        "sent, and a command that sends it again (it reads the API key from "
+        "<code>$CONTRACT_API_KEY</code>).</p>"
+        f"{''.join(failures)}</section>"
+    )
+
+
+def _per_case(requests: int, cases: int) -> str:
+    return f"{requests / cases:.2f}" if cases else "\u2013"
+
+
+def _cases(certificate: Certificate) -> str:
+    results = certificate.results
+    rows = "".join(
+        f"<tr><th scope=row>{_esc(r.id)}</th><td class=n>{r.coverage}</td>"
+        f"<td class=n>{r.cases - r.coverage}</td><td class=n>{r.cases}</td>"
+        f"<td class=n>{r.requests}</td>"
+        f"<td class=n>{_per_case(r.requests, r.cases)}</td>"
+        f"<td class=n>{_esc(_seconds(r.seconds))}</td></tr>"
+        for r in results
+    )
+    cases = sum(r.cases for r in results)
+    coverage = sum(r.coverage for r in results)
+    requests = sum(r.requests for r in results)
+    seconds = sum(r.seconds for r in results)
+    per_case = _per_case(requests, cases)
+    total = (
+        f"<tr><th scope=row>total</th><td class=n>{coverage}</td>"
+        f"<td class=n>{cases - coverage}</td><td class=n>{cases}</td><td class=n>{requests}</td>"
+        f"<td class=n>{per_case}</td><td class=n>{_esc(_seconds(seconds))}</td></tr>"
+    )
+    head = "".join(
+        f"<th scope=col class=n>{name}</th>"
+        for name in ("coverage cases", "explored cases", "cases", "requests", "per case", "time")
+    )
+    return (
+        "<section aria-labelledby=cases><h2 id=cases>Cases, requests and time</h2>"
+        "<p>Coverage cases are fixed ones every run sends; explored cases are drawn by "
+        f"Hypothesis from the seed. Times add up each requirement's tests; the whole run "
+        f"took {_esc(_seconds(certificate.seconds))}.</p>"
+        "<div class=scroll role=region aria-labelledby=cases-caption tabindex=0>"
+        "<table><caption id=cases-caption>Cases, requests and time per requirement</caption>"
+        f"<thead><tr><th scope=col>requirement</th>{head}</tr></thead>"
+        f"<tbody>{rows}</tbody><tfoot>{total}</tfoot></table></div></section>"
+    )
+
+
+def to_html(certificate: Certificate) -> str:
+    """The certificate as one self-contained HTML page."""
+    verdict = _esc(certificate.verdict)
+    verdict_class = certificate.verdict.replace(" ", "-")
+    icon = "\u2713" if certificate.certified else "\u2717"
+    contents = [("limits", "Limits"), ("matrix", "Matrix")]
+    if any(r.failure is not None for r in certificate.results):
+        contents.append(("failures", "Failures"))
+    contents += [("cases", "Cases and time"), ("run", "The run")]
+    if certificate.options:
+        contents.append(("options", "Options"))
+    nav = "".join(f"<li><a href='#{anchor}'>{name}</a></li>" for anchor, name in contents)
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width,initial-scale=1'>"
+        f"<title>UpdateContact certificate: {verdict} \u2013 {_esc(str(certificate.target))}"
+        f"</title><style>{_STYLE}</style></head><body><header>"
+        + _restore_box(certificate)
+        + f"<h1>UpdateContact certificate: <span class='{verdict_class}'>"
+        f"{icon} {verdict}</span></h1>"
+        + _verdict_box(certificate)
+        + f"<nav aria-label=Contents><ul>{nav}</ul></nav></header><main>"
+        + _limits(certificate)
+        + _matrix(certificate)
+        + _failures(certificate)
+        + _cases(certificate)
+        + _run(certificate)
+        + _options(certificate)
+        + "</main><footer>Written by the UpdateContact contract library "
+        f"{_esc(certificate.version)}. The same certificate exists as JSON, Markdown and "
+        "JUnit XML (<code>--report</code> with <code>.json</code>, <code>.md</code>, "
+        f"<code>.xml</code>).</footer><script>{_SCRIPT}</script></body></html>\n"
+    )
