@@ -22,7 +22,7 @@ import pytest
 from conftest import key_forms
 from contract.commands import Exit
 from contract.fleet.file import parse_fleet
-from contract.fleet.report import exit_code
+from contract.fleet.report import exit_code, fleet_data, write_fleet_report
 from contract.fleet.runner import Outcome
 from contract.fleet.shard import Shard
 from tests.conftest import USER, Running, Served, clean_environment, free_port, read_contact, serve
@@ -441,3 +441,46 @@ def test_the_docs_fleet_file_is_a_valid_fleet() -> None:
     assert "--contact-id" in arguments
     assert arguments[arguments.index("--contact-id") + 1] == "12,13"
     assert str(Path("/fleets/globex-custom-fields.json")) in arguments
+
+
+def _chromium_dom(page: Path, query: str, profile: Path) -> str:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no chromium here: .ci/run installs it")
+    shown = subprocess.run(
+        [
+            browser,
+            *("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"),
+            *("--disable-background-networking", "--no-first-run"),
+            f"--user-data-dir={profile}",
+            "--dump-dom",
+            page.resolve().as_uri() + query,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout
+
+
+def test_fleet_html_filters_and_sorts_as_its_address_says_in_a_browser(tmp_path: Path) -> None:
+    verdicts = {"acme": "certified", "globex": "not certified", "initech": "could not run"}
+    outcomes = [
+        Outcome(name, f"https://{name}.example", verdict, 0, True, None)
+        for name, verdict in verdicts.items()
+    ]
+    write_fleet_report(fleet_data(outcomes, schema="abc"), tmp_path)
+    page = tmp_path / "fleet.html"
+
+    everything = _chromium_dom(page, "", tmp_path / "profile")
+    assert "3 of 3 installs shown" in everything
+
+    dom = _chromium_dom(
+        page, "?verdict=not+certified&sort=install&order=descending", tmp_path / "p2"
+    )
+    assert "1 of 3 installs shown" in dom
+    rows = re.findall(r'<tr data-name="(\w+)" data-verdict="[^"]+"( hidden="")?>', dom)
+    assert rows == [("initech", ' hidden=""'), ("globex", ""), ("acme", ' hidden=""')]
+    assert 'data-column="install" aria-sort="descending"' in dom

@@ -31,12 +31,18 @@ th button{font:inherit;background:none;border:0;padding:0;cursor:pointer;text-de
 @media print{.controls{display:none}thead th{position:static}body{margin:0}}
 """
 
+# The filter and the sort live in the address (?install=…&verdict=…&sort=…&order=…), so
+# that a filtered view can be sent as a link.
 _SCRIPT = """
 (function(){
-  var table=document.getElementById('fleet'),body=table.tBodies[0];
+  var table=document.getElementById('fleet'),body=table.tBodies[0],head=table.tHead.rows[0];
   var rows=Array.prototype.slice.call(body.rows);
   var text=document.getElementById('filter-text'),verdict=document.getElementById('filter-verdict');
-  var shown=document.getElementById('shown');
+  var shown=document.getElementById('shown'),state=new URLSearchParams(location.search);
+  function remember(){
+    var query=state.toString();
+    try{history.replaceState(null,'',query?'?'+query:location.pathname);}catch(e){}
+  }
   function filter(){
     var t=text.value.toLowerCase(),v=verdict.value,n=0;
     rows.forEach(function(r){
@@ -44,20 +50,33 @@ _SCRIPT = """
       r.hidden=!ok;if(ok)n++;});
     shown.textContent=n+' of '+rows.length+' installs shown';
   }
-  text.addEventListener('input',filter);verdict.addEventListener('change',filter);
-  Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,i){
-    var b=th.querySelector('button');if(!b)return;
-    b.addEventListener('click',function(){
+  function sort(column,up){
+    var i=-1;
+    Array.prototype.forEach.call(head.cells,function(c,j){
+      c.removeAttribute('aria-sort');if(c.dataset.column===column)i=j;});
+    if(i<0)return;
+    head.cells[i].setAttribute('aria-sort',up?'ascending':'descending');
+    rows.sort(function(a,b){
+      var x=a.cells[i].dataset.key||a.cells[i].textContent;
+      var y=b.cells[i].dataset.key||b.cells[i].textContent;
+      return (x<y?-1:x>y?1:0)*(up?1:-1);});
+    rows.forEach(function(r){body.appendChild(r);});
+  }
+  text.value=state.get('install')||'';verdict.value=state.get('verdict')||'';
+  function changed(){
+    text.value?state.set('install',text.value):state.delete('install');
+    verdict.value?state.set('verdict',verdict.value):state.delete('verdict');
+    remember();filter();
+  }
+  text.addEventListener('input',changed);verdict.addEventListener('change',changed);
+  Array.prototype.forEach.call(head.cells,function(th){
+    th.querySelector('button').addEventListener('click',function(){
       var up=th.getAttribute('aria-sort')!=='ascending';
-      Array.prototype.forEach.call(table.tHead.rows[0].cells,function(c){c.removeAttribute('aria-sort');});
-      th.setAttribute('aria-sort',up?'ascending':'descending');
-      rows.sort(function(a,b){
-        var x=a.cells[i].dataset.key||a.cells[i].textContent;
-        var y=b.cells[i].dataset.key||b.cells[i].textContent;
-        return (x<y?-1:x>y?1:0)*(up?1:-1);});
-      rows.forEach(function(r){body.appendChild(r);});
+      state.set('sort',th.dataset.column);state.set('order',up?'ascending':'descending');
+      remember();sort(th.dataset.column,up);
     });
   });
+  if(state.get('sort'))sort(state.get('sort'),state.get('order')!=='descending');
   filter();
 })();
 """
@@ -98,7 +117,8 @@ def to_html(data: dict[str, Any]) -> str:
     count = data["totals"]
     requirements = list(data["requirements"])
     header = "".join(
-        f'<th scope="col"><button type="button">{esc(label)}</button></th>'
+        f'<th scope="col" data-column="{esc(label)}"><button type="button">{esc(label)}'
+        "</button></th>"
         for label in ["install", "verdict", "restored", *requirements]
     )
     options = "".join(
