@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.certificate import Certificate
-from contract.certificate_html import to_html
+from contract.certificate_html import to_html as to_html  # still importable from here
 from contract.fold import RequirementResult
 from contract.settings import REPORT_FORMATS
 
