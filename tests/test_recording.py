@@ -3,29 +3,39 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import shutil
+import xmlrpc.client
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
 from conftest import SUITE, RunCli, Wsgi, key_forms, run_contract, served
+from contract.answers import Exchange
 from contract.client import ContactClient, EndpointUnreachable
 from contract.endpoint import Endpoint
 from contract.recording import (
     REDACTED,
     InvalidRecording,
     NotInRecording,
+    Recorder,
     Redactor,
     Replayer,
+    header,
     load,
+    merge,
+    part_path,
 )
-from contract.recording.lines import body_fields, body_of, draw_fields, drawn_value
+from contract.recording.compact import Expander
+from contract.recording.lines import body_fields, body_of, draw_fields, drawn_value, dumps
 from contract.requirements import CATALOGUE
 from contract.schema import load_contract
 from contract.server import ReferenceServer
+from contract.server.xmlrpc_codec import dump_fault
 from contract.strategies import InvalidCase
 
 COOKIE = "session-cookie-value-4242"
@@ -40,18 +50,23 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def _whole(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The lines as a replay reads them: scope filled in, headers and bodies rebuilt."""
+    expander = Expander()
+    return [expander.expand(json.loads(json.dumps(line))) for line in lines]
+
+
 def _write(path: Path, lines: Iterable[dict[str, Any]]) -> None:
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def correct_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A certification of the bundled reference server, recorded; the server is gone after."""
+    """A default certification of the bundled reference server, recorded; the server is gone
+    after."""
     folder = tmp_path_factory.mktemp("correct-run")
     result = run_contract(
         "certify",
-        "--examples",
-        "5",
         "--record",
         str(folder / "run.jsonl"),
         "--report",
@@ -106,13 +121,19 @@ def test_drawn_values_round_trip_with_their_kind() -> None:
 def test_a_broken_recording_names_the_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.jsonl"
     path.write_text('{"kind": "contact"}\n', encoding="utf-8")
-    with pytest.raises(InvalidRecording, match="is not a recording of format 1"):
+    with pytest.raises(InvalidRecording, match="is not a recording of format 2"):
         load(path)
     _write(path, [{"kind": "recording", "format": 1}, {"kind": "draw", "test": "t", "case": 0}])
     with pytest.raises(InvalidRecording, match=r"broken.jsonl, line 2: KeyError"):
         load(path)
     path.write_text('{"kind": "recording", "format": 1}\nnot json\n', encoding="utf-8")
     with pytest.raises(InvalidRecording, match=r"line 2: not JSON"):
+        load(path)
+    _write(path, [{"kind": "recording", "format": 3, "tool": "updatecontact-contract/9.0"}])
+    with pytest.raises(InvalidRecording, match=r"format 3; this version reads format 1 or 2"):
+        load(path)
+    path.write_bytes(gzip.compress(b'{"kind": "recording", "format": 2}\n')[:-8])
+    with pytest.raises(InvalidRecording, match=r"broken.jsonl: cannot be read to its end"):
         load(path)
 
 
@@ -174,7 +195,7 @@ def test_the_recording_keeps_the_host_only_in_its_header(recorded: Path) -> None
     assert not any(target.removeprefix("http://") in line for line in rest)
     kinds = {line["kind"] for line in _lines(recorded)}
     assert kinds >= {"recording", "contact", "case", "draw", "exchange"}
-    exchanges = [line for line in _lines(recorded) if line["kind"] == "exchange"]
+    exchanges = [line for line in _whole(_lines(recorded)) if line["kind"] == "exchange"]
     exchange = next(line for line in exchanges if line["test"] is not None)
     assert exchange["requirement"].startswith("UC-")
     assert exchange["request"]["headers"]["Authorization"] == REDACTED
@@ -184,13 +205,14 @@ def test_an_answer_edited_into_a_violation_fails_its_requirement(
     pytester: pytest.Pytester, recorded: Path
 ) -> None:
     lines = _lines(recorded)
-    refusal = next(
-        line
-        for line in lines
+    index, _ = next(
+        (i, line)
+        for i, line in enumerate(_whole(lines))
         if line["kind"] == "exchange"
         and line["requirement"] == "UC-ENUM"
         and line["request"]["method"] == "PUT"
     )
+    refusal = lines[index]
     assert refusal["response"]["status"] == 400
     refusal["response"] = {
         "status": 200,
@@ -214,7 +236,7 @@ def test_a_request_missing_from_the_recording_fails_clearly(
     lines = _lines(recorded)
     dropped = next(
         i
-        for i, line in enumerate(lines)
+        for i, line in enumerate(_whole(lines))
         if line["kind"] == "exchange" and line["requirement"] == "UC-PERSIST"
     )
     del lines[dropped]
@@ -231,7 +253,7 @@ def test_a_request_missing_from_the_recording_fails_clearly(
 def test_record_mode_once_records_then_replays(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recording = pytester.path / "once.jsonl"
+    recording = pytester.path / "once.jsonl.gz"
     args = (*SUITE, "-k", "accepted_with", f"--contract-record={recording}")
     with ReferenceServer(contacts=3) as server:
         monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
@@ -239,11 +261,13 @@ def test_record_mode_once_records_then_replays(
             *args, f"--contract-url={server.url}", "--contract-record-mode=once"
         )
         assert first.ret == 0
-    written = recording.read_text(encoding="utf-8")
+    written = recording.read_bytes()
+    assert written[:2] == b"\x1f\x8b"  # the name says gzip
+    assert b'"kind": "exchange"' in gzip.decompress(written)
     second = pytester.runpytest(*args, "--contract-record-mode=once")
     assert second.ret == 0
-    second.stdout.fnmatch_lines(["*(replayed from once.jsonl)*"])
-    assert recording.read_text(encoding="utf-8") == written
+    second.stdout.fnmatch_lines(["*(replayed from once.jsonl.gz)*"])
+    assert recording.read_bytes() == written
     unreachable = pytester.runpytest(*args, "--contract-url=http://127.0.0.1:9")
     assert unreachable.ret != 0  # mode all (the default) records again, so it needs the install
 
@@ -324,11 +348,15 @@ def test_nothing_the_run_wrote_holds_a_secret(
     assert "Set-Cookie" in (out / "run.jsonl").read_text(encoding="utf-8")
 
 
-def test_certify_records_and_replays(run_cli: RunCli, tmp_path: Path) -> None:
-    recording = tmp_path / "certify.jsonl"
+def test_certify_records_and_replays_gzipped(run_cli: RunCli, tmp_path: Path) -> None:
+    recording = tmp_path / "certify.jsonl.gz"
     live = run_cli("certify", "--examples", "3", "--record", str(recording), timeout=120)
     assert live.returncode == 0, live.stderr
     assert f"exchanges recorded to {recording}" in live.stdout
+    compressed = recording.read_bytes()
+    assert compressed[:2] == b"\x1f\x8b"  # gzip
+    head = json.loads(gzip.decompress(compressed).decode("utf-8").splitlines()[0])
+    assert (head["kind"], head["format"]) == ("recording", 2)
     replay = run_cli("certify", "--replay", str(recording), timeout=120)
     assert replay.returncode == 0, replay.stderr
     assert "replaying" in replay.stdout
@@ -356,3 +384,146 @@ def test_certify_cannot_replay_what_is_not_recorded(run_cli: RunCli, tmp_path: P
     assert result.returncode == 2
     assert "is not in the recording: record again" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_default_recording_is_under_a_megabyte_one_line_an_exchange(correct_run: Path) -> None:
+    recording = correct_run / "run.jsonl"
+    size = recording.stat().st_size
+    assert size < 1_000_000, f"a default recording of {size:,} bytes"
+    texts = recording.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = [json.loads(text) for text in texts]
+    assert lines[0]["format"] == 2
+    # Each line is one JSON object in the one way the recorder writes it: it diffs as a line.
+    assert [dumps(line) for line in lines] == texts
+    whole = _whole(lines)
+    readbacks = [
+        (line, written)
+        for line, written in zip(whole, lines, strict=True)
+        if line["kind"] == "exchange"
+        and line["request"]["method"] == "GET"
+        and line.get("response", {}).get("status") == 200
+    ]
+    patched = [w for _, w in readbacks if {"body_patch", "body_patch_drawn"} & w["response"].keys()]
+    assert len(patched) > len(readbacks) / 2  # a read-back is what changed since the last
+    for line, _ in readbacks:
+        assert isinstance(json.loads(body_of(line["response"])), dict)
+
+
+def _sent(
+    method: str,
+    path: str,
+    body: bytes,
+    answer: bytes,
+    headers: dict[str, str] | None = None,
+    status: int = 200,
+) -> Exchange:
+    sent = {"Accept": "application/json", "Authorization": "Basic c2VjcmV0"}
+    answer_headers = {"Content-Length": str(len(answer)), "Content-Type": "application/json"}
+    return Exchange(
+        method,
+        f"https://crm.example.com{path}",
+        sent,
+        body,
+        status,
+        answer_headers | (headers or {}),
+        answer,
+    )
+
+
+def _record(path: Path, redactor: Redactor, draws: list[Any], exchanges: list[Exchange]) -> None:
+    recorder = Recorder(part_path(path, "main"), redactor)
+    recorder.scope.begin_test("t", "UC-PERSIST", "rest")
+    recorder.start_case()
+    for value in draws:
+        recorder.record_draw("payload", value)
+    for exchange in exchanges:
+        recorder.record_exchange(exchange)
+    recorder.close()
+    rpc = "https://crm.example.com/api/2.0/xmlrpc"
+    merge(path, header("https://crm.example.com/api/2.0", rpc, "admin", {}, "f"))
+
+
+def test_compact_lines_rebuild_every_body_and_header_exactly(tmp_path: Path) -> None:
+    contact = {"id": 7, "name": "Ada", "city": "Zürich", "tags": "[]", "score": 2}
+    payload = {"name": "Grace 🎉", "city": "\u2028 line\x85break\x7f"}
+    contact_path = "/api/2.0/contacts/7"
+    call = xmlrpc.client.dumps((7, payload), "contacts.UpdateContact", allow_none=True)
+    untagged = {name: value for name, value in (contact | payload).items() if name != "tags"}
+    exchanges = [
+        _sent("GET", contact_path, b"", json.dumps(contact).encode(), {"Date": "Mon, 1"}),
+        _sent("PUT", contact_path, json.dumps(payload, ensure_ascii=False).encode(), b"7"),
+        _sent("GET", contact_path, b"", json.dumps(contact | payload).encode(), {"Date": "Tue"}),
+        _sent(
+            "POST",
+            "/api/2.0/xmlrpc",
+            call.encode(),
+            dump_fault(400, "`name` <is> & wrong"),
+            {"Content-Type": "text/xml"},
+        ),
+        _sent("GET", contact_path, b"", json.dumps(untagged | {"score": 3}).encode()),
+        _sent("GET", contact_path, b"", b"\xff not UTF-8", {"Content-Length": "99"}),
+        _sent("GET", contact_path, b"", b'{"id": 7,"name":"spaced its own way"}'),
+        Exchange("GET", f"https://crm.example.com{contact_path}", {}, b"", error="timeout"),
+    ]
+    path = tmp_path / "compact.jsonl"
+    redactor = Redactor("admin", "secret", "crm.example.com")
+    _record(path, redactor, [payload], exchanges)
+    lines = _lines(path)
+    forms = {
+        name
+        for line in lines[1:]
+        for part in ("request", "response")
+        for name in line.get(part, {})
+    }
+    assert forms >= {
+        "body_json_drawn",
+        "body_patch_drawn",
+        "body_xmlrpc_drawn",
+        "body_xmlrpc_fault",
+        "body_patch",
+        "body_removed",
+        "body_base64",
+        "body",
+        "headers_patch",
+    }
+    assert "Grace 🎉" in path.read_text(encoding="utf-8")  # text as itself, not escaped
+    assert r"\u2028 line\u0085break\u007f" in path.read_text(encoding="utf-8")  # not these
+    rebuilt = [line for line in _whole(lines) if line["kind"] == "exchange"]
+    assert len(rebuilt) == len(exchanges) == len(lines) - 3  # the header, the case, its draw
+    for line, exchange in zip(rebuilt, exchanges, strict=True):
+        assert body_of(line["request"]) == exchange.request_body
+        assert line["request"]["headers"] == redactor.headers(exchange.request_headers)
+        if exchange.error is None:
+            assert body_of(line["response"]) == exchange.response_body
+            assert line["response"]["headers"] == exchange.response_headers
+    replayed = load(path).cases["t"][0]
+    assert [answer.body for _, answer in replayed.exchanges] == [
+        exchange.response_body for exchange in exchanges
+    ]
+    assert [key[2] for key, _ in replayed.exchanges] == [e.request_body for e in exchanges]
+
+
+@pytest.mark.parametrize("name", ["keyless.jsonl", "keyless.jsonl.gz"])
+def test_no_form_of_the_key_in_a_compact_recording_plain_or_gzipped(
+    tmp_path: Path, name: str
+) -> None:
+    key = "s3cr3t+kéy"
+    secrets = key_forms("admin", key)
+    contact_path = "/api/2.0/contacts/7"
+    contact = {"id": 7, "name": "Ada", "note": ""}
+    payload = {"name": f"echo {key}", "note": secrets[-1]}
+    exchanges = [
+        _sent("GET", contact_path, b"", json.dumps(contact).encode()),
+        _sent("PUT", contact_path, json.dumps(payload, ensure_ascii=False).encode(), b"7"),
+        _sent("GET", contact_path, b"", json.dumps(contact | payload).encode()),
+        _sent("GET", f"{contact_path}?key={quote(key)}", b"", json.dumps(payload).encode()),
+    ]
+    path = tmp_path / name
+    _record(path, Redactor("admin", key, "crm.example.com"), [payload], exchanges)
+    raw = path.read_bytes()
+    assert (raw[:2] == b"\x1f\x8b") == name.endswith(".gz")
+    text = gzip.decompress(raw) if name.endswith(".gz") else raw
+    assert [form for form in secrets if form.encode() in text] == []
+    assert text.count(b"crm.example.com") == 1  # the header's target, nowhere else
+    assert REDACTED.encode() in text
+    assert len(load(path).cases["t"][0].exchanges) == len(exchanges)

@@ -2,9 +2,11 @@
 
 A recording is a JSON Lines file (see :mod:`contract.recording.lines`): every exchange of
 the run over both transports, with the test, requirement and case it belonged to, and the
-values each case drew. Credentials, cookies and the target's host are redacted before a
-line is written. A replay answers the suite's requests from the file through ``responses``
-and feeds each test the recorded cases, so the checks run unchanged and offline.
+values each case drew, each line written as what it adds to the lines above it (see
+:mod:`contract.recording.compact`), gzip-compressed when the file's name ends in ``.gz``.
+Credentials, cookies and the target's host are redacted before a line is written. A replay
+answers the suite's requests from the file through ``responses`` and feeds each test the
+recorded cases, so the checks run unchanged and offline.
 """
 
 from __future__ import annotations

@@ -4,23 +4,37 @@
 a worker changed and what it held), ``case`` (one test case of one test), ``draw`` (a value
 the case drew), ``discard`` (a case Hypothesis threw away before it ran) and ``exchange``
 (one request and its answer). Bodies are text when they are
-UTF-8, else ``body_base64``. Keys keep a fixed order and non-ASCII is escaped, so two
-recordings diff line by line.
+UTF-8, else ``body_base64``. Keys keep a fixed order, so two recordings diff line by line.
+
+Format 2 (what this version writes) writes each line as what it adds to the lines above it
+(see :mod:`contract.recording.compact`) and non-ASCII text as itself, but for the characters
+an editor or a line splitter could take for a line break or hide; format 1 recordings still
+replay. A file whose name ends in ``.gz`` is gzip-compressed, written and read that way.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import gzip
+import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from contract.strategies import InvalidCase
 
-FORMAT = 1
+FORMAT = 2
+FORMATS = (1, 2)
+"""The formats this version reads: the one it writes, and the one before."""
+GZIP_MAGIC = b"\x1f\x8b"
+# Escaped even though JSON need not: C1 controls, DEL and the BOM are invisible, U+2028,
+# U+2029 and U+0085 end a line for str.splitlines() and some editors, and a lone surrogate
+# is no UTF-8 at all.
+_ESCAPED = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 
 
 class InvalidRecording(ValueError):
@@ -29,7 +43,29 @@ class InvalidRecording(ValueError):
 
 def dumps(line: dict[str, Any]) -> str:
     """One line of the file (with its newline)."""
-    return json.dumps(line, ensure_ascii=True, separators=(", ", ": ")) + "\n"
+    text = json.dumps(line, ensure_ascii=False, separators=(", ", ": "))
+    return _ESCAPED.sub(lambda char: f"\\u{ord(char[0]):04x}", text) + "\n"
+
+
+def is_gzip(path: Path) -> bool:
+    """Whether the recording at *path* is (to be) gzip-compressed: its name ends in ``.gz``."""
+    return path.name.endswith(".gz")
+
+
+def open_text(path: Path, mode: str, *, compressed: bool | None = None) -> IO[str]:
+    """*path* opened as UTF-8 text to read (``r``) or write (``w``), through gzip when
+    *compressed* says so; by default, when its name does (:func:`is_gzip`) to write, and
+    when it starts as gzip does to read."""
+    if compressed is None and mode == "r":
+        with path.open("rb") as probe:
+            compressed = probe.read(2) == GZIP_MAGIC
+    elif compressed is None:
+        compressed = is_gzip(path)
+    if compressed:
+        # mtime 0: the same run recorded twice gives the same bytes.
+        raw = gzip.GzipFile(path, mode + "b", mtime=0)
+        return io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+    return path.open(mode, encoding="utf-8", newline="\n")
 
 
 def body_fields(body: bytes) -> dict[str, str]:
@@ -116,18 +152,25 @@ class Recording:
         return dict(self.header.get("options", {}))
 
 
+def _texts(path: Path) -> Iterator[str]:
+    with open_text(path, "r") as stream:
+        try:
+            yield from stream
+        except (EOFError, gzip.BadGzipFile, UnicodeDecodeError) as error:
+            raise InvalidRecording(f"{path}: cannot be read to its end ({error})") from None
+
+
 def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as stream:
-        for number, text in enumerate(stream, 1):
-            if not text.strip():
-                continue
-            try:
-                line = json.loads(text)
-            except ValueError as error:
-                raise InvalidRecording(f"{path}, line {number}: not JSON ({error})") from None
-            if not isinstance(line, dict) or "kind" not in line:
-                raise InvalidRecording(f"{path}, line {number}: not a recording line")
-            yield number, line
+    for number, text in enumerate(_texts(path), 1):
+        if not text.strip():
+            continue
+        try:
+            line = json.loads(text)
+        except ValueError as error:
+            raise InvalidRecording(f"{path}, line {number}: not JSON ({error})") from None
+        if not isinstance(line, dict) or "kind" not in line:
+            raise InvalidRecording(f"{path}, line {number}: not a recording line")
+        yield number, line
 
 
 def _case(recording: Recording, line: dict[str, Any]) -> RecordedCase:
@@ -150,10 +193,18 @@ def read_header(path: str | Path) -> dict[str, Any]:
     try:
         _, head = next(_lines(path), (0, {}))
     except OSError as error:
-        raise InvalidRecording(f"cannot read the recording {path}: {error.strerror}") from None
-    if head.get("kind") != "recording" or head.get("format") != FORMAT:
+        reason = error.strerror or error
+        raise InvalidRecording(f"cannot read the recording {path}: {reason}") from None
+    if head.get("kind") != "recording" or "format" not in head:
         raise InvalidRecording(
             f"{path} is not a recording of format {FORMAT} (its first line must say so)"
+        )
+    if head["format"] not in FORMATS:
+        readable = " or ".join(str(number) for number in FORMATS)
+        raise InvalidRecording(
+            f"{path} is a recording of format {head['format']!r}; this version reads "
+            f"format {readable}: replay it with the version that recorded it "
+            f"({head.get('tool', 'unknown')}), or record again"
         )
     return head
 
@@ -192,13 +243,16 @@ def _add(recording: Recording, line: dict[str, Any]) -> None:
 
 def load(path: str | Path) -> Recording:
     """Read a recording; :class:`InvalidRecording` says what is wrong and where."""
+    from contract.recording.compact import Expander  # it builds on this module
+
     recording = Recording(read_header(path), {}, {})
+    expander = Expander()
     lines = _lines(Path(path))
     next(lines)
     for number, line in lines:
         try:
-            _add(recording, line)
-        except (KeyError, TypeError, ValueError, binascii.Error) as error:
+            _add(recording, expander.expand(line))
+        except (KeyError, TypeError, ValueError, IndexError, binascii.Error) as error:
             raise InvalidRecording(
                 f"{path}, line {number}: {type(error).__name__}: {error}"
             ) from None

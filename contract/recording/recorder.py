@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,7 +12,8 @@ from urllib.parse import urlsplit
 
 from contract import __version__
 from contract.answers import Exchange
-from contract.recording.lines import FORMAT, body_fields, draw_fields, dumps
+from contract.recording.compact import Compactor
+from contract.recording.lines import FORMAT, body_fields, draw_fields, dumps, is_gzip, open_text
 from contract.recording.redaction import Redactor
 
 _NOT_RECORDED = frozenset({"url", "xmlrpc_url", "record", "replay"})
@@ -86,13 +88,17 @@ class Recorder:
         self.scope = Scope()
         self.contact: int | None = None
         self._stream: IO[str] | None = None
+        self._compactor = Compactor()
 
     def _write(self, line: dict[str, Any]) -> None:
         if self._stream is None:
-            self._stream = self.part.open("w", encoding="utf-8")
+            self._stream = open_text(self.part, "w", compressed=False)
         # Redacted as text too: a drawn value or a contact could hold what an answer echoed.
-        self._stream.write(self.redactor.text(dumps(line)))
+        text = self.redactor.text(dumps(self._compactor.compact(line)))
+        self._stream.write(text)
         self._stream.flush()  # an interrupted run keeps what it recorded
+        # Later lines are written against this one as a replay will read it, redacted.
+        self._compactor.written(json.loads(text))
 
     def close(self) -> None:
         """Close the part file."""
@@ -169,15 +175,17 @@ def part_path(path: Path, worker: str) -> Path:
 
 
 def merge(path: Path, head: dict[str, Any]) -> None:
-    """Write the recording: the header, then every part, replacing *path* whole.
+    """Write the recording: the header, then every part, replacing *path* whole, gzipped
+    when its name ends in ``.gz``.
 
-    The header is the one place the target's host is kept; it holds no secret."""
+    The header is the one place the target's host is kept; it holds no secret. Each part's
+    lines build only on lines of that part, so parts follow each other as they are."""
     parts = sorted(path.parent.glob(f"{path.name}.*.part"))
     partial = path.with_name(path.name + ".partial")
-    with partial.open("w", encoding="utf-8") as out:
+    with open_text(partial, "w", compressed=is_gzip(path)) as out:
         out.write(dumps(head))
         for part in parts:
-            with part.open(encoding="utf-8") as stream:
+            with open_text(part, "r", compressed=False) as stream:
                 for line in stream:
                     out.write(line)
     os.replace(partial, path)
