@@ -402,14 +402,10 @@ def _on_server(folder: Path, fault: str, *options: str) -> Path:
         return _certify(folder, *aimed, *options)
 
 
-@pytest.fixture(scope="module")
-def renders(tmp_path_factory: pytest.TempPathFactory) -> Renders:
+def _renders(folder: Path) -> Renders:
     """A passing run (the simulated endpoint), a failing one (a planted fault), and one
     that leaves a fresh contact changed, side by side; then all three in one browser, and
     the failing one printed."""
-    if BROWSER is None:
-        pytest.skip("chromium is not installed: the in-browser checks of the page skip")
-    folder = tmp_path_factory.mktemp("html")
     runs = {
         "passing": lambda: _certify(
             folder / "passing", "--mock", "--examples", "1", "--seed", "3"
@@ -433,9 +429,7 @@ def renders(tmp_path_factory: pytest.TempPathFactory) -> Renders:
         return Renders(rendered, control, printed.result())
 
 
-@needs_chromium
-@pytest.mark.parametrize("run", ["passing", "failing", "not-restored"])
-def test_the_page_renders_and_fits_a_phone(renders: Renders, run: str) -> None:
+def _renders_and_fits_a_phone(renders: Renders, run: str) -> None:
     page = renders.pages[run]
     # Rendered: the verdict, and one matrix row per requirement.
     assert "UpdateContact certificate:" in page.dom, page.dom[:500]
@@ -450,14 +444,12 @@ def test_the_page_renders_and_fits_a_phone(renders: Renders, run: str) -> None:
     assert control_scroll > control_client, renders.control
 
 
-@needs_chromium
-def test_the_page_prints_to_pdf(renders: Renders) -> None:
+def _prints_to_pdf(renders: Renders) -> None:
     assert renders.pdf.startswith(b"%PDF-")
     assert len(renders.pdf) > 10_000
 
 
-@needs_chromium
-def test_a_passing_run_renders_certified(renders: Renders) -> None:
+def _passing_renders_certified(renders: Renders) -> None:
     dom = renders.pages["passing"].dom
     assert "\u2713 certified" in dom
     assert "not certified" not in dom
@@ -466,8 +458,7 @@ def test_a_passing_run_renders_certified(renders: Renders) -> None:
     assert not re.search(r"<button[\s>]", dom)  # nothing to copy
 
 
-@needs_chromium
-def test_a_failing_run_renders_its_failure_with_a_working_copy_button(renders: Renders) -> None:
+def _failing_renders_its_failure_with_a_working_copy_button(renders: Renders) -> None:
     failing = renders.pages["failing"]
     dom = failing.dom
     assert "\u2717 not certified" in dom
@@ -482,8 +473,7 @@ def test_a_failing_run_renders_its_failure_with_a_working_copy_button(renders: R
     assert failing.copy_said in ("Copied.", "Selected: press Ctrl+C (\u2318C) to copy.")
 
 
-@needs_chromium
-def test_a_run_that_left_a_contact_changed_says_so_first(renders: Renders) -> None:
+def _not_restored_says_so_first(renders: Renders) -> None:
     dom = renders.pages["not-restored"].dom
     alarm = dom.index("NOT fully restored")
     assert alarm < dom.index("<h1>")
@@ -491,3 +481,15 @@ def test_a_run_that_left_a_contact_changed_says_so_first(renders: Renders) -> No
     assert "contract restore" in dom
     assert "XML-RPC was not exercised" in dom
     assert "Not exercised: date_of_birth, gender, marital_status." in dom
+
+
+@needs_chromium
+def test_three_real_certificates_in_chromium(tmp_path: Path) -> None:
+    """One test, so that its runs and its browser start once, whichever worker runs it."""
+    renders = _renders(tmp_path)
+    for run in ("passing", "failing", "not-restored"):
+        _renders_and_fits_a_phone(renders, run)
+    _prints_to_pdf(renders)
+    _passing_renders_certified(renders)
+    _failing_renders_its_failure_with_a_working_copy_button(renders)
+    _not_restored_says_so_first(renders)
