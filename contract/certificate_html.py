@@ -99,6 +99,7 @@ h1{font-size:1.35rem}
 th,td{padding:.3rem .3rem}
 pre{font-size:12px}
 .matrix td small{display:block}
+.matrix td{font-size:.8rem;padding:.3rem .25rem}
 .matrix th small{font-size:.8rem}
 }
 @media print{
