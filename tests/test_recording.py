@@ -177,6 +177,7 @@ def test_replay_answers_in_recorded_order_then_refuses(tmp_path: Path) -> None:
 def test_a_replay_reaches_the_live_verdicts_offline(
     pytester: pytest.Pytester, recorded: Path
 ) -> None:
+    assert _lines(recorded)[0]["format"] == 2  # the compact format
     result = pytester.runpytest(
         *SUITE, f"--contract-replay={recorded}", f"--contract-report={pytester.path / 'r.json'}"
     )
@@ -507,7 +508,7 @@ def test_compact_lines_rebuild_every_body_and_header_exactly(tmp_path: Path) -> 
 def test_no_form_of_the_key_in_a_compact_recording_plain_or_gzipped(
     tmp_path: Path, name: str
 ) -> None:
-    key = "s3cr3t+kéy"
+    key = "s3cr3t+key"
     secrets = key_forms("admin", key)
     contact_path = "/api/2.0/contacts/7"
     contact = {"id": 7, "name": "Ada", "note": ""}
@@ -526,4 +527,5 @@ def test_no_form_of_the_key_in_a_compact_recording_plain_or_gzipped(
     assert [form for form in secrets if form.encode() in text] == []
     assert text.count(b"crm.example.com") == 1  # the header's target, nowhere else
     assert REDACTED.encode() in text
+    assert b'"body_patch_drawn"' in text  # the second read-back: what the PUT sent
     assert len(load(path).cases["t"][0].exchanges) == len(exchanges)
