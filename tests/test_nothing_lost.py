@@ -17,6 +17,8 @@ import requests
 
 from conftest import run_contract
 from contract.api import UPDATE_METHOD
+from contract.recording.compact import Expander
+from contract.recording.lines import body_of
 from contract.schema import load_contract
 from tests.certify_output import PROGRESS, parse
 from tests.conftest import USER, Served, certify, read_contact, serve
@@ -40,11 +42,11 @@ def _certify_fresh(server: Served, cwd: Path, *options: str) -> Any:
 
 def _properties_sent(recording: Path) -> list[dict[str, Any]]:
     """The properties of every update a recording holds, over REST and XML-RPC."""
-    sent = []
+    sent, expander = [], Expander()  # lines whole, as a replay reads them
     for line in recording.read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
+        entry = expander.expand(json.loads(line))
         request = entry.get("request", {})
-        body, properties = request.get("body") or "", None
+        body, properties = body_of(request).decode("utf-8", "replace") if request else "", None
         try:
             if entry["kind"] == "exchange" and request["method"] == "PUT":
                 properties = json.loads(body)

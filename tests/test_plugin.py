@@ -16,6 +16,7 @@ import requests
 import contract
 from conftest import SUITE, Wsgi, served
 from contract.pytest_plugin.marker import MARKER
+from contract.recording.compact import Expander
 from contract.requirements import CATALOGUE
 from contract.server import ReferenceServer
 from contract.server.faults import FAULTS
@@ -209,8 +210,9 @@ def _coverage_draws(recording: Path) -> dict[str, Any]:
     """What each test's coverage case drew, from a recording."""
     drawn: dict[str, Any] = {}
     phases: dict[tuple[str, int], str] = {}
+    expander = Expander()  # lines whole, as a replay reads them
     for line in recording.read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
+        entry = expander.expand(json.loads(line))
         if entry["kind"] == "case":
             phases[(entry["test"], entry["case"])] = entry["phase"]
         elif entry["kind"] == "draw" and phases[(entry["test"], entry["case"])] == "coverage":
