@@ -135,9 +135,12 @@ class _QuietHandler(WSGIRequestHandler):
 class _Server(ThreadingMixIn, WSGIServer):
     """A connection per thread, as a real install serves several clients at once; and no
     Nagle delay, which would hold each answer's body back until the client acknowledged
-    its headers (40 ms a request)."""
+    its headers (40 ms a request). Its backlog holds every connection a run opens at once:
+    with socketserver's 5, a loaded machine that is slow to accept drops connections, and
+    the client's connect times out."""
 
     daemon_threads = True
+    request_queue_size = 64
 
     def get_request(self) -> tuple[socket.socket, Any]:
         connection, address = super().get_request()

@@ -428,19 +428,21 @@ def test_the_fleet_command_names_its_parts_in_help() -> None:
     assert "exit codes:" in result.stdout
 
 
-def test_the_docs_fleet_file_is_a_valid_fleet() -> None:
+def test_the_docs_fleet_file_is_a_valid_fleet(tmp_path: Path) -> None:
     page = (Path(__file__).parent.parent / "docs" / "fleet.md").read_text(encoding="utf-8")
     (example,) = re.findall(r"```toml\n(.*?)```", page, re.S)
-    fleet = parse_fleet(example, Path("fleet.toml"))
+    custom_fields = {"properties": {"loyalty_tier": {"type": "string"}}}
+    (tmp_path / "globex-custom-fields.json").write_text(json.dumps(custom_fields), "utf-8")
+    fleet = parse_fleet(example, tmp_path / "fleet.toml")
     assert [install.name for install in fleet.installs] == ["acme", "globex"]
     globex = fleet.installs[1]
     assert globex.settings["unknown_policy"] == "reject"
     assert globex.settings["rate_limit"] == "10/s"
-    arguments = globex.certify_arguments(Path("/fleets"))
+    arguments = globex.certify_arguments(tmp_path)
     assert arguments[:2] == ["--url", "https://crm.globex.example"]
     assert "--contact-id" in arguments
     assert arguments[arguments.index("--contact-id") + 1] == "12,13"
-    assert str(Path("/fleets/globex-custom-fields.json")) in arguments
+    assert str(tmp_path / "globex-custom-fields.json") in arguments
 
 
 def _chromium_dom(page: Path, query: str, profile: Path) -> str:

@@ -148,6 +148,7 @@ def _threaded(app: Wsgi) -> Iterator[str]:
 
     class Server(ThreadingMixIn, WSGIServer):
         daemon_threads = True
+        request_queue_size = 64  # the run's concurrent connections, even if slow to accept
 
     class Quiet(WSGIRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:

@@ -197,6 +197,8 @@ def _settings_problems(data: Mapping[str, Any], here: Path) -> list[str]:
             if isinstance(value, bool)
             else ",".join(map(str, value))
             if isinstance(value, list)
+            else str(here / value)
+            if key == "schema_extension"
             else str(value)
             for key, value in table.items()
             if key in FLEET_KEYS

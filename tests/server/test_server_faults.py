@@ -455,7 +455,7 @@ def test_write_neighbour(faulty: StartFaulty, server: ReferenceServer, contact_i
     assert healthy.get(contact_id + 1)["city"] == neighbour
 
 
-# --- the command line and the README ----------------------------------------------------
+# --- the command line and the docs ------------------------------------------------------
 
 
 def test_fault_option_is_hidden_from_help_but_works() -> None:
@@ -494,20 +494,20 @@ def test_an_unknown_fault_option_is_a_one_line_error() -> None:
 
 
 def readme_table() -> str:
-    """The README's table of faults, generated from the registry (to paste after a change)."""
+    """The docs' table of faults, generated from the registry (to paste after a change)."""
     rows = [f"| `{f.name}` | {f.requirement} | {f.description} |" for f in FAULTS.values()]
     return "\n".join(["| fault | breaks | what it does |", "|---|---|---|", *rows])
 
 
-def _readme_section() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("### Planted faults (for testing the suite)")
-    return readme[start : readme.index("\n## ", start)]
+def _docs_section() -> str:
+    page = (ROOT / "docs" / "reference-server.md").read_text(encoding="utf-8")
+    start = page.index("## Planted faults (for testing the suite)")
+    return page[start : page.index("\n## ", start)]
 
 
-def test_the_readme_table_matches_the_registry() -> None:
-    section = _readme_section()
+def test_the_docs_table_matches_the_registry() -> None:
+    section = _docs_section()
     rows = re.findall(r"^\| `([a-z0-9-]+)` \| (UC-[A-Z0-9]+) \| (.*) \|$", section, re.M)
     registered = [(f.name, f.requirement.id, f.description) for f in FAULTS.values()]
     assert [tuple(row) for row in rows] == registered
-    assert readme_table() in section, "paste readme_table() into the README"
+    assert readme_table() in section, "paste readme_table() into docs/reference-server.md"
