@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -24,6 +23,7 @@ from typing import Any
 
 from contract.commands import Exit
 from contract.fleet.file import Fleet, Install
+from contract.fleet.starter import Started, Starter
 
 CERTIFIED = "certified"
 NOT_CERTIFIED = "not certified"
@@ -112,31 +112,31 @@ class _Stopping:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.processes: set[subprocess.Popen[bytes]] = set()
+        self.runs: set[Started] = set()
         self.stopped = False
 
     def stop_all(self) -> None:
         with self.lock:
             self.stopped = True
-            for process in self.processes:
-                _signal_group(process, signal.SIGTERM)
+            for run in self.runs:
+                _signal_group(run, signal.SIGTERM)
 
 
-def _signal_group(process: subprocess.Popen[bytes], which: signal.Signals) -> None:
+def _signal_group(run: Started, which: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, which)
+        os.killpg(run.pid, which)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> bool:
+def _stop(run: Started) -> bool:
     """Stop a run as Ctrl-C would, and kill it if it has not put its contact back within
     the grace; True when it ended on its own terms."""
-    _signal_group(process, signal.SIGTERM)
+    _signal_group(run, signal.SIGTERM)
     try:
-        process.wait(timeout=STOP_GRACE_SECONDS)
+        run.wait(timeout=STOP_GRACE_SECONDS)
         return True
     except subprocess.TimeoutExpired:
-        _signal_group(process, signal.SIGKILL)
-        process.wait()
+        _signal_group(run, signal.SIGKILL)
+        run.wait()
         return False
 
 
@@ -147,6 +147,7 @@ def certify_install(
     *,
     timeout: float,
     environ: Mapping[str, str],
+    starter: Starter,
     stopping: _Stopping | None = None,
 ) -> Outcome:
     """Certify one install in its own process; its files go to ``out/NAME/``."""
@@ -154,44 +155,38 @@ def certify_install(
     folder.mkdir(parents=True, exist_ok=True)
     for stale in (folder / CERTIFICATE, folder / "certificate.html", folder / OUTCOME):
         stale.unlink(missing_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "contract",
+    argv = [
         "certify",
         *install.certify_arguments(fleet.folder),
         "--report",
         str((folder / CERTIFICATE).resolve()),
     ]
-    started = time.monotonic()
+    began = time.monotonic()
     reason: str | None = None
     ended_cleanly = True
-    with open(folder / OUTPUT, "wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=folder,
-            env=_environment(install, environ, (folder / "certificate.html").resolve()),
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    (folder / OUTPUT).write_bytes(b"")
+    run = starter.start(
+        argv,
+        cwd=folder.resolve(),
+        env=_environment(install, environ, (folder / "certificate.html").resolve()),
+        output=(folder / OUTPUT).resolve(),
+    )
+    if stopping is not None:
+        with stopping.lock:
+            stopping.runs.add(run)
+            if stopping.stopped:
+                _signal_group(run, signal.SIGTERM)
+    try:
+        code = run.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        ended_cleanly = _stop(run)
+        code = Exit.CANNOT_RUN
+        reason = f"no verdict within {timeout:g} s (--install-timeout): stopped"
+    finally:
         if stopping is not None:
             with stopping.lock:
-                stopping.processes.add(process)
-                if stopping.stopped:
-                    _signal_group(process, signal.SIGTERM)
-        try:
-            code = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            ended_cleanly = _stop(process)
-            code = Exit.CANNOT_RUN
-            reason = f"no verdict within {timeout:g} s (--install-timeout): stopped"
-        finally:
-            if stopping is not None:
-                with stopping.lock:
-                    stopping.processes.discard(process)
-    seconds = round(time.monotonic() - started, 1)
+                stopping.runs.discard(run)
+    seconds = round(time.monotonic() - began, 1)
     shown = (folder / OUTPUT).read_text(encoding="utf-8", errors="replace")
     certificate: dict[str, Any] = {}
     if (folder / CERTIFICATE).is_file():
@@ -251,6 +246,7 @@ def certify_fleet(
     contacts back, and is raised again once they have ended."""
     stopping = _Stopping()
     outcomes: list[Outcome] = []
+    starter = Starter()
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="install") as pool:
         pending: set[Future[Outcome]] = {
             pool.submit(
@@ -260,6 +256,7 @@ def certify_fleet(
                 out,
                 timeout=timeout,
                 environ=environ,
+                starter=starter,
                 stopping=stopping,
             )
             for install in installs
@@ -278,6 +275,8 @@ def certify_fleet(
                 if not future.cancelled():
                     outcomes.append(future.result())
             raise Stopped(outcomes) from None
+        finally:
+            starter.close()
     return outcomes
 
 
