@@ -483,6 +483,7 @@ def _not_restored_says_so_first(renders: Renders) -> None:
     assert "Not exercised: date_of_birth, gender, marital_status." in dom
 
 
+@pytest.mark.long
 @needs_chromium
 def test_three_real_certificates_in_chromium(tmp_path: Path) -> None:
     """One test, so that its runs and its browser start once, whichever worker runs it."""

@@ -211,6 +211,7 @@ def test_a_fleet_of_twelve_servers_gives_the_right_matrix_and_shards_merge_into_
             assert form not in written
 
 
+@pytest.mark.long
 def test_a_server_lost_mid_run_marks_its_install_and_leaves_the_others_intact(
     tmp_path: Path,
 ) -> None:
@@ -250,6 +251,7 @@ def test_a_server_lost_mid_run_marks_its_install_and_leaves_the_others_intact(
     )
 
 
+@pytest.mark.long
 def test_an_install_past_its_timeout_is_stopped_puts_its_contact_back_and_could_not_run(
     tmp_path: Path,
 ) -> None:
