@@ -100,6 +100,7 @@ class Starter:
         self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], output: Path
     ) -> Started:
         """``contract ARGV`` in *cwd* with exactly *env*, its output appended to *output*."""
+        output.touch()  # there from the start, whichever way the run is started
         forked = self._fork(argv, cwd, env, output)
         if forked is not None:
             return forked
