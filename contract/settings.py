@@ -233,7 +233,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "record",
-        "record every exchange of the run to PATH (JSON Lines, credentials redacted; gzip-compressed when PATH ends in .gz)",
+        "record every exchange of the run to PATH (JSON Lines, credentials redacted; "
+        "gzip-compressed when PATH ends in .gz)",
         metavar="PATH",
     ),
     Option("replay", "certify offline, answered from the recording at PATH", metavar="PATH"),
