@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,22 +21,17 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: the repository's root holds tests/
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from contract.server import ReferenceServer
+from tests.chromium import BROWSER, chromium
 
 IMAGES = Path(__file__).resolve().parent / "images"
 KEY = "docs-screenshot-key"
 WIDTH = 1000
 PHONE = 390
 TALLEST = 6000
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--hide-scrollbars",
-)
 # Written into a copy of the page: how far down the section to show ends, once laid out.
 _MEASURE = (
     "<script>addEventListener('load',function(){{var e=document.getElementById('{until}');"
@@ -93,17 +87,9 @@ def not_restored(report: Path) -> None:
 
 
 def _chromium(profile: Path, *args: str) -> str:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
+    if BROWSER is None:
         raise SystemExit("chromium is not on the PATH")
-    done = subprocess.run(
-        [browser, *FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    return done.stdout
+    return chromium(profile, "--hide-scrollbars", *args).stdout
 
 
 def _height(page: Path, width: int, profile: Path, until: str) -> int:

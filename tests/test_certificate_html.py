@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +29,7 @@ from contract.outcomes import Failure, Limit, Outcome
 from contract.requirements import CATALOGUE
 from contract.restoring import Restored
 from contract.server import ReferenceServer
+from tests.chromium import BROWSER, chromium
 from tests.conftest import clean_environment
 
 KEY = "html-certificate-test-key"
@@ -264,17 +264,8 @@ def test_the_certificate_data_holds_what_the_page_shows() -> None:
 
 # --- three real runs, in Chromium ------------------------------------------------------
 
-BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
     BROWSER is None, reason="chromium is not installed: the in-browser checks of the page skip"
-)
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
 )
 
 # Each page in a phone-wide frame, beside a control page wider than any phone. Once every
@@ -329,18 +320,6 @@ class Renders:
     pdf: bytes
 
 
-def _chromium(profile: Path, *args: str) -> str:
-    assert BROWSER is not None
-    done = subprocess.run(
-        [BROWSER, *FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return done.stdout
-
-
 def _width(attributes: dict[str, str], name: str) -> tuple[int, int]:
     scroll, client = attributes.get(f"width-{name}", "0 0").split()
     return int(scroll), int(client)
@@ -355,9 +334,9 @@ def _render(pages: dict[str, Path], folder: Path) -> tuple[dict[str, Rendered], 
     )
     harness = folder / "harness.html"
     harness.write_text(_HARNESS.format(frames=frames), encoding="utf-8")
-    dumped = _chromium(
+    dumped = chromium(
         folder / "profile-dom", "--virtual-time-budget=3000", "--dump-dom", harness.as_uri()
-    )
+    ).stdout
     body = re.search(r"<body([^>]*)>", dumped)
     attributes = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', body.group(1) if body else ""))
     rendered = {}
@@ -373,7 +352,7 @@ def _render(pages: dict[str, Path], folder: Path) -> tuple[dict[str, Rendered], 
 
 def _print(page: Path) -> bytes:
     pdf = page.with_suffix(".pdf")
-    _chromium(
+    chromium(
         page.with_name("profile-pdf"), "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
         page.as_uri(),
     )  # fmt: skip

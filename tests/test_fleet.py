@@ -25,6 +25,7 @@ from contract.fleet.file import parse_fleet
 from contract.fleet.report import exit_code, fleet_data, write_fleet_report
 from contract.fleet.runner import Outcome
 from contract.fleet.shard import Shard
+from tests.chromium import BROWSER, chromium
 from tests.conftest import USER, Running, Served, clean_environment, free_port, read_contact, serve
 
 CONTACT = 3
@@ -448,23 +449,9 @@ def test_the_docs_fleet_file_is_a_valid_fleet(tmp_path: Path) -> None:
 
 
 def _chromium_dom(page: Path, query: str, profile: Path) -> str:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
+    if BROWSER is None:
         pytest.skip("no chromium here: .ci/run installs it")
-    shown = subprocess.run(
-        [
-            browser,
-            *("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"),
-            *("--disable-background-networking", "--no-first-run"),
-            f"--user-data-dir={profile}",
-            "--dump-dom",
-            page.resolve().as_uri() + query,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    shown = chromium(profile, "--dump-dom", page.resolve().as_uri() + query)
     assert shown.returncode == 0, shown.stderr
     return shown.stdout
 
