@@ -205,7 +205,20 @@ def guard(client: Client, *, extension: Extension | Contract | None = None) -> C
     )
 
 
-class GuardedTransport(xmlrpc.client.Transport):
+class _CheckedCalls(xmlrpc.client.Transport):
+    """What both guarded transports do: check each call before the transport sends it."""
+
+    check: UpdateCheck
+
+    def request(
+        self, host: Any, handler: str, request_body: SizedBuffer, verbose: bool = False
+    ) -> tuple[Any, ...]:
+        """Check the call, then send it as the transport underneath does."""
+        self.check.xmlrpc_body(bytes(request_body))
+        return super().request(host, handler, request_body, verbose)
+
+
+class GuardedTransport(_CheckedCalls):
     """An ``xmlrpc.client`` transport (plain HTTP) that refuses an invalid
     ``contacts.UpdateContact`` call with :class:`~contract.violations.PayloadError`
     before sending it; any other call passes. *extension* as in :func:`guard`; the other
@@ -222,15 +235,8 @@ class GuardedTransport(xmlrpc.client.Transport):
         super().__init__(use_datetime, use_builtin_types, headers=headers)
         self.check = UpdateCheck(extension)
 
-    def request(
-        self, host: Any, handler: str, request_body: SizedBuffer, verbose: bool = False
-    ) -> tuple[Any, ...]:
-        """Check the call, then send it as ``xmlrpc.client.Transport`` does."""
-        self.check.xmlrpc_body(bytes(request_body))
-        return super().request(host, handler, request_body, verbose)
 
-
-class GuardedSafeTransport(xmlrpc.client.SafeTransport):
+class GuardedSafeTransport(_CheckedCalls, xmlrpc.client.SafeTransport):
     """:class:`GuardedTransport` over HTTPS: an ``xmlrpc.client.SafeTransport`` (with its
     *context*) that refuses an invalid ``contacts.UpdateContact`` call before sending it."""
 
@@ -245,13 +251,6 @@ class GuardedSafeTransport(xmlrpc.client.SafeTransport):
     ) -> None:
         super().__init__(use_datetime, use_builtin_types, headers=headers, context=context)
         self.check = UpdateCheck(extension)
-
-    def request(
-        self, host: Any, handler: str, request_body: SizedBuffer, verbose: bool = False
-    ) -> tuple[Any, ...]:
-        """Check the call, then send it as ``xmlrpc.client.SafeTransport`` does."""
-        self.check.xmlrpc_body(bytes(request_body))
-        return super().request(host, handler, request_body, verbose)
 
 
 def guarded_proxy(
