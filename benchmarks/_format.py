@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 TIMES = "\N{MULTIPLICATION SIGN}"
 
 
@@ -19,3 +21,15 @@ def micro(seconds: float) -> str:
     """Seconds as microseconds, three significant digits below a millisecond."""
     value = seconds * 1e6
     return f"{value:.3g} µs" if value < 1000 else f"{value:,.0f} µs"
+
+
+README = Path(__file__).with_name("README.md")
+
+
+def replace_section(name: str, markdown: str) -> None:
+    """Put *markdown* between the ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``
+    markers of the benchmarks' README."""
+    begin, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = README.read_text(encoding="utf-8")
+    start, stop = text.index(begin) + len(begin), text.index(end)
+    README.write_text(text[:start] + "\n" + markdown + "\n" + text[stop:], encoding="utf-8")

@@ -55,7 +55,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import _machine
-from benchmarks._format import times
+from benchmarks._format import replace_section, times
 from benchmarks._server import _LAUNCHER, _TRAFFIC_VARIABLE, USER
 
 INSTALLS = 50
@@ -72,8 +72,6 @@ TARGET_SPEEDUP = 8.0
 MEMORY_LIMIT = 2 * 1024**3
 """Peak memory at ``--parallel 16`` under 2 GiB."""
 KEY_VARIABLE = "FLEET_BENCHMARK_KEY_{:02d}"
-README = Path(__file__).with_name("README.md")
-MARKERS = ("<!-- fleet:start -->", "<!-- fleet:end -->")
 _LISTENING = re.compile(r"listening on (http://\S+)")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -446,12 +444,6 @@ def render(runs: Sequence[Run], examples: int, seed: int, latency_ms: float, too
     return "\n".join(lines)
 
 
-def _write_readme(markdown: str) -> None:
-    text = README.read_text(encoding="utf-8")
-    start, end = text.index(MARKERS[0]) + len(MARKERS[0]), text.index(MARKERS[1])
-    README.write_text(text[:start] + "\n" + markdown + "\n" + text[end:], encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print the Markdown and, unless told not to, update the README."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -476,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     markdown = render(runs, args.examples, args.seed, args.latency_ms, time.monotonic() - started)
     print(markdown)
     if not args.no_readme:
-        _write_readme(markdown)
+        replace_section("fleet", markdown)
     progress("done")
     return 0 if all(run.ok for run in runs) else 1
 

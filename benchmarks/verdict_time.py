@@ -34,6 +34,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import _machine, certify_speed, schemathesis_run
+from benchmarks._format import replace_section
 from benchmarks._server import USER, Traffic, serve
 from contract.server.faults import FAULTS
 
@@ -44,8 +45,6 @@ FRESH_CONTACT = 11
 """The first fresh contact of ``contract serve --contacts 10`` (its defaults, "empty"
 values and all): a real install's test contact often is one, and a fault such as
 ``fill-empty-values`` shows only there."""
-README = Path(__file__).with_name("README.md")
-MARKERS = ("<!-- verdict:start -->", "<!-- verdict:end -->")
 
 
 @dataclass(frozen=True)
@@ -283,12 +282,6 @@ def _fault_table(rows: list[FaultRow], clean: set[str]) -> list[str]:
     return lines
 
 
-def _write_readme(markdown: str) -> None:
-    text = README.read_text(encoding="utf-8")
-    start, end = text.index(MARKERS[0]) + len(MARKERS[0]), text.index(MARKERS[1])
-    README.write_text(text[:start] + "\n" + markdown + "\n" + text[end:], encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print the Markdown and, unless told not to, update the README."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -342,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(markdown)
     if not args.no_readme:
-        _write_readme(markdown)
+        replace_section("verdict", markdown)
     progress("done")
     return 0
 
