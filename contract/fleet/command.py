@@ -147,7 +147,7 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
     except FleetFileError as error:
         return _fail(error.problems)
     chosen = [i for i in fleet.installs if shard is None or shard.holds(i.name)]
-    problems = keys_written_in(path.read_text(encoding="utf-8"), fleet, os.environ)
+    problems = keys_written_in(fleet, os.environ)
     problems += [
         f"{path.name}: install {i.name!r}: api_key_env: required, the variable that holds its key"
         for i in chosen

@@ -88,6 +88,8 @@ class Fleet:
 
     path: Path
     installs: tuple[Install, ...]
+    text: str = field(default="", repr=False)
+    """The file as read, to look for keys written into it."""
 
     @property
     def folder(self) -> Path:
@@ -228,7 +230,7 @@ def parse_fleet(text: str, path: Path) -> Fleet:
         settings = {key: value for key, value in table.items() if key in FLEET_KEYS}
         del settings["url"]
         installs.append(Install(table["name"], table["url"], table.get("api_key_env"), settings))
-    return Fleet(path, tuple(installs))
+    return Fleet(path, tuple(installs), text)
 
 
 def load_fleet(path: Path) -> Fleet:
@@ -241,7 +243,7 @@ def load_fleet(path: Path) -> Fleet:
     return parse_fleet(text, path)
 
 
-def keys_written_in(text: str, fleet: Fleet, environ: Mapping[str, str]) -> list[str]:
+def keys_written_in(fleet: Fleet, environ: Mapping[str, str]) -> list[str]:
     """One line per install whose key, as its variable holds it, is written in the file."""
     return [
         f"{fleet.path.name}: install {install.name!r}: the key in {install.api_key_env} is "
@@ -249,5 +251,5 @@ def keys_written_in(text: str, fleet: Fleet, environ: Mapping[str, str]) -> list
         for install in fleet.installs
         if install.api_key_env
         and len(environ.get(install.api_key_env, "")) >= 4
-        and environ[install.api_key_env] in text
+        and environ[install.api_key_env] in fleet.text
     ]
