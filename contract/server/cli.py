@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import select
 import signal
+import socket
 import sqlite3
 import sys
-import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -209,28 +210,46 @@ class StopSignals:
     """Catches SIGINT and SIGTERM while active, so that serving ends cleanly rather than abruptly.
 
     The handler only sets an attribute: a signal handler must not take a lock the
-    interrupted code may hold.
+    interrupted code may hold. Waiting costs nothing while no signal comes: the
+    interpreter writes a byte to a socket as each signal arrives, and :meth:`wait`
+    sleeps on that socket, so a signal that comes just before it sleeps still wakes it.
+    Use it from the main thread, the only one that receives signals.
     """
 
     def __init__(self) -> None:
         self.received: int | None = None
         self._previous: dict[int, Any] = {}
+        self._previous_wakeup = -1
+        self._wakeup: tuple[socket.socket, socket.socket] | None = None
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.received = signum
 
     def __enter__(self) -> StopSignals:
+        self._wakeup = socket.socketpair()
+        writer = self._wakeup[1]
+        writer.setblocking(False)
+        self._previous_wakeup = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
         self._previous = {signum: signal.signal(signum, self._handle) for signum in _STOP_SIGNALS}
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
+        signal.set_wakeup_fd(self._previous_wakeup)
+        if self._wakeup is not None:
+            for end in self._wakeup:
+                end.close()
+            self._wakeup = None
 
-    def wait(self, poll_seconds: float = 0.1) -> int:
+    def wait(self) -> int:
         """Block until a stop signal has arrived (maybe already); return its number."""
+        if self._wakeup is None:
+            raise RuntimeError("StopSignals.wait() outside its `with` block")
+        reader = self._wakeup[0]
         while self.received is None:
-            time.sleep(poll_seconds)
+            select.select([reader], [], [])
+            reader.recv(512)
         return self.received
 
 

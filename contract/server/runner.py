@@ -19,10 +19,10 @@ from contract.server.store import ContactStore
 from contract.server.waitress_errors import JsonErrorChannel
 from contract.validation import UpdateValidator
 
-# How often the serving loop looks at its stop flag; also the longest a stop waits.
-_POLL_SECONDS = 0.2
 # How often waitress looks for connections idle past the timeout. Its default (30 s)
-# let a stalled connection live up to 30 s longer than the timeout says.
+# let a stalled connection live up to 30 s longer than the timeout says. It looks as its
+# loop turns, so the loop turns at least this often, even when nothing happens; a stop
+# wakes the loop at once.
 _IDLE_CHECK_SECONDS = 1
 # The request line and headers together must stay under this; a head reaching it is
 # answered 431. waitress's own default (256 KiB) let a single 100 KB header through;
@@ -82,6 +82,10 @@ class ReferenceServer:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        # Held while the loop's sockets are closed and while the loop is woken: a wake-up
+        # never writes to a pipe that has closed, whose number a new file may have taken.
+        self._loop_lock = threading.Lock()
+        self._loop_open = False
 
     def __repr__(self) -> str:
         return f"ReferenceServer(url={self.url!r}, user={self.user!r})"
@@ -139,6 +143,7 @@ class ReferenceServer:
         self.url = _url(self.host, self.port)
         self._server = server
         self._stopping.clear()
+        self._loop_open = True
         self._thread = threading.Thread(
             target=self._serve, name="contract-reference-server", daemon=True
         )
@@ -146,16 +151,18 @@ class ReferenceServer:
         return self
 
     def _serve(self) -> None:
-        # The loop, the sockets and the worker threads are all closed from this thread,
-        # so stop() never touches waitress's state from another one.
+        # The loop, the sockets and the worker threads are all closed from this thread;
+        # stop() only wakes the loop, through the trigger waitress made for other threads.
         server = self._server
         if server is None:  # pragma: no cover - start() sets it before the thread runs
             return
         try:
             while not self._stopping.is_set():
-                wasyncore.loop(timeout=_POLL_SECONDS, map=self._map, use_poll=True, count=1)
+                wasyncore.loop(timeout=_IDLE_CHECK_SECONDS, map=self._map, use_poll=True, count=1)
         finally:
-            wasyncore.close_all(self._map)
+            with self._loop_lock:
+                self._loop_open = False
+                wasyncore.close_all(self._map)
             server.task_dispatcher.shutdown(timeout=5)
 
     def stop(self) -> None:
@@ -163,6 +170,9 @@ class ReferenceServer:
         thread, self._thread = self._thread, None
         if thread is not None:
             self._stopping.set()
+            with self._loop_lock:
+                if self._loop_open and self._server is not None:
+                    self._server.pull_trigger()
             thread.join()
         if self.app is not None:
             self.app.service.store.close()

@@ -237,3 +237,27 @@ def test_bad_options_exit_2(args: list[str]) -> None:
     result = _cli(*args)
     assert result.returncode == 2
     assert "usage:" in result.stderr
+
+
+# A signal before the wait, then one sent by another thread during it: each wait returns
+# that signal's number. A wait that missed its signal would sleep until the time-out.
+_WAITS = """
+import os, signal, threading
+from contract.server.cli import StopSignals
+
+with StopSignals() as stop:
+    os.kill(os.getpid(), signal.SIGTERM)
+    before = stop.wait()
+with StopSignals() as stop:
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+    during = stop.wait()
+print(before, during)
+"""
+
+
+def test_the_wait_for_a_stop_signal_sees_one_sent_before_or_during_it() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _WAITS], capture_output=True, text=True, timeout=60, check=False
+    )
+    expected = f"{int(signal.SIGTERM)} {int(signal.SIGINT)}\n"
+    assert (done.returncode, done.stdout) == (0, expected), done

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 import xmlrpc.client
 from decimal import Decimal
 from pathlib import Path
@@ -255,3 +256,21 @@ def test_fresh_contacts_follow_the_plausible_ones_and_hold_the_documented_defaul
     assert not validator_for().is_valid({"date_of_birth": None})
     # A plausible contact has a value an update can send back in every writable property.
     assert validator_for().is_valid({name: plausible[name] for name in contract.writable})
+
+
+def test_stop_wakes_the_serving_loop_instead_of_waiting_for_its_turn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The loop sleeps until a socket stirs or its idle check is due; made an hour long,
+    # a stop that waited for the loop's next turn would hang here.
+    monkeypatch.setattr("contract.server.runner._IDLE_CHECK_SECONDS", 3600)
+    server = ReferenceServer(port=0).start()
+    try:
+        assert RestClient(server).put(1, {"name": "Ada"}).status_code == 200
+    finally:
+        stopping = threading.Thread(target=server.stop, daemon=True)
+        stopping.start()
+        stopping.join(timeout=60)
+    assert not stopping.is_alive(), "stop() waited for the loop's idle turn"
+    with pytest.raises(requests.ConnectionError):
+        requests.get(server.url, timeout=10)
