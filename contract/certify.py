@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from contract.collector import collector_spared
 from contract.commands import Exit, add_command
 from contract.interrupts import StopAtNextRequest, interrupt_on_sigterm
 from contract.settings import MOCK_URL, OPTIONS, Door, RunSettings, SettingsError, resolve
@@ -147,16 +148,25 @@ def _target(settings: RunSettings) -> contextlib.AbstractContextManager[RunSetti
     return _mock_install(settings) if settings.mock else _embedded_server(settings)
 
 
+# The pytest plugins a run loads, by name: it loads no other one installed beside them
+# (see _run_environment). A plugin that reorders tests or reseeds random numbers would
+# break "the same seed replays a run exactly", and each costs start-up time.
+_PLUGINS = ("contract.pytest_plugin", "_hypothesis_pytestplugin")
+_WORKER_PLUGIN = "xdist.plugin"
+
+
 def _suite_args(settings: RunSettings, isolation: Path) -> list[str]:
     """pytest's arguments: the built-in suite alone, no ini file, conftest or plugin of the
     current directory joining in. The settings go to the plugin through its hook."""
+    workers = ["-p", _WORKER_PLUGIN, "-n", str(settings.workers)] if settings.workers > 1 else []
     args = [
         "--pyargs",
         "contract.suite",
         f"--config-file={isolation / 'pytest.ini'}",
         f"--rootdir={isolation}",
         "--noconftest",
-        *("-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:benchmark"),
+        *(arg for plugin in _PLUGINS for arg in ("-p", plugin)),
+        *("-p", "no:terminal", "-p", "no:cacheprovider"),
         "-s",
         # The suite's checks raise their own errors: rewriting asserts in every worker
         # would only cost start-up time.
@@ -165,7 +175,7 @@ def _suite_args(settings: RunSettings, isolation: Path) -> list[str]:
         # a traceback, and the run has already said it was interrupted.
         *("-W", "ignore::pytest.PytestUnraisableExceptionWarning"),
     ]
-    return args + (["-n", str(settings.workers)] if settings.workers > 1 else [])
+    return args + workers
 
 
 def _hypothesis_cache(fallback: str) -> str:
@@ -198,29 +208,35 @@ def _first_line(settings: RunSettings) -> str:
 
 
 @contextlib.contextmanager
-def _hypothesis_storage(fallback: str) -> Iterator[None]:
-    """Point Hypothesis, here and in every xdist worker, at its cache for the run."""
-    variable = "HYPOTHESIS_STORAGE_DIRECTORY"
-    saved = os.environ.get(variable)
-    os.environ[variable] = _hypothesis_cache(fallback)
+def _run_environment(fallback: str) -> Iterator[None]:
+    """For the run, here and in every xdist worker: Hypothesis's cache, and pytest
+    loading only the plugins the arguments name (``PYTEST_PLUGINS`` still adds its own)."""
+    variables = {
+        "HYPOTHESIS_STORAGE_DIRECTORY": _hypothesis_cache(fallback),
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
     try:
         yield
     finally:
-        if saved is None:
-            del os.environ[variable]
-        else:
-            os.environ[variable] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _run_suite(settings: RunSettings, progress: Progress) -> int:
     import pytest
 
-    with tempfile.TemporaryDirectory() as isolation, _hypothesis_storage(isolation):
+    with tempfile.TemporaryDirectory() as isolation, _run_environment(isolation):
         (Path(isolation) / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pytest.PytestUnraisableExceptionWarning)
             plugins: list[Any] = [_Resolved(settings), progress]
-            return int(pytest.main(_suite_args(settings, Path(isolation)), plugins=plugins))
+            with collector_spared(plugins):
+                return int(pytest.main(_suite_args(settings, Path(isolation)), plugins=plugins))
 
 
 def _print_failures(certificate: Certificate, out: IO[str]) -> None:

@@ -133,11 +133,13 @@ def _decided(config: pytest.Config, result: RequirementResult) -> None:
     config.hook.pytest_contract_requirement_decided(result=result, config=config)
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """xdist: each worker gets the controller's settings, resolved once (key and seed too)."""
     node.workerinput[_SETTINGS_INPUT] = contract_run(node.config).settings.to_wire()
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
     """xdist: what a worker could not say in a test report."""
     run = contract_run(node.config)
