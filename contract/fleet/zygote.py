@@ -35,11 +35,24 @@ PRELOADED = (
     "contract.suite.test_robustness",
     "contract.suite.test_updates",
     "xdist.plugin",
+    "_hypothesis_pytestplugin",
     "_pytest.python",
     "_pytest.junitxml",
 )
 """What every certification imports; the suite runs with ``--assert=plain``, so its
 modules need no rewriting and may be imported ahead."""
+
+
+def _scan_for_constants() -> None:
+    """Hypothesis reads every module loaded outside the standard library and
+    site-packages for constants to try, the first time a test draws, and again only for
+    modules loaded since: a tenth of a second that each child would spend anew."""
+    try:
+        from hypothesis.internal.conjecture.providers import _get_local_constants
+
+        _get_local_constants()
+    except Exception:  # a private function, which another Hypothesis may lack or change:
+        return  # then each child scans, as it would without a zygote
 
 
 def _child(request: dict[str, Any]) -> NoReturn:
@@ -85,6 +98,7 @@ def serve() -> None:
     child's exit code as it ends."""
     for name in PRELOADED:
         importlib.import_module(name)
+    _scan_for_constants()
     # What is imported stays for good: kept out of the collector's sight, it is neither
     # walked by each child's collections nor copied into the child by them.
     gc.freeze()
