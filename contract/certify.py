@@ -263,8 +263,8 @@ def _verdict(settings: RunSettings, certificate: Certificate | None, code: int) 
         raise CannotRun(str(cannot_judge))
     _print_failures(certificate, out)
     out.write("\n" + "\n".join(summary_lines(certificate, restore=False)) + "\n")
-    if settings.report is not None:
-        out.write(f"certificate written to {settings.report}\n")
+    for report in settings.reports:
+        out.write(f"certificate written to {report}\n")
     if settings.record_target is not None:
         out.write(f"exchanges recorded to {settings.record_target}\n")
     if certificate.left_changed:

@@ -223,8 +223,9 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "report",
-        f"write the certificate to PATH: {', '.join(REPORT_FORMATS)} (JUnit)",
-        metavar="PATH",
+        f"write the certificate to PATH: {', '.join(REPORT_FORMATS)} (JUnit); to several "
+        "formats at once, comma-separated, e.g. c.json,c.html",
+        metavar="PATH[,PATH...]",
     ),
     Option(
         "schema-extension",
@@ -300,7 +301,8 @@ class RunSettings:
     allow_insecure_http: bool
     allow_irreversible: bool
     mock: bool
-    report: Path | None
+    reports: tuple[Path, ...]
+    """Where the certificate is written, one file per format."""
     schema_extension: str | None
     record: Path | None
     replay: Path | None
@@ -387,8 +389,9 @@ class RunSettings:
     def to_wire(self) -> dict[str, Any]:
         """Plain data, for an xdist worker (the key goes through xdist's channel, no further)."""
         data = {item.name: getattr(self, item.name) for item in fields(self)}
-        for name in ("report", "record", "replay"):
+        for name in ("record", "replay"):
             data[name] = str(data[name]) if data[name] is not None else None
+        data["reports"] = [str(path) for path in self.reports]
         data["rate_limit"] = self.rate_limit.per_second if self.rate_limit else None
         data["contact_ids"] = list(self.contact_ids)
         data["witness_ids"] = list(self.witness_ids)
@@ -400,8 +403,9 @@ class RunSettings:
     def from_wire(cls, data: Mapping[str, Any]) -> RunSettings:
         """The inverse of :meth:`to_wire`."""
         values = dict(data)
-        for name in ("report", "record", "replay"):
+        for name in ("record", "replay"):
             values[name] = Path(values[name]) if values[name] is not None else None
+        values["reports"] = tuple(Path(path) for path in values["reports"])
         per_second = values["rate_limit"]
         values["rate_limit"] = RateLimit(per_second) if per_second is not None else None
         values["contact_ids"] = tuple(values["contact_ids"])
@@ -498,13 +502,29 @@ def _in_a_folder(name: str, path: Path | None) -> None:
         raise SettingsError(f"{{--{name}}}: the folder {path.parent} does not exist")
 
 
-def _report(path: Path | None) -> Path | None:
-    if path is not None and path.suffix.lower() not in REPORT_FORMATS:
-        raise SettingsError(
-            f"{{--report}} must end in {', '.join(REPORT_FORMATS)}, not {path.name}"
-        )
-    _in_a_folder("report", path)
-    return path
+def _reports(text: str | None, here: Path) -> tuple[Path, ...]:
+    """The comma-separated files of ``--report``: each of a known format, in a folder that
+    exists, and no two of one format."""
+    if text is None:
+        return ()
+    paths = tuple(here / part.strip() for part in text.split(",") if part.strip())
+    if not paths:
+        raise SettingsError("{--report} names no file")
+    formats: dict[str, Path] = {}
+    for path in paths:
+        suffix = path.suffix.lower()
+        if suffix not in REPORT_FORMATS:
+            raise SettingsError(
+                f"{{--report}} must end in {', '.join(REPORT_FORMATS)}, not {path.name}"
+            )
+        if suffix in formats:
+            raise SettingsError(
+                f"{{--report}} names two {suffix} files, {formats[suffix].name} and "
+                f"{path.name}: one file per format"
+            )
+        formats[suffix] = path
+        _in_a_folder("report", path)
+    return paths
 
 
 def _usable_extension(source: str) -> None:
@@ -601,7 +621,7 @@ def resolve(
         allow_insecure_http=bool(values.get("allow-insecure-http")),
         allow_irreversible=bool(values.get("allow-irreversible")),
         mock=bool(values.get("mock")),
-        report=_report(_path(text("report"), here)),
+        reports=_reports(text("report"), here),
         schema_extension=text("schema-extension"),
         record=_path(text("record"), here),
         replay=_path(text("replay"), here),

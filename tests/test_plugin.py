@@ -79,13 +79,14 @@ def test_options_are_grouped_with_ini_twins_and_variables(pytester: pytest.Pytes
 def test_the_suite_certifies_the_reference_server(
     pytester: pytest.Pytester, server_key: ReferenceServer
 ) -> None:
-    report = pytester.path / "certificate.json"
-    result = pytester.runpytest(*_suite_args(server_key, f"--contract-report={report}"))
+    report, page = pytester.path / "certificate.json", pytester.path / "certificate.html"
+    result = pytester.runpytest(*_suite_args(server_key, f"--contract-report={report},{page}"))
     assert result.ret == 0
     assert result.parseoutcomes()["passed"] > len(REQUIREMENTS)
     result.stdout.fnmatch_lines(["*UpdateContact certificate*", "CERTIFIED: http://127.0.0.1:*"])
     assert set(_certificate(report).values()) == {"passed"}
     assert set(_certificate(report)) == set(REQUIREMENTS)
+    assert "✓ certified" in page.read_text(encoding="utf-8")
 
 
 def test_ini_settings_and_environment_variables_configure_the_run(

@@ -86,11 +86,28 @@ def test_settings_travel_to_a_worker_unchanged() -> None:
         ({"workers": "2", "contact-id": "7"}, "--workers 2 needs 2 contact ids"),
         ({"record": "a.jsonl", "replay": "b.jsonl"}, "give --record or --replay, not both"),
         ({"report": "out.pdf"}, "--report must end in .json, .md, .html, .xml, not out.pdf"),
+        ({"report": "a.json,b.pdf"}, "--report must end in .json, .md, .html, .xml, not b.pdf"),
+        ({"report": "a.json,b.JSON"}, "--report names two .json files, a.json and b.JSON"),
+        ({"report": " , "}, "--report names no file"),
+        ({"report": "a.json,no-such-folder/b.md"}, "no-such-folder does not exist"),
     ],
 )
 def test_options_that_do_not_go_together(values: dict[str, str | bool], message: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
         resolve(values, here=Path.cwd(), environ={}, door=Door.CLI)
+
+
+def test_a_report_names_one_file_per_format_comma_separated(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    values: dict[str, str | bool] = {"report": "c.json, sub/c.html,c.md,c.xml"}
+    settings = resolve(values, here=tmp_path, environ={}, door=Door.CLI)
+    assert settings.reports == (
+        tmp_path / "c.json",
+        tmp_path / "sub" / "c.html",
+        tmp_path / "c.md",
+        tmp_path / "c.xml",
+    )
+    assert resolve({}, here=tmp_path, environ={}, door=Door.CLI).reports == ()
 
 
 @pytest.mark.parametrize(

@@ -31,10 +31,9 @@ COULD_NOT_RUN = "could not run"
 VERDICTS = (CERTIFIED, NOT_CERTIFIED, COULD_NOT_RUN)
 
 CERTIFICATE = "certificate.json"
+CERTIFICATE_HTML = "certificate.html"
 OUTCOME = "outcome.json"
 OUTPUT = "output.txt"
-HTML_VARIABLE = "CONTRACT_FLEET_HTML"
-"""Where an install's run writes its HTML certificate, beside the JSON one."""
 STOP_GRACE_SECONDS = 60.0
 """How long a stopped run may take to put its contact back before it is killed."""
 
@@ -95,15 +94,12 @@ def _last_error(output: str) -> str | None:
     )
 
 
-def _environment(install: Install, environ: Mapping[str, str], html: Path) -> dict[str, str]:
+def _environment(install: Install, environ: Mapping[str, str]) -> dict[str, str]:
     """The run's environment: this one without any ``CONTRACT_`` setting, plus the
-    install's key, and the sidecar that writes its HTML certificate."""
+    install's key."""
     env = {name: value for name, value in environ.items() if not name.startswith("CONTRACT_")}
     if install.api_key_env and install.api_key_env in environ:
         env["CONTRACT_API_KEY"] = environ[install.api_key_env]
-    plugins = [p for p in env.get("PYTEST_PLUGINS", "").split(",") if p]
-    env["PYTEST_PLUGINS"] = ",".join([*plugins, "contract.fleet.sidecar"])
-    env[HTML_VARIABLE] = str(html)
     return env
 
 
@@ -153,13 +149,14 @@ def certify_install(
     """Certify one install in its own process; its files go to ``out/NAME/``."""
     folder = out / install.name
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in (folder / CERTIFICATE, folder / "certificate.html", folder / OUTCOME):
+    for stale in (folder / CERTIFICATE, folder / CERTIFICATE_HTML, folder / OUTCOME):
         stale.unlink(missing_ok=True)
+    # Named from the run's folder, where it starts: no comma of a longer path splits them.
     argv = [
         "certify",
         *install.certify_arguments(fleet.folder),
         "--report",
-        str((folder / CERTIFICATE).resolve()),
+        f"{CERTIFICATE},{CERTIFICATE_HTML}",
     ]
     began = time.monotonic()
     reason: str | None = None
@@ -168,7 +165,7 @@ def certify_install(
     run = starter.start(
         argv,
         cwd=folder.resolve(),
-        env=_environment(install, environ, (folder / "certificate.html").resolve()),
+        env=_environment(install, environ),
         output=(folder / OUTPUT).resolve(),
     )
     if stopping is not None:

@@ -28,7 +28,6 @@ PRELOADED = (
     "contract.cli_options",
     "contract.pytest_plugin",
     "contract.reports",
-    "contract.fleet.sidecar",
     "contract.suite.test_access",
     "contract.suite.test_policies",
     "contract.suite.test_refusals",

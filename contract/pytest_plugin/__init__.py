@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -111,8 +110,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if settings.url is not None and not hasattr(config, "workerinput"):
         _check_target(settings)
-    if settings.report and settings.report.suffix == ".xml" and not config.option.xmlpath:
-        config.option.xmlpath = str(settings.report)  # pytest's own JUnit writer makes the .xml
+    junit = next((path for path in settings.reports if path.suffix.lower() == ".xml"), None)
+    if junit is not None and not config.option.xmlpath:
+        config.option.xmlpath = str(junit)  # pytest's own JUnit writer makes the .xml
     if not settings.verify_tls:
         # Said once, loudly, in the summary, instead of a urllib3 warning per request.
         config.addinivalue_line("filterwarnings", f"ignore::{_URLLIB3_INSECURE}")
@@ -284,9 +284,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     junit = config.stash.get(xml_key, None)
     if junit is not None and certificate.restore is not None:
         junit.add_global_property("contract_restore", json.dumps(certificate.restore))
-    report = run.settings.report
-    if report is not None and report.suffix != ".xml" and certificate.fold.ran:
-        write_report(certificate, Path(report))
+    if certificate.fold.ran:
+        for report in run.settings.reports:
+            if report.suffix.lower() != ".xml":
+                write_report(certificate, report)
     config.hook.pytest_contract_certificate(certificate=certificate, config=config)
 
 
