@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ import pytest
 from conftest import key_forms
 from contract.commands import Exit
 from contract.fleet.file import parse_fleet
+from contract.fleet.ramp import RampUp
 from contract.fleet.report import exit_code, fleet_data, write_fleet_report
 from contract.fleet.runner import Outcome
 from contract.fleet.shard import Shard
@@ -274,6 +276,61 @@ def test_an_install_past_its_timeout_is_stopped_puts_its_contact_back_and_could_
     assert "certifying 1 installs" in again.stdout, "no certificate was kept, so it runs again"
 
 
+def test_the_first_runs_start_ramp_up_seconds_apart_and_later_ones_at_once() -> None:
+    now = [100.0]
+    ramp = RampUp(parallel=3, seconds=2.0, clock=lambda: now[0])
+    delays = [ramp.delay()]
+    now[0] = 100.5
+    delays += [ramp.delay(), ramp.delay()]
+    now[0] = 130.0  # a slot has freed: the fourth run takes it as it asks
+    delays.append(ramp.delay())
+    assert delays == [0.0, 1.5, 3.5, 0.0]
+    assert RampUp(parallel=3, seconds=0.0, clock=lambda: 7.0).delay() == 0.0
+
+
+def test_a_stop_during_the_ramp_up_starts_no_other_run(tmp_path: Path) -> None:
+    # Three installs on one server, a minute apart: stopped as the first one runs, the
+    # fleet never starts the other two, and reports the one it started.
+    with servers([()]) as (server,):
+        entries = [(Member(name, ()), server.url) for name in ("first", "second", "third")]
+        path = fleet_file(tmp_path / "fleet.toml", entries)
+        text = path.read_text(encoding="utf-8")
+        for number, name in enumerate(("second", "third"), start=2):
+            text = text.replace(
+                f'api_key_env = "{_variable(name)}"\ncontact_ids = [{CONTACT}]',
+                f'api_key_env = "{_variable(name)}"\ncontact_ids = [{number}]',
+            )
+        path.write_text(text, encoding="utf-8")
+        env = clean_environment(**{_variable(m.name): server.api_key for m, _ in entries})
+        before = read_contact(server, CONTACT)
+        run = Running(
+            "fleet",
+            path.name,
+            "--out",
+            "out",
+            "--parallel",
+            "3",
+            "--ramp-up",
+            "60",
+            cwd=tmp_path,
+            env=env,
+        )
+        output = tmp_path / "out" / "first" / "output.txt"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and run.process.poll() is None:
+            if output.is_file() and "certifying" in output.read_text("utf-8", errors="replace"):
+                break
+            time.sleep(0.1)
+        run.process.send_signal(signal.SIGINT)
+        result = run.finish()
+        after = read_contact(server, CONTACT)
+    assert result.returncode == Exit.CANNOT_RUN, result.stdout + result.stderr
+    assert list(_matrix(tmp_path / "out")) == ["first"]
+    assert not (tmp_path / "out" / "second").exists()
+    assert not (tmp_path / "out" / "third").exists()
+    assert after == before
+
+
 BAD_FLEET = """
 [defaults]
 examples = 0
@@ -426,7 +483,8 @@ def test_the_fleet_command_names_its_parts_in_help() -> None:
         env={**os.environ},
     )
     assert result.returncode == 0
-    for flag in ("--out", "--parallel", "--install-timeout", "--shard", "--resume", "merge"):
+    flags = ("--out", "--parallel", "--install-timeout", "--ramp-up", "--shard", "--resume")
+    for flag in (*flags, "merge"):
         assert flag in result.stdout
     assert "exit codes:" in result.stdout
 

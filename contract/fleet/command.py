@@ -21,6 +21,7 @@ EXITS = {
 }
 DEFAULT_OUT = "fleet-report"
 DEFAULT_INSTALL_TIMEOUT = 3600.0
+DEFAULT_RAMP_UP = 1.0
 
 
 def add_fleet_command(commands: Any) -> argparse.ArgumentParser:
@@ -62,6 +63,15 @@ def add_fleet_command(commands: Any) -> argparse.ArgumentParser:
         f"contact back, and could not run (default: {DEFAULT_INSTALL_TIMEOUT:g})",
     )
     fleet.add_argument(
+        "--ramp-up",
+        metavar="S",
+        type=_seconds_or_none,
+        default=DEFAULT_RAMP_UP,
+        help="seconds between the starts of the first --parallel installs, so that they do "
+        "not all begin, nor end, in the same instant; 0 starts them together "
+        f"(default: {DEFAULT_RAMP_UP:g})",
+    )
+    fleet.add_argument(
         "--shard",
         metavar="K/N",
         help="certify only shard K of N: a stable share of the installs, chosen by a hash "
@@ -80,6 +90,16 @@ def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"takes a whole number of at least 1, not {text!r}")
     return int(text)
+
+
+def _seconds_or_none(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"takes a number of seconds, 0 or more, not {text!r}")
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -194,6 +214,7 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
             timeout=args.install_timeout,
             environ=os.environ,
             decided=said,
+            ramp_up=args.ramp_up,
         )
     except Stopped as stopped:
         decided = list(kept) + stopped.outcomes

@@ -23,6 +23,7 @@ from typing import Any
 
 from contract.commands import Exit
 from contract.fleet.file import Fleet, Install
+from contract.fleet.ramp import RampUp
 from contract.fleet.starter import Started, Starter
 
 CERTIFIED = "certified"
@@ -104,18 +105,33 @@ def _environment(install: Install, environ: Mapping[str, str]) -> dict[str, str]
 
 
 class _Stopping:
-    """The runs under way, so that a stop (Ctrl-C, SIGTERM) reaches each of them."""
+    """The runs under way, so that a stop (Ctrl-C, SIGTERM) reaches each of them, and
+    the runs still waiting for their turn to start, so that they start none."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.runs: set[Started] = set()
         self.stopped = False
+        self.event = threading.Event()
 
     def stop_all(self) -> None:
         with self.lock:
             self.stopped = True
+            self.event.set()
             for run in self.runs:
                 _signal_group(run, signal.SIGTERM)
+
+
+class NotStarted(Exception):
+    """A stop came while the run waited for its turn: it never started."""
+
+
+def _wait_for_turn(ramp: RampUp | None, stopping: _Stopping | None) -> None:
+    delay = ramp.delay() if ramp is not None else 0.0
+    if stopping is None:
+        time.sleep(delay)
+    elif stopping.event.wait(delay):
+        raise NotStarted
 
 
 def _signal_group(run: Started, which: signal.Signals) -> None:
@@ -145,8 +161,11 @@ def certify_install(
     environ: Mapping[str, str],
     starter: Starter,
     stopping: _Stopping | None = None,
+    ramp: RampUp | None = None,
 ) -> Outcome:
-    """Certify one install in its own process; its files go to ``out/NAME/``."""
+    """Certify one install in its own process, once its turn to start has come (see
+    :class:`~contract.fleet.ramp.RampUp`); its files go to ``out/NAME/``."""
+    _wait_for_turn(ramp, stopping)
     folder = out / install.name
     folder.mkdir(parents=True, exist_ok=True)
     for stale in (folder / CERTIFICATE, folder / CERTIFICATE_HTML, folder / OUTCOME):
@@ -237,11 +256,13 @@ def certify_fleet(
     timeout: float,
     environ: Mapping[str, str],
     decided: Callable[[Outcome], None],
+    ramp_up: float = 0.0,
 ) -> list[Outcome]:
-    """Certify *installs*, *parallel* at a time; *decided* hears each outcome as it
-    comes. A stop (KeyboardInterrupt) stops every run under way, which put their
-    contacts back, and is raised again once they have ended."""
+    """Certify *installs*, *parallel* at a time, the first ones *ramp_up* seconds apart;
+    *decided* hears each outcome as it comes. A stop (KeyboardInterrupt) stops every run
+    under way, which put their contacts back, and is raised again once they have ended."""
     stopping = _Stopping()
+    ramp = RampUp(parallel, ramp_up)
     outcomes: list[Outcome] = []
     starter = Starter()
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="install") as pool:
@@ -255,6 +276,7 @@ def certify_fleet(
                 environ=environ,
                 starter=starter,
                 stopping=stopping,
+                ramp=ramp,
             )
             for install in installs
         }
@@ -270,7 +292,8 @@ def certify_fleet(
             stopping.stop_all()
             for future in pending:
                 if not future.cancelled():
-                    outcomes.append(future.result())
+                    with contextlib.suppress(NotStarted):
+                        outcomes.append(future.result())
             raise Stopped(outcomes) from None
         finally:
             starter.close()
