@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.auth
+import requests.structures
 
 from contract import __version__
 from contract.answers import Answer, Exchange, SentRequest, rest_answer, xmlrpc_answer
@@ -56,6 +57,32 @@ class _NoCredentials(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers.pop("Authorization", None)
         return request
+
+
+def _prepared(
+    session: requests.Session,
+    method: str,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    auth: requests.auth.AuthBase | tuple[str, str] | None,
+) -> requests.PreparedRequest:
+    """The request ``session.request`` would send, without its merging of the session's
+    settings into each request's: requests checks every setting against a runtime
+    protocol there, about a sixth of a request's CPU. This session's settings are known:
+    its headers and cookies, its credentials unless *auth* replaces them; no hooks."""
+    merged = requests.structures.CaseInsensitiveDict(session.headers)
+    merged.update(headers)
+    prepared = requests.PreparedRequest()
+    prepared.prepare(
+        method=method,
+        url=url,
+        headers=merged,
+        data=body or None,
+        auth=session.auth if auth is None else auth,
+        cookies=session.cookies,
+    )
+    return prepared
 
 
 class EndpointUnreachable(ConnectionError):
@@ -279,14 +306,12 @@ class ContactClient:
         elif credentials != "session":
             auth = credentials
         try:
-            response = self._session_for(transport).request(
-                method,
-                url,
-                data=body or None,
-                headers=headers,
-                auth=auth,
+            session = self._session_for(transport)
+            response = session.send(
+                _prepared(session, method, url, body, headers, auth),
                 timeout=self.endpoint.timeout,
                 verify=self._verify[transport],
+                proxies=session.proxies,
                 stream=True,
                 allow_redirects=False,
             )
