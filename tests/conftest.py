@@ -23,10 +23,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
+
+if TYPE_CHECKING:
+    from contract.server import ReferenceServer
 
 USER = "certifier"
 CONTACT_PATH = "/api/2.0/contacts/{id}"
@@ -216,7 +219,7 @@ def serve(*options: str) -> Iterator[Served]:
         served.stop()
 
 
-def read_contact(served: Served, contact_id: int = 1) -> dict[str, Any]:
+def read_contact(served: Served | ReferenceServer, contact_id: int = 1) -> dict[str, Any]:
     """The contact as ``GET /api/2.0/contacts/:id`` answers it."""
     with requests.Session() as session:
         session.trust_env = False

@@ -21,12 +21,15 @@ from typing import Any
 import pytest
 
 from conftest import key_forms
+from contract.cli import parse_args
 from contract.commands import Exit
 from contract.fleet.file import parse_fleet
 from contract.fleet.ramp import RampUp
 from contract.fleet.report import exit_code, fleet_data, write_fleet_report
 from contract.fleet.runner import Outcome
 from contract.fleet.shard import Shard
+from contract.server import ReferenceServer
+from contract.server.cli import _options as server_options
 from tests.chromium import BROWSER, chromium
 from tests.conftest import USER, Running, Served, clean_environment, free_port, read_contact, serve
 
@@ -88,6 +91,21 @@ def servers(options: Sequence[tuple[str, ...]]) -> Iterator[list[Served]]:
         yield started
 
 
+@contextlib.contextmanager
+def servers_in_process(options: Sequence[tuple[str, ...]]) -> Iterator[list[ReferenceServer]]:
+    """The same servers as :func:`servers`, in this process: each ``contract serve`` would
+    spend most of a second of CPU importing what this process holds already."""
+    with contextlib.ExitStack() as stack:
+        yield [
+            stack.enter_context(
+                ReferenceServer(
+                    server_options(parse_args(["serve", "--port", "0", "--user", USER, *option]))
+                )
+            )
+            for option in options
+        ]
+
+
 def fleet_file(path: Path, entries: Sequence[tuple[Member, str]], extra: str = "") -> Path:
     """A fleet file for *entries* (member, url): one example, REST, seed 1."""
     text = f'[defaults]\nuser = "{USER}"\nexamples = 1\nseed = 1\ntransport = "rest"\n{extra}\n'
@@ -126,7 +144,7 @@ def test_a_fleet_of_twelve_servers_gives_the_right_matrix_and_shards_merge_into_
 ) -> None:
     """Profiles, policies and planted faults, plus an install that is not there."""
     gone = Member("gone", (), "", "could not run")
-    with servers([member.server for member in FLEET]) as started:
+    with servers_in_process([member.server for member in FLEET]) as started:
         entries = [(m, s.url) for m, s in zip(FLEET, started, strict=True)]
         entries.append((gone, f"http://127.0.0.1:{free_port()}"))
         path = fleet_file(tmp_path / "fleet.toml", entries)
