@@ -36,7 +36,7 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None)
 # Everything CI does, with the long scenarios at full size: 100,000 values thrown at the
-# validator instead of 40,000, 30 s of load instead of 15. For a nightly job, or a release.
+# validator instead of 20,000, 30 s of load instead of 15. For a nightly job, or a release.
 settings.register_profile("thorough", settings.get_profile("ci"))
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
 settings.load_profile(PROFILE)
