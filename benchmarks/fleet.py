@@ -1,7 +1,7 @@
 """Certifying a fleet: ``contract fleet`` of 50 installs 50 ms away, with ``--parallel``
 1, 4 and 16, one after another: wall time, peak memory, requests per second, CPU.
 
-python benchmarks/fleet.py                       # all, about 25 minutes on two cores
+python benchmarks/fleet.py                       # all, about 16 minutes on two cores
 python benchmarks/fleet.py --parallel 16 --no-readme
 python benchmarks/fleet.py --installs 8 --parallel 1 --parallel 4 --no-readme   # a quick look
 
