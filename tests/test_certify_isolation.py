@@ -52,9 +52,9 @@ def _install_plugin(site: Path) -> None:
     (info / "entry_points.txt").write_text("[pytest11]\nintruder = intruder\n", encoding="utf-8")
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _python(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", *args],
+        [sys.executable, *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -78,13 +78,15 @@ def test_an_installed_plugin_a_conftest_and_an_ini_file_do_not_join_a_run(
     env = {**os.environ, "PYTHONPATH": path, "INTRUDER_LOG": str(log)}
 
     # The control: pytest, run there, loads all three, and the plugin empties the run.
-    control = _run(["pytest", "-p", "no:cacheprovider", "test_nothing.py"], project, env)
+    control = _python(["-m", "pytest", "-p", "no:cacheprovider", "test_nothing.py"], project, env)
     assert control.returncode == 5, control.stdout + control.stderr
     assert sorted(log.read_text(encoding="utf-8").splitlines()) == ["conftest", "installed plugin"]
     log.unlink()
 
-    run = _run(
-        ["contract", "certify", "--mock", "--examples", EXAMPLES, "--seed", "1"], project, env
+    run = _python(
+        ["-m", "contract", "certify", "--mock", "--examples", EXAMPLES, "--seed", "1"],
+        project,
+        env,
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "CERTIFIED: https://install.example (seed 1)" in run.stdout
@@ -123,15 +125,7 @@ def test_a_run_in_process_spares_the_collector_and_gives_it_back_as_it_was(
     (tmp_path / "collector_probe.py").write_text(_PROBE, encoding="utf-8")
     path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path, "PYTEST_PLUGINS": "collector_probe"}
-    run = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_IN_PROCESS)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    run = _python(["-c", textwrap.dedent(_IN_PROCESS)], tmp_path, env)
     assert run.returncode == 0, run.stdout + run.stderr
     seen = json.loads(run.stdout.splitlines()[-1])
     assert seen["code"] == 0, run.stdout
