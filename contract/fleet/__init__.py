@@ -3,7 +3,9 @@ with ``--shard K/N`` and folded back with ``contract fleet merge``.
 
 - :mod:`contract.fleet.file`: the fleet file, checked against ``schemas/fleet.schema.json``;
 - :mod:`contract.fleet.shard`: which installs a shard holds;
-- :mod:`contract.fleet.runner`: each install's certification, in a process of its own;
+- :mod:`contract.fleet.runner`: each install's certification, in a process of its own,
+  started by :mod:`contract.fleet.starter` (forked from :mod:`contract.fleet.zygote`)
+  when :mod:`contract.fleet.ramp` gives it its turn;
 - :mod:`contract.fleet.report` and :mod:`contract.fleet.report_html`: the fleet report;
 - :mod:`contract.fleet.merge`: shard outputs into one report;
 - :mod:`contract.fleet.command`: the command line.
