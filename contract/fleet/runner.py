@@ -111,13 +111,11 @@ class _Stopping:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.runs: set[Started] = set()
-        self.stopped = False
-        self.event = threading.Event()
+        self.stopped = threading.Event()
 
     def stop_all(self) -> None:
         with self.lock:
-            self.stopped = True
-            self.event.set()
+            self.stopped.set()
             for run in self.runs:
                 _signal_group(run, signal.SIGTERM)
 
@@ -130,7 +128,7 @@ def _wait_for_turn(ramp: RampUp | None, stopping: _Stopping | None) -> None:
     delay = ramp.delay() if ramp is not None else 0.0
     if stopping is None:
         time.sleep(delay)
-    elif stopping.event.wait(delay):
+    elif stopping.stopped.wait(delay):
         raise NotStarted
 
 
@@ -190,7 +188,7 @@ def certify_install(
     if stopping is not None:
         with stopping.lock:
             stopping.runs.add(run)
-            if stopping.stopped:
+            if stopping.stopped.is_set():
                 _signal_group(run, signal.SIGTERM)
     try:
         code = run.wait(timeout=timeout)

@@ -85,16 +85,18 @@ class Starter:
                     continue
                 if "pid" in message:
                     started.pid = message["pid"]
-                    self._pids[message["id"]].set()
+                    self._pids.pop(message["id"]).set()
                 else:
                     del self._waiting[message["id"]]
                     started.ended(int(message["exit"]))
         with self._lock:  # the zygote has gone: what it started can no longer be heard
             self._zygote = None
-            for number, started in self._waiting.items():
-                self._pids[number].set()
+            for started in self._waiting.values():
                 started.ended(-9)
+            for known in self._pids.values():
+                known.set()
             self._waiting.clear()
+            self._pids.clear()
 
     def start(
         self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], output: Path
@@ -139,7 +141,7 @@ class Starter:
                 zygote.stdin.flush()
             except OSError:
                 self._zygote = None
-                del self._waiting[number]
+                del self._waiting[number], self._pids[number]
                 return None
         known.wait()
         return started if started.pid else None
