@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contract import __version__
+from contract.exercised import Coverage
 from contract.fold import BOTH, Fold, RequirementResult
 from contract.restoring import Restored
 
@@ -35,6 +36,15 @@ class Certificate:
     would not take back."""
     exercised_irreversible: bool = False
     """True when the run sent those properties anyway (``--allow-irreversible``)."""
+    writable: tuple[str, ...] = ()
+    """The contract's writable properties, in its order."""
+    scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The writable properties each kind of requirement exercises (see
+    :func:`contract.exercised.scopes`)."""
+    unexercised: dict[int, dict[str, str]] = field(default_factory=dict)
+    """Per contact under test, the writable properties the run could not put back, and why."""
+    require_full_coverage: bool = False
+    """True when a run that leaves a writable property unexercised is not certified."""
     restored: dict[int, Restored] = field(default_factory=dict)
     """Per contact the run changed, what putting it back achieved."""
     started: float = field(default_factory=time.monotonic, repr=False, compare=False)
@@ -81,12 +91,23 @@ class Certificate:
         }
 
     @property
+    def coverage(self) -> Coverage:
+        """Which writable properties the run exercised, and why it left any out: on any
+        contact under test, a value the run could not have put back."""
+        reasons: dict[str, str] = {}
+        if not self.exercised_irreversible:
+            several = len(self.unexercised) > 1
+            for contact_id, why in self.unexercised.items():
+                for name, reason in why.items():
+                    reasons.setdefault(
+                        name, f"contact {contact_id}: {reason}" if several else reason
+                    )
+        return Coverage(self.writable, reasons, self.scopes)
+
+    @property
     def not_exercised(self) -> list[str]:
-        """The properties the run sent nothing, on any contact, because their values would
-        not have been taken back."""
-        if self.exercised_irreversible:
-            return []
-        return list(dict.fromkeys(name for names in self.irreversible.values() for name in names))
+        """The writable properties the run sent nothing, on any contact under test."""
+        return self.coverage.not_exercised
 
     @property
     def restore(self) -> dict[str, Any] | None:
@@ -120,8 +141,16 @@ class Certificate:
 
     @property
     def certified(self) -> bool:
-        """Every requirement passed or could not be verified, and at least one passed."""
+        """Every requirement passed or could not be verified, and at least one passed; with
+        :attr:`require_full_coverage`, every writable property was exercised too."""
+        if self.require_full_coverage and not self.coverage.complete:
+            return False
         return self.fold.certified
+
+    @property
+    def coverage_refused(self) -> bool:
+        """True when the verdict is "not certified" only for want of coverage."""
+        return self.fold.certified and not self.certified
 
     @property
     def verdict(self) -> str:
@@ -130,7 +159,8 @@ class Certificate:
 
     def to_dict(self) -> dict[str, Any]:
         """The certificate as JSON-ready data."""
-        results = [_result_dict(result) for result in self.results]
+        exercised = self.coverage
+        results = [_result_dict(result, exercised) for result in self.results]
         cases = sum(result.cases for result in self.results)
         coverage = sum(result.coverage for result in self.results)
         requests = sum(result.requests for result in self.results)
@@ -144,7 +174,9 @@ class Certificate:
             "version": self.version,
             "restore_file": self.restore_file,
             "verdict": self.verdict,
-            "not_exercised": self.not_exercised,
+            "coverage": exercised.to_json(),
+            "require_full_coverage": self.require_full_coverage,
+            "not_exercised": exercised.not_exercised,
             "irreversible": {str(k): list(v) for k, v in self.irreversible.items()},
             "results": results,
             "limits": [limit.to_json() for limit in self.fold.limits],
@@ -163,7 +195,7 @@ class Certificate:
         }
 
 
-def _result_dict(result: RequirementResult) -> dict[str, Any]:
+def _result_dict(result: RequirementResult, coverage: Coverage) -> dict[str, Any]:
     failure = result.failure.to_json() if result.failure is not None else None
     return {
         "id": result.id,
@@ -175,6 +207,7 @@ def _result_dict(result: RequirementResult) -> dict[str, Any]:
         "requests": result.requests,
         "transports": list(result.transports),
         "reason": result.reason,
+        "not_exercised": coverage.missed_by(result.requirement),
         "failure": failure,
         "requests_per_case": _per_case(result.requests, result.cases),
         "seconds": round(result.seconds, 3),

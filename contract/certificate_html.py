@@ -15,6 +15,7 @@ from typing import Any
 
 from contract.certificate import Certificate
 from contract.certificate_page import SCRIPT, STYLE
+from contract.exercised import prepare_command
 from contract.fold import BOTH, RequirementResult
 from contract.outcomes import Failure, Verdict
 
@@ -102,6 +103,14 @@ def _verdict_box(certificate: Certificate) -> str:
     meaning = " ".join(parts) or "No requirement passed."
     if certificate.certified:
         meaning = "Every requirement passed or could not be verified, and at least one passed."
+    elif certificate.coverage_refused:
+        meaning = (
+            "Every requirement passed or could not be verified, but the run was asked to "
+            "exercise every writable property and left some out."
+        )
+    headline = certificate.coverage.headline()
+    if headline:
+        meaning += f" {headline[0].upper()}{headline[1:]}."
     box = "certified" if certificate.certified else "not-certified"
     return (
         f"<section class='verdict {box}' aria-label='Verdict'>"
@@ -126,15 +135,28 @@ def _policy_line(certificate: Certificate) -> str:
 
 def _limits(certificate: Certificate) -> str:
     items = []
-    unsent = ", ".join(certificate.not_exercised) or "none"
-    if certificate.not_exercised:
+    coverage = certificate.coverage
+    if coverage.complete:
         items.append(
-            f"<li>Not exercised: {_esc(unsent)}. These properties held values the install "
-            "will not take back, so the run sent them nothing (a contact whose values are "
-            "all set, or <code>--allow-irreversible</code>, exercises them).</li>"
+            f"<li>Every one of the {len(coverage.writable)} writable properties was exercised.</li>"
         )
     else:
-        items.append(f"<li>Not exercised: {_esc(unsent)}.</li>")
+        reasons = "".join(
+            f"<li><code>{_esc(name)}</code>: {_esc(coverage.reasons[name])}</li>"
+            for name in coverage.not_exercised
+        )
+        url = certificate.options.get("url")
+        prepare = "".join(
+            f" <code>{_esc(prepare_command(url, contact_id))}</code>"
+            for contact_id, why in certificate.unexercised.items()
+            if why
+        )
+        items.append(
+            f"<li><b>Not exercised: {len(coverage.not_exercised)} of "
+            f"{len(coverage.writable)} writable properties</b>, whose values the run could "
+            f"not have put back, so it sent them nothing:<ul>{reasons}</ul>Filling the "
+            f"contact's values once exercises them:{prepare}.</li>"
+        )
     run = certificate.transports
     for transport in ("rest", "xmlrpc"):
         if run and transport not in run:
@@ -193,6 +215,7 @@ _OPTION_LABELS = {
     "shrink_budget": "shrink budget (requests)",
     "verify_tls": "TLS certificate checked",
     "allow_irreversible": "irreversible values exercised",
+    "require_full_coverage": "every writable property must be exercised",
 }
 
 _POLICIES = {

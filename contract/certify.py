@@ -111,15 +111,18 @@ def _preflight(settings: RunSettings, stop: StopAtNextRequest) -> None:
 def _embedded_server(settings: RunSettings) -> Iterator[RunSettings]:
     from contract.server import ReferenceServer
 
-    fresh = max(10, settings.workers)
+    contacts = max(10, settings.workers)
     extension = settings.schema_extension
-    with ReferenceServer(fresh_contacts=fresh, schema_extension=extension) as server:
+    with ReferenceServer(contacts=contacts, schema_extension=extension) as server:
         aimed = settings.with_target(server.url, server.user, server.api_key)
-        # A real install's test contact is often a fresh one, holding "empty" values.
-        fresh_ids = tuple(server.fresh_contact_ids[: settings.workers])
+        # A contact whose every value is set: the run exercises every writable property
+        # (the tests cover fresh contacts, whose "empty" values no update can put back).
+        plausible_ids = tuple(server.plausible_contact_ids[: settings.workers])
         # In process there is no round trip to hide: requests side by side only contend.
         yield dataclasses.replace(
-            aimed, contact_ids=aimed.contact_ids or fresh_ids, connections=settings.connections or 1
+            aimed,
+            contact_ids=aimed.contact_ids or plausible_ids,
+            connections=settings.connections or 1,
         )
 
 
@@ -152,6 +155,7 @@ def _target(settings: RunSettings) -> contextlib.AbstractContextManager[RunSetti
 # (see _run_environment). A plugin that reorders tests or reseeds random numbers would
 # break "the same seed replays a run exactly", and each costs start-up time.
 _PLUGINS = ("contract.pytest_plugin", "_hypothesis_pytestplugin")
+_PYTEST_INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED, without importing pytest here
 _WORKER_PLUGIN = "xdist.plugin"
 
 
@@ -254,6 +258,9 @@ def _verdict(settings: RunSettings, certificate: Certificate | None, code: int) 
 
     out = sys.stdout
     if certificate is None:
+        # Interrupted while pytest was still starting: no session, so no certificate.
+        if code == _PYTEST_INTERRUPTED:
+            raise CannotRun("interrupted")
         raise CannotRun(f"the suite could not run (pytest exit code {code})")
     restored = restore_lines(certificate)
     if restored:
@@ -303,7 +310,8 @@ def run_certify(args: argparse.Namespace) -> int:
             undo_sigterm = interrupt_on_sigterm()
             stop.check()
             sys.stdout.write(first_line)
-            progress = Progress(sys.stdout)
+            url = settings.url if settings.replay_source is None else None
+            progress = Progress(sys.stdout, url)
             code = _run_suite(settings, progress)
         return _verdict(settings, progress.certificate, code)
     except SettingsError as error:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import IO
 
 from contract.certificate import Certificate
+from contract.exercised import prepare_command
 from contract.fold import RequirementResult
-from contract.reports import irreversible_notice
+from contract.reports import not_exercised_notice
 from contract.settings import Door, spelt
 
 
@@ -16,6 +17,8 @@ class Progress:
     """A view of the run's fold, through the plugin's hooks; keeps the final certificate."""
 
     out: IO[str]
+    url: str | None = None
+    """The install's address, for the command that prepares its contact; ``None`` in a replay."""
     certificate: Certificate | None = None
 
     def pytest_contract_requirement_decided(self, result: RequirementResult) -> None:
@@ -24,9 +27,10 @@ class Progress:
         self.out.flush()
 
     def pytest_contract_irreversible(
-        self, contact_id: int, properties: tuple[str, ...], exercised: bool
+        self, contact_id: int, exercised: bool, reasons: dict[str, str]
     ) -> None:
-        notice = irreversible_notice(contact_id, properties, exercised)
+        prepare = prepare_command(self.url, contact_id) if self.url else None
+        notice = not_exercised_notice(contact_id, reasons, exercised, prepare)
         self.out.write(spelt(notice, Door.CLI) + "\n")
         self.out.flush()
 

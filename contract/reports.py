@@ -8,12 +8,13 @@ a ``.xml`` report.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from contract.certificate import Certificate
 from contract.certificate_html import to_html as to_html  # still importable from here
+from contract.exercised import plural, prepare_command
 from contract.fold import RequirementResult
 from contract.settings import REPORT_FORMATS
 
@@ -26,24 +27,33 @@ _MARKS = {
 }
 
 
-def _detail(result: RequirementResult) -> str:
+def _detail(result: RequirementResult, certificate: Certificate) -> str:
     if result.failure is not None:
         return result.failure.got
+    missed = certificate.coverage.missed_by(result.requirement)
+    if result.reason is None and missed and result.verdict == "passed":
+        return f"not exercised: {', '.join(missed)}"
     return result.reason or ""
 
 
-def irreversible_notice(contact_id: int, properties: Sequence[str], exercised: bool) -> str:
-    """What a run says first when the contact holds values the install will not take back;
-    options as ``{--name}``, for the door to spell."""
-    held = f"{', '.join(properties)} hold values that the install will not take back"
+def not_exercised_notice(
+    contact_id: int, reasons: Mapping[str, str], exercised: bool, prepare: str | None
+) -> str:
+    """What a run says first when the contact holds values it could not put back; options
+    as ``{--name}``, for the door to spell. *prepare* is the command that fills them."""
+    held = (
+        f"{plural(len(reasons), 'property')} whose values the run could not put back: "
+        + ", ".join(f"{name} ({why})" for name, why in reasons.items())
+    )
     if exercised:
         return (
-            f"WARNING: {held}: exercised on contact {contact_id} anyway "
-            "({--allow-irreversible}), so the run may leave them changed"
+            f"WARNING: exercised on contact {contact_id} anyway ({{--allow-irreversible}}), "
+            f"so the run may leave them changed: {held}"
         )
+    fill = f"`{prepare}` fills them with valid values once, " if prepare else ""
     return (
-        f"{held}: not exercised on contact {contact_id}; use a contact whose values are "
-        "all set, or {--allow-irreversible}"
+        f"not exercised on contact {contact_id}: {held}; {fill}or {{--allow-irreversible}} "
+        "exercises them anyway"
     )
 
 
@@ -76,22 +86,49 @@ def summary_lines(certificate: Certificate, *, restore: bool = True) -> list[str
     lines = restore_lines(certificate) if restore else []
     lines.append(f"{'requirement':<14} {'verdict':<6} {'cases':>6} {'requests':>9}  note")
     for result in certificate.results:
-        note = _detail(result).splitlines()[0][:70] if _detail(result) else ""
+        detail = _detail(result, certificate)
+        note = detail.splitlines()[0][:70] if detail else ""
         mark = _MARKS[result.verdict]
         lines.append(f"{result.id:<14} {mark:<6} {result.cases:>6} {result.requests:>9}  {note}")
-    lines.append(f"{certificate.verdict.upper()}: {certificate.target} (seed {certificate.seed})")
-    unsent = certificate.not_exercised
-    if unsent:
+    lines.append(f"{verdict_words(certificate)}: {certificate.target} (seed {certificate.seed})")
+    return lines + coverage_lines(certificate)
+
+
+def verdict_words(certificate: Certificate) -> str:
+    """``CERTIFIED``, or ``CERTIFIED, 23 of 28 writable properties exercised (not
+    exercised: …)`` when the run left any out."""
+    headline = certificate.coverage.headline()
+    verdict = certificate.verdict.upper()
+    return f"{verdict}, {headline}" if headline else verdict
+
+
+def coverage_lines(certificate: Certificate) -> list[str]:
+    """Why each property was not exercised, what a run that must exercise them all made of
+    it, and the command that fills the contact; nothing when the run exercised every one."""
+    coverage = certificate.coverage
+    if coverage.complete:
+        return []
+    lines = [f"not exercised: {name}: {coverage.reasons[name]}" for name in coverage.not_exercised]
+    if certificate.coverage_refused:
         lines.append(
-            f"not exercised: {len(unsent)} properties whose values the install will not "
-            f"take back ({', '.join(unsent)})"
+            "not certified for that alone: the run was asked to exercise every writable "
+            "property (require full coverage)"
         )
+    url = certificate.options.get("url")
+    for contact_id, reasons in certificate.unexercised.items():
+        if reasons:
+            lines.append(
+                f"to exercise them, fill contact {contact_id}'s values once with "
+                f"`{prepare_command(url, contact_id)}`"
+            )
     return lines
 
 
 def to_markdown(certificate: Certificate) -> str:
     """The certificate as a Markdown document."""
-    out = [f"# UpdateContact certificate: {certificate.verdict}", ""]
+    headline = certificate.coverage.headline()
+    verdict = f"{certificate.verdict}, {headline}" if headline else certificate.verdict
+    out = [f"# UpdateContact certificate: {verdict}", ""]
     restored = restore_lines(certificate)
     if restored:
         marker = "**" if certificate.left_changed else ""
@@ -102,12 +139,13 @@ def to_markdown(certificate: Certificate) -> str:
         f"- library version: {certificate.version}, schema {certificate.schema_fingerprint}",
         f"- seed: {certificate.seed}",
         f"- not exercised: {', '.join(certificate.not_exercised) or 'none'}",
+        *(f"  - {line}" for line in coverage_lines(certificate)),
         "",
         "| requirement | verdict | cases | requests | transports | note |",
         "|---|---|---:|---:|---|---|",
     ]
     for result in certificate.results:
-        note = _detail(result).replace("|", "\\|").replace("\n", " ")[:200]
+        note = _detail(result, certificate).replace("|", "\\|").replace("\n", " ")[:200]
         out.append(
             f"| {result.id} | {result.verdict} | {result.cases} | {result.requests} "
             f"| {', '.join(result.transports)} | {note} |"

@@ -25,6 +25,10 @@ class Requirement:
     """Its verdict rests on refusals, which count only where a valid update was accepted."""
     order: int
     """Its row in the certificate, counted from 0."""
+    exercises: str | None = None
+    """Which writable properties its tests send values of: ``writable`` (every one),
+    ``enum`` (those with enumerated values), ``format`` (those whose text has a format or
+    a content type), or ``None`` when its verdict is about no property in particular."""
 
     def __str__(self) -> str:
         return self.id
@@ -44,9 +48,10 @@ def _declare(
     needs_readback: bool = False,
     changes_contact: bool = False,
     judges_refusals: bool = False,
+    exercises: str | None = None,
 ) -> Requirement:
     requirement = Requirement(
-        id, statement, needs_readback, changes_contact, judges_refusals, len(_CATALOGUE)
+        id, statement, needs_readback, changes_contact, judges_refusals, len(_CATALOGUE), exercises
     )
     _CATALOGUE.append(requirement)
     return requirement
@@ -56,41 +61,53 @@ ACCEPT = _declare(
     "UC-ACCEPT",
     "a valid update is accepted and answered with the contact's id",
     changes_contact=True,
+    exercises="writable",
 )
 RESPONSE = _declare(
     "UC-RESPONSE",
     "answers are well formed (REST JSON integer body and JSON content type; "
     "XML-RPC methodResponse int)",
     changes_contact=True,
+    exercises="writable",
 )
 PERSIST = _declare(
     "UC-PERSIST",
     "every accepted property reads back exactly as sent",
     needs_readback=True,
     changes_contact=True,
+    exercises="writable",
 )
 PARTIAL = _declare(
     "UC-PARTIAL",
     "properties not sent are unchanged",
     needs_readback=True,
     changes_contact=True,
+    exercises="writable",
 )
 IDEMPOTENT = _declare(
     "UC-IDEMPOTENT",
     "sending the same update twice gives the same answer and state",
     needs_readback=True,
     changes_contact=True,
+    exercises="writable",
 )
 ENUM = _declare(
-    "UC-ENUM", "a value outside an enum is rejected and nothing changes", judges_refusals=True
+    "UC-ENUM",
+    "a value outside an enum is rejected and nothing changes",
+    judges_refusals=True,
+    exercises="enum",
 )
 TYPE = _declare(
     "UC-TYPE",
     "a value of the wrong JSON type is rejected and nothing changes",
     judges_refusals=True,
+    exercises="writable",
 )
 FORMAT = _declare(
-    "UC-FORMAT", "tags and birth_date with the wrong content are rejected", judges_refusals=True
+    "UC-FORMAT",
+    "tags and birth_date with the wrong content are rejected",
+    judges_refusals=True,
+    exercises="format",
 )
 READONLY = _declare(
     "UC-READONLY",
@@ -124,17 +141,24 @@ AUTH = _declare(
 MALFORMED = _declare(
     "UC-MALFORMED", "a body that is not a JSON object is rejected, not a 5xx", judges_refusals=True
 )
-NO5XX = _declare("UC-NO5XX", "no request the suite sends ever gets a 5xx", changes_contact=True)
+NO5XX = _declare(
+    "UC-NO5XX",
+    "no request the suite sends ever gets a 5xx",
+    changes_contact=True,
+    exercises="writable",
+)
 PARITY = _declare(
     "UC-PARITY",
     "REST and XML-RPC reach the same verdict on the same payload",
     changes_contact=True,
+    exercises="writable",
 )
 ATOMIC = _declare(
     "UC-ATOMIC",
     "a refused payload stores none of its properties, not even the valid ones",
     needs_readback=True,
     judges_refusals=True,
+    exercises="writable",
 )
 ISOLATION = _declare(
     "UC-ISOLATION",

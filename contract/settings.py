@@ -222,6 +222,13 @@ OPTIONS: tuple[Option, ...] = (
         switch=True,
     ),
     Option(
+        "require-full-coverage",
+        "certify only a run that exercised every writable property: one that left any "
+        "out, because the run could not have put their values back, is not certified "
+        "(exit 1), naming each and why",
+        switch=True,
+    ),
+    Option(
         "report",
         f"write the certificate to PATH: {', '.join(REPORT_FORMATS)} (JUnit); to several "
         "formats at once, comma-separated, e.g. c.json,c.html",
@@ -300,6 +307,7 @@ class RunSettings:
     verify_tls: bool
     allow_insecure_http: bool
     allow_irreversible: bool
+    require_full_coverage: bool
     mock: bool
     reports: tuple[Path, ...]
     """Where the certificate is written, one file per format."""
@@ -384,6 +392,7 @@ class RunSettings:
             "shrink_budget": self.shrink_budget,
             "verify_tls": self.verify_tls,
             "allow_irreversible": self.allow_irreversible,
+            "require_full_coverage": self.require_full_coverage,
         }
 
     def to_wire(self) -> dict[str, Any]:
@@ -620,6 +629,7 @@ def resolve(
         verify_tls=not values.get("insecure"),
         allow_insecure_http=bool(values.get("allow-insecure-http")),
         allow_irreversible=bool(values.get("allow-irreversible")),
+        require_full_coverage=bool(values.get("require-full-coverage")),
         mock=bool(values.get("mock")),
         reports=_reports(text("report"), here),
         schema_extension=text("schema-extension"),

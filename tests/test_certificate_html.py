@@ -197,7 +197,8 @@ def test_the_page_is_self_contained_semantic_and_printable() -> None:
 def test_the_top_says_verdict_target_restore_and_limits() -> None:
     certificate = _certificate()
     certificate.restored[7] = Restored(False, {"gender": {"original": "", "now": "male"}})
-    certificate.irreversible = {8: ("date_of_birth",)}
+    certificate.writable = ("name", "date_of_birth")
+    certificate.unexercised = {8: {"date_of_birth": "its current value null is one no update …"}}
     page = to_html(certificate)
     top = page[: page.index("id=matrix")]
     assert top.index("NOT fully restored") < top.index("<h1>")
@@ -207,7 +208,8 @@ def test_the_top_says_verdict_target_restore_and_limits() -> None:
         "Requirements that failed: UC-ENUM. Requirements whose check could not judge: UC-TYPE."
         in top
     )
-    assert "Not exercised: date_of_birth." in top
+    assert "Not exercised: 1 of 2 writable properties" in top
+    assert "<code>date_of_birth</code>: its current value null is one no update …" in top
     assert "Storage limit: the install refused text of 300 characters" in top
     assert "UC-PARITY could not be verified: needs both" in top
     assert "read-only properties <b>reject</b>" in top

@@ -143,7 +143,11 @@ def test_the_live_job_certifies_and_records_and_the_replay_job_replays(tmp_path:
         *_, certified = run_job(live, context, tmp_path)
         assert read_contact(served, int(fresh)) == before, "the job leaves the contact as it was"
 
-    assert f"CERTIFIED: {served.url}" in certified.stdout
+    # A fresh contact: the verdict says which properties its empty values kept out.
+    assert (
+        "CERTIFIED, 25 of 28 writable properties exercised (not exercised: date_of_birth, "
+        f"gender, marital_status): {served.url}"
+    ) in certified.stdout
     recording = tmp_path / "certification.jsonl"
     assert (tmp_path / "certificate.html").is_file()
     assert recording.is_file()

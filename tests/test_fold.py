@@ -10,11 +10,13 @@ import pytest
 
 from contract import requirements
 from contract.certificate import Certificate
+from contract.exercised import scopes
 from contract.fold import Fold, RequirementResult
 from contract.outcomes import Failure, Outcome, Problem, Stop
 from contract.reports import summary_lines, to_html, to_markdown, write_report
 from contract.requirements import CATALOGUE
 from contract.restoring import Restored
+from contract.schema import load_contract
 
 
 def failure(requirement: requirements.Requirement = requirements.ENUM) -> Failure:
@@ -201,8 +203,26 @@ def test_a_run_that_changed_nothing_has_no_restore_outcome(certificate: Certific
     assert summary_lines(certificate)[0].startswith("requirement")
 
 
-def test_properties_not_exercised_are_listed_and_counted(certificate: Certificate) -> None:
+NULL = "its current value null is one no update can send back"
+EMPTY = 'its current value "" is one no update can send back'
+
+
+def _left_out(certificate: Certificate) -> Certificate:
+    """Two contacts under test, each holding values the run could not put back."""
+    contract = load_contract()
+    certificate.writable, certificate.scopes = contract.writable, scopes(contract)
     certificate.irreversible = {7: ("date_of_birth", "gender"), 8: ("gender", "marital_status")}
+    certificate.unexercised = {
+        7: {"date_of_birth": NULL, "gender": EMPTY},
+        8: {"gender": EMPTY, "marital_status": EMPTY},
+    }
+    return certificate
+
+
+def test_properties_not_exercised_are_listed_counted_and_explained(
+    certificate: Certificate,
+) -> None:
+    _left_out(certificate)
     assert certificate.not_exercised == ["date_of_birth", "gender", "marital_status"]
     data = certificate.to_dict()
     assert data["not_exercised"] == ["date_of_birth", "gender", "marital_status"]
@@ -210,13 +230,68 @@ def test_properties_not_exercised_are_listed_and_counted(certificate: Certificat
         "7": ["date_of_birth", "gender"],
         "8": ["gender", "marital_status"],
     }
-    assert summary_lines(certificate)[-1] == (
-        "not exercised: 3 properties whose values the install will not take back "
-        "(date_of_birth, gender, marital_status)"
+    coverage = data["coverage"]
+    assert coverage["writable"] == 28
+    assert len(coverage["exercised"]) == 25
+    assert "date_of_birth" not in coverage["exercised"]
+    assert coverage["not_exercised"] == ["date_of_birth", "gender", "marital_status"]
+    assert coverage["reason"] == {
+        "date_of_birth": f"contact 7: {NULL}",
+        "gender": f"contact 7: {EMPTY}",
+        "marital_status": f"contact 8: {EMPTY}",
+    }
+    assert coverage["complete"] is False
+    missed = {row["id"]: row["not_exercised"] for row in data["results"]}
+    assert missed["UC-PERSIST"] == ["date_of_birth", "gender", "marital_status"]
+    assert missed["UC-ENUM"] == ["gender", "marital_status"]
+    assert missed["UC-FORMAT"] == []
+    assert missed["UC-READONLY"] == []
+    lines = summary_lines(certificate)
+    verdict = next(line for line in lines if line.startswith("NOT CERTIFIED"))
+    assert verdict == (
+        "NOT CERTIFIED, 25 of 28 writable properties exercised (not exercised: "
+        "date_of_birth, gender, marital_status): https://crm.example (seed 42)"
     )
-    assert "- not exercised: date_of_birth, gender, marital_status" in to_markdown(certificate)
-    assert "Not exercised: date_of_birth, gender, marital_status." in to_html(certificate)
+    assert f"not exercised: gender: contact 7: {EMPTY}" in lines
+    assert lines[-2:] == [
+        "to exercise them, fill contact 7's values once with `contract prepare --contact-id 7`",
+        "to exercise them, fill contact 8's values once with `contract prepare --contact-id 8`",
+    ]
+    markdown = to_markdown(certificate)
+    assert markdown.startswith(
+        "# UpdateContact certificate: not certified, 25 of 28 writable properties exercised"
+    )
+    assert "- not exercised: date_of_birth, gender, marital_status" in markdown
+    assert "| UC-ENUM | failed |" in markdown
+    page = to_html(certificate)
+    assert "Not exercised: 3 of 28 writable properties" in page
+    assert html.escape(EMPTY) in page
     # Sent anyway, with --allow-irreversible: nothing is left out.
     certificate.exercised_irreversible = True
     assert certificate.to_dict()["not_exercised"] == []
-    assert not summary_lines(certificate)[-1].startswith("not exercised")
+    assert certificate.to_dict()["coverage"]["complete"] is True
+    assert not any(line.startswith("not exercised") for line in summary_lines(certificate))
+
+
+def test_full_coverage_required_turns_a_partial_run_into_not_certified() -> None:
+    certificate = Certificate(
+        target="https://crm.example", options={}, schema_fingerprint="a", seed=1
+    )
+    for requirement in CATALOGUE:
+        certificate.fold.add(passed(requirement))
+    _left_out(certificate)
+    assert certificate.certified
+    assert not certificate.coverage_refused
+    certificate.require_full_coverage = True
+    assert not certificate.certified
+    assert certificate.coverage_refused
+    data = certificate.to_dict()
+    assert data["verdict"] == "not certified"
+    assert data["require_full_coverage"] is True
+    lines = summary_lines(certificate)
+    assert any(line.startswith("NOT CERTIFIED, 25 of 28 writable properties") for line in lines)
+    assert any("asked to exercise every writable property" in line for line in lines)
+    assert "left some out" in to_html(certificate)
+    # A run that exercised everything is certified, required or not.
+    certificate.unexercised = {}
+    assert certificate.certified

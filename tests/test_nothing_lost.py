@@ -25,10 +25,11 @@ from tests.conftest import USER, Served, certify, read_contact, serve
 
 IRREVERSIBLE = ("date_of_birth", "gender", "marital_status")
 FRESH = 2  # with --contacts 1 --fresh-contacts 1
-NOTICE = (
-    "date_of_birth, gender, marital_status hold values that the install will not take back: "
-    f"not exercised on contact {FRESH}; use a contact whose values are all set, or "
-    "--allow-irreversible"
+NULL = "its current value null is one no update can send back"
+EMPTY = 'its current value "" is one no update can send back'
+HELD = (
+    f"3 properties whose values the run could not put back: date_of_birth ({NULL}), "
+    f"gender ({EMPTY}), marital_status ({EMPTY})"
 )
 
 
@@ -75,14 +76,23 @@ def test_a_fresh_contact_is_certified_without_sending_its_irreversible_values(
     assert result.returncode == 0, output
     lines = result.stdout.splitlines()
     # Said before any verdict, right after the line that says what is certified.
-    assert lines[1] == NOTICE
+    assert lines[1] == (
+        f"not exercised on contact {FRESH}: {HELD}; `contract prepare --url {server.url} "
+        f"--contact-id {FRESH}` fills them with valid values once, or --allow-irreversible "
+        "exercises them anyway"
+    )
     assert PROGRESS.fullmatch(lines[2].rstrip()), lines[2]
-    assert parse(result.stdout).verdict_line.startswith("CERTIFIED")
-    assert lines[-1].startswith("certificate written") or "not exercised: 3 properties" in output
-    assert "not exercised: 3 properties whose values the install will not take back" in output
+    # The verdict says how much was exercised, and the lines after it why not the rest.
+    assert parse(result.stdout).verdict_line.startswith(
+        "CERTIFIED, 25 of 28 writable properties exercised (not exercised: date_of_birth, "
+        "gender, marital_status): "
+    )
+    assert f"not exercised: gender: {EMPTY}" in lines
     assert f"contact {FRESH} restored: it reads back as before the run" in output
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["not_exercised"] == list(IRREVERSIBLE)
+    assert data["coverage"]["not_exercised"] == list(IRREVERSIBLE)
+    assert data["coverage"]["reason"]["date_of_birth"] == NULL
     assert data["irreversible"] == {str(FRESH): list(IRREVERSIBLE)}
     assert data["restore"]["complete"] is True
     # Only the probe that found them out carried them, with the contact's own values.
@@ -153,9 +163,8 @@ def test_allow_irreversible_exercises_them_after_a_warning(tmp_path: Path) -> No
         after = read_contact(server, FRESH)
     assert result.returncode == 3, result.stdout + result.stderr
     assert result.stdout.splitlines()[1] == (
-        "WARNING: date_of_birth, gender, marital_status hold values that the install will not "
-        f"take back: exercised on contact {FRESH} anyway (--allow-irreversible), so the run "
-        "may leave them changed"
+        f"WARNING: exercised on contact {FRESH} anyway (--allow-irreversible), so the run "
+        f"may leave them changed: {HELD}"
     )
     # Exercised, so changed, and named as such.
     assert after["gender"] != ""

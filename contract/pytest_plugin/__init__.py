@@ -17,6 +17,7 @@ import pytest
 from _pytest.junitxml import xml_key  # where pytest keeps its JUnit writer
 
 from contract.certificate import Certificate
+from contract.exercised import prepare_command, scopes
 from contract.fold import RequirementResult
 from contract.outcomes import Outcome, Problem, Stop, StopRun
 from contract.pytest_plugin import hookspecs
@@ -36,7 +37,7 @@ from contract.pytest_plugin.outcome import (
 from contract.pytest_plugin.run import RUN, ContractRun, contract_run
 from contract.pytest_plugin.tape import finish, open_tape, test_id
 from contract.recording import Replayer
-from contract.reports import irreversible_notice, summary_lines, write_report
+from contract.reports import not_exercised_notice, summary_lines, write_report
 from contract.requirements import UnknownRequirementError, requirement
 from contract.restoring import Restored
 from contract.schema import load_contract
@@ -118,6 +119,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("filterwarnings", f"ignore::{_URLLIB3_INSECURE}")
         config.issue_config_time_warning(pytest.PytestWarning(INSECURE_WARNING), stacklevel=2)
     certificate.exercised_irreversible = settings.allow_irreversible
+    certificate.require_full_coverage = settings.require_full_coverage
+    certificate.writable, certificate.scopes = contract.writable, scopes(contract)
     config.pluginmanager.register(_Folding(run, config), "contract-fold")
 
 
@@ -211,7 +214,11 @@ def pytest_runtest_makereport(
         item.config.stash[_CONTACT_SENT] = True
         contact = certifier.contact
         irreversible = [n for n in certifier.contract.writable if n in contact.irreversible]
-        opened = {"id": contact.id, "irreversible": irreversible}
+        opened = {
+            "id": contact.id,
+            "irreversible": irreversible,
+            "not_exercised": dict(contact.not_exercised),
+        }
         report.user_properties.append((CONTACT_PROPERTY, json.dumps(opened)))
     decisive = report.when == "call" or (report.when == "setup" and not report.passed)
     if not decisive:
@@ -244,19 +251,28 @@ class _Folding:
             fold.add(Outcome.from_json(text))
 
     def opened(self, contact: dict[str, Any]) -> None:
-        """A worker's contact under test, and the properties it holds irreversibly."""
+        """A worker's contact under test, and the properties whose values the run could
+        not put back."""
         contact_id, irreversible = int(contact["id"]), tuple(contact["irreversible"])
-        self.run.certificate.irreversible[contact_id] = irreversible
-        if not irreversible or hasattr(self.config, "workerinput"):
+        reasons: dict[str, str] = dict(contact["not_exercised"])
+        certificate, settings = self.run.certificate, self.run.settings
+        certificate.irreversible[contact_id] = irreversible
+        certificate.unexercised[contact_id] = reasons
+        if not reasons or hasattr(self.config, "workerinput"):
             return
-        exercised = self.run.settings.allow_irreversible
+        exercised = settings.allow_irreversible
         self.config.hook.pytest_contract_irreversible(
-            contact_id=contact_id, properties=irreversible, exercised=exercised, config=self.config
+            contact_id=contact_id,
+            properties=tuple(reasons),
+            exercised=exercised,
+            reasons=reasons,
+            config=self.config,
         )
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
-            notice = irreversible_notice(contact_id, irreversible, exercised)
-            reporter.write_line(self.run.settings.spell(notice), yellow=True, bold=exercised)
+            prepare = None if settings.replay_source else prepare_command(settings.url, contact_id)
+            notice = not_exercised_notice(contact_id, reasons, exercised, prepare)
+            reporter.write_line(settings.spell(notice), yellow=True, bold=exercised)
 
 
 # First, so that pytest's JUnit writer, finishing after, carries the restore outcome.
@@ -279,7 +295,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "contacts": {str(k): v.to_json() for k, v in certificate.restored.items()},
         }
         return
-    if certificate.left_changed and session.exitstatus == pytest.ExitCode.OK:
+    if (certificate.left_changed or certificate.coverage_refused) and (
+        session.exitstatus == pytest.ExitCode.OK
+    ):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # never "all is well" then
     junit = config.stash.get(xml_key, None)
     if junit is not None and certificate.restore is not None:

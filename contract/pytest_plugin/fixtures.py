@@ -77,12 +77,10 @@ def contract_contact(
     run = contract_run(pytestconfig)
     contact_id = run.contact_id()
     if isinstance(run.tape, Replayer):
-        yield replayed_contact(run.tape, contact_id)
+        yield replayed_contact(run.tape, contact_id, run.contract)
         return
     try:
-        contact = open_contact(
-            contract_client, contact_id, run.contract.writable, run.settings.spell
-        )
+        contact = open_contact(contract_client, contact_id, run.contract, run.settings.spell)
     except ContactSetupError as error:
         raise StopRun(Stop(Problem.NO_SUCH_CONTACT, str(error))) from None
     except EndpointUnreachable as error:
@@ -166,7 +164,7 @@ def contract_cases(request: pytest.FixtureRequest, contract_certifier: Certifier
 
     def enter(case: RecordedCase) -> None:
         if isinstance(tape, Replayer) and case.contact is not None:
-            contract_certifier.contact = replayed_contact(tape, case.contact)
+            contract_certifier.contact = replayed_contact(tape, case.contact, run.contract)
 
     return Cases(
         examples=item.stash.get(EXAMPLES, run.settings.examples),

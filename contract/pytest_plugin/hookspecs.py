@@ -27,10 +27,16 @@ def pytest_contract_requirement_decided(result: RequirementResult, config: pytes
 
 
 def pytest_contract_irreversible(
-    contact_id: int, properties: tuple[str, ...], exercised: bool, config: pytest.Config
+    contact_id: int,
+    properties: tuple[str, ...],
+    exercised: bool,
+    reasons: dict[str, str],
+    config: pytest.Config,
 ) -> None:
-    """The contact under test holds values of *properties* that the install would not
-    take back; the run sends them nothing unless *exercised* (``--allow-irreversible``).
+    """The contact under test holds values of *properties* that the run could not put
+    back (*reasons* says why, per property: a value no update can send, a value the
+    install refuses, a value the read-back does not show); the run sends them nothing
+    unless *exercised* (``--allow-irreversible``).
 
     Called in the process that folds the outcomes, before any requirement of that
     contact's worker is decided.

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from contract.pytest_plugin.contact import ContactUnderTest
+from contract.pytest_plugin.contact import ContactUnderTest, read_contact
 from contract.recording import (
     REPLAY_HOST,
     InvalidRecording,
@@ -22,6 +22,7 @@ from contract.recording import (
     merge,
     part_path,
 )
+from contract.schema import Contract
 from contract.settings import RunSettings
 from contract.transports import TRANSPORTS, Transport
 
@@ -102,16 +103,13 @@ def test_id(item: pytest.Item) -> str:
     return f"{module.__name__}::{item.name}" if module is not None else item.nodeid
 
 
-def replayed_contact(replayer: Replayer, contact_id: int) -> ContactUnderTest:
+def replayed_contact(replayer: Replayer, contact_id: int, contract: Contract) -> ContactUnderTest:
     """The contact under test as the recording read it."""
     recorded = replayer.recording.contacts.get(contact_id)
     if recorded is None:
         raise NotInRecording(f"contact {contact_id}")
-    # Nothing was changed, so there is nothing to restore.
-    return ContactUnderTest(
-        recorded.id,
-        recorded.original,
-        recorded.no_readback,
-        restored=True,
-        irreversible=frozenset(recorded.irreversible),
+    contact = read_contact(
+        recorded.id, recorded.original, recorded.no_readback, recorded.irreversible, contract
     )
+    contact.restored = True  # nothing was changed, so there is nothing to restore
+    return contact
