@@ -30,7 +30,8 @@ class Certificate:
     fold: Fold = field(default_factory=Fold)
     date: str = field(default_factory=_now)
     version: str = __version__
-    restore_file: str | None = None
+    restore_files: list[str] = field(default_factory=list)
+    """The files holding values the run could not put back, one per contact."""
     irreversible: dict[int, tuple[str, ...]] = field(default_factory=dict)
     """Per contact under test, the writable properties whose value it held the install
     would not take back."""
@@ -45,6 +46,8 @@ class Certificate:
     """Per contact under test, the writable properties the run could not put back, and why."""
     require_full_coverage: bool = False
     """True when a run that leaves a writable property unexercised is not certified."""
+    witnesses_read: set[int] = field(default_factory=set)
+    """The witness contacts the run read, on every worker."""
     restored: dict[int, Restored] = field(default_factory=dict)
     """Per contact the run changed, what putting it back achieved."""
     started: float = field(default_factory=time.monotonic, repr=False, compare=False)
@@ -111,8 +114,10 @@ class Certificate:
 
     @property
     def restore(self) -> dict[str, Any] | None:
-        """Whether every contact the run changed reads back as before, and each property
-        that does not: ``{"complete": …, "properties": {name: {"original": …, "now": …}}}``.
+        """Whether every contact the run changed or read (the contact under test, each
+        witness, each unknown id it sent updates to) reads back as before, and each
+        property that does not: ``{"complete": …, "properties": {name: {"original": …,
+        "now": …, "why": …, "contact_id": …}}, "contacts": {id: {"role": …, …}}}``.
         ``None`` when the run changed no contact it could read back."""
         if not self.restored:
             return None
@@ -131,7 +136,7 @@ class Certificate:
 
     @property
     def left_changed(self) -> bool:
-        """True when the run left a contact different from before."""
+        """True when the run left a contact it changed or read different from before."""
         return any(not restored.complete for restored in self.restored.values())
 
     @property
@@ -172,7 +177,8 @@ class Certificate:
             "seed": self.seed,
             "date": self.date,
             "version": self.version,
-            "restore_file": self.restore_file,
+            "restore_file": self.restore_files[0] if self.restore_files else None,
+            "restore_files": self.restore_files,
             "verdict": self.verdict,
             "coverage": exercised.to_json(),
             "require_full_coverage": self.require_full_coverage,

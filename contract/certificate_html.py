@@ -18,6 +18,7 @@ from contract.certificate_page import SCRIPT, STYLE
 from contract.exercised import prepare_command
 from contract.fold import BOTH, RequirementResult
 from contract.outcomes import Failure, Verdict
+from contract.restore_report import restore_lines
 
 STATUS: dict[Verdict, tuple[str, str]] = {
     "passed": ("\u2713", "passed"),
@@ -69,8 +70,6 @@ def _anchor(result: RequirementResult) -> str:
 
 
 def _restore_box(certificate: Certificate) -> str:
-    from contract.reports import restore_lines  # the lines every view says first
-
     lines = restore_lines(certificate)
     if not lines:
         return ""

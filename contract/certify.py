@@ -84,7 +84,7 @@ class _Resolved:
 def _preflight(settings: RunSettings, stop: StopAtNextRequest) -> None:
     """Reach the install once before any check, so "cannot run" is told apart from "failed"."""
     from contract.client import ContactClient, EndpointUnreachable, ReadBackUnavailable
-    from contract.controls import misdirected_status, missing_contact
+    from contract.controls import misdirected_status, not_found
 
     endpoint = settings.endpoint()
     client = ContactClient(endpoint)
@@ -93,7 +93,7 @@ def _preflight(settings: RunSettings, stop: StopAtNextRequest) -> None:
         for contact_id in settings.contacts():
             try:
                 if client.read(contact_id) is None:
-                    raise CannotRun(missing_contact(endpoint.base_url, contact_id, settings.spell))
+                    raise CannotRun(not_found(client, contact_id, settings.spell))
             except ReadBackUnavailable as unread:
                 probe = client.update(contact_id, {}, "rest")
                 for status, url in ((unread.status, unread.url), (probe.status, probe.sent.url)):
@@ -254,7 +254,8 @@ def _print_failures(certificate: Certificate, out: IO[str]) -> None:
 
 def _verdict(settings: RunSettings, certificate: Certificate | None, code: int) -> int:
     """Print the outcome of the run; the exit code."""
-    from contract.reports import restore_lines, summary_lines
+    from contract.reports import summary_lines
+    from contract.restore_report import restore_lines
 
     out = sys.stdout
     if certificate is None:

@@ -85,6 +85,11 @@ def _prepared(
     return prepared
 
 
+def _spelt(value: Any) -> str:
+    """One spelling of a JSON value, whatever its keys' order."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
 class EndpointUnreachable(ConnectionError):
     """The install could not be reached, or did not answer in time; the message says why."""
 
@@ -150,6 +155,7 @@ class ContactClient:
         self.throttle = Throttle(rate_limit, sleep=sleep)
         self._sleep = sleep
         self.requests_sent = 0
+        self._values_sent: set[tuple[str, str]] = set()
         self.on_exchange: Callable[[Exchange], None] | None = None
         """Called with every exchange, when set: how a run is recorded."""
         self.before_request: Callable[[], None] | None = None
@@ -356,6 +362,8 @@ class ContactClient:
         credentials: Credentials = "session",
     ) -> Answer:
         """Send one UpdateContact, signed in as *credentials*."""
+        if isinstance(properties, dict):
+            self._values_sent.update((str(k), _spelt(v)) for k, v in properties.items())
         if transport == "rest":
             body = json.dumps(properties, ensure_ascii=False).encode("utf-8")
             return self.send_rest(contact_id, body, "application/json", credentials=credentials)
@@ -364,6 +372,10 @@ class ContactClient:
             params, UPDATE_METHOD, encoding="utf-8", allow_none=True
         ).encode()
         return self.send_xmlrpc(body, rpc_call=(UPDATE_METHOD, params), credentials=credentials)
+
+    def sent(self, name: str, value: Any) -> bool:
+        """True when an update this client sent gave property *name* this *value*."""
+        return (name, _spelt(value)) in self._values_sent
 
     def send_rest(
         self,
@@ -408,6 +420,14 @@ class ContactClient:
         else:
             shown_key = "" if key == "" else "wrong-api-key"
         return (user, shown_key)
+
+    def fetch(self, contact_id: object) -> Answer:
+        """``GET`` of a contact, whatever it answers, as an :class:`Answer`: what tells a
+        contact that does not exist from an address where no API answers."""
+        url = self.endpoint.contact_url(contact_id)
+        headers = {"Accept": "application/json"}
+        response, raw = self._send("rest", "GET", url, b"", headers)
+        return rest_answer(SentRequest("GET", url, headers, b""), response, raw)
 
     def read(self, contact_id: object) -> dict[str, Any] | None:
         """The contact as the install reads it back, or ``None`` when it does not exist."""

@@ -71,6 +71,40 @@ def missing_contact(base_url: str, contact_id: int, spell: Spell) -> str:
     return reason
 
 
+def _answers_as_the_api(answer: Answer) -> bool:
+    """True when an answer is the API's own: REST with a JSON body, or an XML-RPC
+    methodResponse (a fault included), not a web server's page for a path it lacks."""
+    if answer.transport == "xmlrpc":
+        return answer.status == 200 and answer.malformed is None
+    return bool(answer.body.strip()) and answer.malformed != "the body is not JSON"
+
+
+def not_found(client: ContactClient, contact_id: int, spell: Spell) -> str:
+    """Why contact *contact_id* reads 404: it does not exist, or there is no UpdateContact
+    API at the address at all (404 to the read and to an update, REST and XML-RPC alike,
+    and none of them in the API's own words). The probes send an empty update, which
+    changes nothing."""
+    answers = [
+        client.fetch(contact_id),
+        client.update(contact_id, {}, "rest"),
+        client.update(contact_id, {}, "xmlrpc"),
+    ]
+    base_url = client.endpoint.base_url
+    if answers[0].status == answers[1].status == 404 and not any(
+        _answers_as_the_api(answer) for answer in answers
+    ):
+        hint = spell(
+            "check {--url}: it is the install's base address, under which the contract's "
+            f"paths start with {_API_ROOT}"
+        )
+        return (
+            f"no UpdateContact API at {base_url}: GET and PUT {_API_ROOT}/contacts/"
+            f"{contact_id} answered 404, and XML-RPC no methodResponse, none in the API's "
+            f"own words; {hint}"
+        )
+    return missing_contact(base_url, contact_id, spell)
+
+
 def control_property(contract: Contract, exclude: Collection[str] = ()) -> str:
     """The writable property a control sets: the first one of free text not in *exclude*."""
     return free_text(contract, exclude=exclude)[0]

@@ -18,6 +18,8 @@ from contract.schema import Contract
 from contract.validation import UpdateValidator
 
 SCOPES = ("writable", "enum", "format")
+REFUSED_VALID = "the install refuses "
+"""How the reason begins for a valid value the install refuses: a fault (UC-ACCEPT)."""
 """What a requirement's tests may exercise (see :attr:`Requirement.exercises`)."""
 
 
@@ -31,19 +33,20 @@ def why_not_exercised(
     refused: Collection[str],
 ) -> dict[str, str]:
     """Each writable property a run must leave alone on a contact that read *original*,
-    with why: absent from the read-back, or in *refused* (the install would not take its
-    own current value back), told apart by whether the contract allows that value."""
+    with why, in a sentence that names it: absent from the read-back, or in *refused* (the
+    install would not take its own current value back), told apart by whether the
+    contract allows that value."""
     validator = UpdateValidator(contract)
     reasons = {}
     for name in contract.writable:
         if name not in original:
-            reasons[name] = "the read-back does not show it, so there is no value to put back"
+            reasons[name] = f"the read-back does not show {name}: no value is known to put back"
         elif name in refused:
             value = _shown(original[name])
             if validator.is_valid({name: original[name]}):
-                reasons[name] = f"the install refuses its current value {value}"
+                reasons[name] = f"{REFUSED_VALID}{name}'s current value {value}"
             else:
-                reasons[name] = f"its current value {value} is one no update can send back"
+                reasons[name] = f"{name}'s current value {value} is one no update can send back"
     return reasons
 
 

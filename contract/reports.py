@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from contract.certificate import Certificate
 from contract.certificate_html import to_html as to_html  # still importable from here
-from contract.exercised import plural, prepare_command
+from contract.exercised import REFUSED_VALID, plural, prepare_command
 from contract.fold import RequirementResult
+from contract.restore_report import restore_lines
 from contract.settings import REPORT_FORMATS
 
 _MARKS = {
@@ -40,44 +40,25 @@ def not_exercised_notice(
     contact_id: int, reasons: Mapping[str, str], exercised: bool, prepare: str | None
 ) -> str:
     """What a run says first when the contact holds values it could not put back; options
-    as ``{--name}``, for the door to spell. *prepare* is the command that fills them."""
+    as ``{--name}``, for the door to spell. *prepare* is the command that fills empty
+    values (no help for a valid value the install refuses)."""
+    whose = "whose value" if len(reasons) == 1 else "whose values"
     held = (
-        f"{plural(len(reasons), 'property')} whose values the run could not put back: "
-        + ", ".join(f"{name} ({why})" for name, why in reasons.items())
+        f"{plural(len(reasons), 'property')} {whose} the run could not put back "
+        f"({', '.join(reasons)}): {'; '.join(reasons.values())}"
     )
     if exercised:
         return (
             f"WARNING: exercised on contact {contact_id} anyway ({{--allow-irreversible}}), "
             f"so the run may leave them changed: {held}"
         )
-    fill = f"`{prepare}` fills them with valid values once, " if prepare else ""
+    fill = ""
+    if prepare and any(not why.startswith(REFUSED_VALID) for why in reasons.values()):
+        fill = f"`{prepare}` fills empty values with valid ones once, "
     return (
         f"not exercised on contact {contact_id}: {held}; {fill}or {{--allow-irreversible}} "
         "exercises them anyway"
     )
-
-
-def _shown(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def restore_lines(certificate: Certificate) -> list[str]:
-    """Whether the contacts the run changed read back as before; nothing when it changed
-    none it could read."""
-    lines = []
-    for contact_id, restored in certificate.restored.items():
-        if restored.complete:
-            lines.append(f"contact {contact_id} restored: it reads back as before the run")
-            continue
-        left = "; ".join(
-            f"{name} is {_shown(values['now'])}, was {_shown(values['original'])}"
-            for name, values in restored.properties.items()
-        )
-        lines.append(f"contact {contact_id} NOT fully restored: {left}")
-    if certificate.restore_file:
-        file = certificate.restore_file
-        lines.append(f"the values still to put back are in {file}: run `contract restore {file}`")
-    return lines
 
 
 def summary_lines(certificate: Certificate, *, restore: bool = True) -> list[str]:
@@ -108,7 +89,7 @@ def coverage_lines(certificate: Certificate) -> list[str]:
     coverage = certificate.coverage
     if coverage.complete:
         return []
-    lines = [f"not exercised: {name}: {coverage.reasons[name]}" for name in coverage.not_exercised]
+    lines = [f"not exercised: {coverage.reasons[name]}" for name in coverage.not_exercised]
     if certificate.coverage_refused:
         lines.append(
             "not certified for that alone: the run was asked to exercise every writable "
@@ -116,9 +97,9 @@ def coverage_lines(certificate: Certificate) -> list[str]:
         )
     url = certificate.options.get("url")
     for contact_id, reasons in certificate.unexercised.items():
-        if reasons:
+        if any(not why.startswith(REFUSED_VALID) for why in reasons.values()):
             lines.append(
-                f"to exercise them, fill contact {contact_id}'s values once with "
+                f"to exercise them, fill contact {contact_id}'s empty values once with "
                 f"`{prepare_command(url, contact_id)}`"
             )
     return lines

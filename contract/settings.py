@@ -388,7 +388,7 @@ class RunSettings:
             "record": str(self.record) if self.record else None,
             "replay": str(self.replay) if self.replay else None,
             "rate_limit": str(self.rate_limit) if self.rate_limit else None,
-            "connections": self.connections,
+            "connections": self.connections or DEFAULT_CONNECTIONS,
             "shrink_budget": self.shrink_budget,
             "verify_tls": self.verify_tls,
             "allow_irreversible": self.allow_irreversible,

@@ -234,6 +234,21 @@ def read_contact(served: Served | ReferenceServer, contact_id: int = 1) -> dict[
     return contact
 
 
+def write_contact(
+    served: Served | ReferenceServer, contact_id: int, values: dict[str, Any]
+) -> None:
+    """Update the contact as another client of the install would."""
+    with requests.Session() as session:
+        session.trust_env = False
+        response = session.put(
+            served.url + CONTACT_PATH.format(id=contact_id),
+            json=values,
+            auth=(USER, served.api_key),
+            timeout=30,
+        )
+    assert response.status_code == 200, response.text
+
+
 @dataclass
 class Silent:
     """A TCP server on loopback that accepts connections and never answers."""

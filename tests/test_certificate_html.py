@@ -461,7 +461,7 @@ def _not_restored_says_so_first(renders: Renders) -> None:
     assert 'class="restore left-changed"' in dom[:alarm]
     assert "contract restore" in dom
     assert "XML-RPC was not exercised" in dom
-    assert "Not exercised: date_of_birth, gender, marital_status." in dom
+    assert "Not exercised: 3 of 28 writable properties" in dom
 
 
 @pytest.mark.long

@@ -157,7 +157,7 @@ def test_every_report_shows_the_verdicts_and_the_failure(
 
 def _left_changed(certificate: Certificate) -> Certificate:
     certificate.restored[7] = Restored(False, {"gender": {"original": "", "now": "male"}})
-    certificate.restore_file = "contract-restore-7.json"
+    certificate.restore_files = ["contract-restore-7.json"]
     return certificate
 
 
@@ -203,8 +203,11 @@ def test_a_run_that_changed_nothing_has_no_restore_outcome(certificate: Certific
     assert summary_lines(certificate)[0].startswith("requirement")
 
 
-NULL = "its current value null is one no update can send back"
-EMPTY = 'its current value "" is one no update can send back'
+NULL = "date_of_birth's current value null is one no update can send back"
+
+
+def _empty(name: str) -> str:
+    return f'{name}\'s current value "" is one no update can send back'
 
 
 def _left_out(certificate: Certificate) -> Certificate:
@@ -213,8 +216,8 @@ def _left_out(certificate: Certificate) -> Certificate:
     certificate.writable, certificate.scopes = contract.writable, scopes(contract)
     certificate.irreversible = {7: ("date_of_birth", "gender"), 8: ("gender", "marital_status")}
     certificate.unexercised = {
-        7: {"date_of_birth": NULL, "gender": EMPTY},
-        8: {"gender": EMPTY, "marital_status": EMPTY},
+        7: {"date_of_birth": NULL, "gender": _empty("gender")},
+        8: {"gender": _empty("gender"), "marital_status": _empty("marital_status")},
     }
     return certificate
 
@@ -237,8 +240,8 @@ def test_properties_not_exercised_are_listed_counted_and_explained(
     assert coverage["not_exercised"] == ["date_of_birth", "gender", "marital_status"]
     assert coverage["reason"] == {
         "date_of_birth": f"contact 7: {NULL}",
-        "gender": f"contact 7: {EMPTY}",
-        "marital_status": f"contact 8: {EMPTY}",
+        "gender": f"contact 7: {_empty('gender')}",
+        "marital_status": f"contact 8: {_empty('marital_status')}",
     }
     assert coverage["complete"] is False
     missed = {row["id"]: row["not_exercised"] for row in data["results"]}
@@ -252,10 +255,12 @@ def test_properties_not_exercised_are_listed_counted_and_explained(
         "NOT CERTIFIED, 25 of 28 writable properties exercised (not exercised: "
         "date_of_birth, gender, marital_status): https://crm.example (seed 42)"
     )
-    assert f"not exercised: gender: contact 7: {EMPTY}" in lines
+    assert f"not exercised: contact 7: {_empty('gender')}" in lines
     assert lines[-2:] == [
-        "to exercise them, fill contact 7's values once with `contract prepare --contact-id 7`",
-        "to exercise them, fill contact 8's values once with `contract prepare --contact-id 8`",
+        "to exercise them, fill contact 7's empty values once with "
+        "`contract prepare --contact-id 7`",
+        "to exercise them, fill contact 8's empty values once with "
+        "`contract prepare --contact-id 8`",
     ]
     markdown = to_markdown(certificate)
     assert markdown.startswith(
@@ -265,7 +270,7 @@ def test_properties_not_exercised_are_listed_counted_and_explained(
     assert "| UC-ENUM | failed |" in markdown
     page = to_html(certificate)
     assert "Not exercised: 3 of 28 writable properties" in page
-    assert html.escape(EMPTY) in page
+    assert html.escape(_empty("gender")) in page
     # Sent anyway, with --allow-irreversible: nothing is left out.
     certificate.exercised_irreversible = True
     assert certificate.to_dict()["not_exercised"] == []

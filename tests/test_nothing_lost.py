@@ -25,11 +25,11 @@ from tests.conftest import USER, Served, certify, read_contact, serve
 
 IRREVERSIBLE = ("date_of_birth", "gender", "marital_status")
 FRESH = 2  # with --contacts 1 --fresh-contacts 1
-NULL = "its current value null is one no update can send back"
-EMPTY = 'its current value "" is one no update can send back'
+NULL = "date_of_birth's current value null is one no update can send back"
+EMPTY = '{}\'s current value "" is one no update can send back'
 HELD = (
-    f"3 properties whose values the run could not put back: date_of_birth ({NULL}), "
-    f"gender ({EMPTY}), marital_status ({EMPTY})"
+    "3 properties whose values the run could not put back (date_of_birth, gender, "
+    f"marital_status): {NULL}; {EMPTY.format('gender')}; {EMPTY.format('marital_status')}"
 )
 
 
@@ -78,8 +78,8 @@ def test_a_fresh_contact_is_certified_without_sending_its_irreversible_values(
     # Said before any verdict, right after the line that says what is certified.
     assert lines[1] == (
         f"not exercised on contact {FRESH}: {HELD}; `contract prepare --url {server.url} "
-        f"--contact-id {FRESH}` fills them with valid values once, or --allow-irreversible "
-        "exercises them anyway"
+        f"--contact-id {FRESH}` fills empty values with valid ones once, or "
+        "--allow-irreversible exercises them anyway"
     )
     assert PROGRESS.fullmatch(lines[2].rstrip()), lines[2]
     # The verdict says how much was exercised, and the lines after it why not the rest.
@@ -87,7 +87,7 @@ def test_a_fresh_contact_is_certified_without_sending_its_irreversible_values(
         "CERTIFIED, 25 of 28 writable properties exercised (not exercised: date_of_birth, "
         "gender, marital_status): "
     )
-    assert f"not exercised: gender: {EMPTY}" in lines
+    assert f"not exercised: {EMPTY.format('gender')}" in lines
     assert f"contact {FRESH} restored: it reads back as before the run" in output
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["not_exercised"] == list(IRREVERSIBLE)
@@ -122,9 +122,10 @@ def test_values_no_update_can_put_back_are_named_first_with_exit_3(tmp_path: Pat
     assert "Traceback" not in output
     changed = {name for name in load_contract().writable if after[name] != before[name]}
     assert changed == set(IRREVERSIBLE)
+    refused = "(the install refuses it)"
     first = (
-        f'contact {FRESH} NOT fully restored: date_of_birth is 0, was null; gender is "unknown", '
-        'was ""; marital_status is "unknown", was ""'
+        f"contact {FRESH} NOT fully restored: date_of_birth is 0, was null {refused}; gender "
+        f'is "unknown", was "" {refused}; marital_status is "unknown", was "" {refused}'
     )
     # First after the progress lines, before failures and the table.
     lines = result.stdout.splitlines()

@@ -375,9 +375,9 @@ def test_on_a_fresh_contact_the_plugin_says_what_it_leaves_out_and_fails_what_it
     left_out.stdout.fnmatch_lines(
         [
             f"not exercised on contact {fresh}: 3 properties whose values the run could not "
-            "put back: date_of_birth (*), gender (*), marital_status (*); `contract prepare "
-            f"--url {server_key.url} --contact-id {fresh}` fills them with valid values once, "
-            "or --contract-allow-irreversible exercises them anyway",
+            "put back (date_of_birth, gender, marital_status): *; `contract prepare "
+            f"--url {server_key.url} --contact-id {fresh}` fills empty values with valid ones "
+            "once, or --contract-allow-irreversible exercises them anyway",
             f"contact {fresh} restored: it reads back as before the run",
         ]
     )

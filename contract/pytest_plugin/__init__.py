@@ -150,8 +150,7 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     for stop in output.get(_STOPS_OUTPUT, []):
         run.stopped(Stop.from_json(stop))
     restore = output.get(_RESTORE_OUTPUT, {})
-    if restore.get("file"):
-        run.certificate.restore_file = restore["file"]
+    run.certificate.restore_files += restore.get("files", [])
     for contact_id, restored in restore.get("contacts", {}).items():
         run.certificate.restored[int(contact_id)] = Restored.from_json(restored)
 
@@ -218,6 +217,7 @@ def pytest_runtest_makereport(
             "id": contact.id,
             "irreversible": irreversible,
             "not_exercised": dict(contact.not_exercised),
+            "witnesses": list(contact.witnesses),
         }
         report.user_properties.append((CONTACT_PROPERTY, json.dumps(opened)))
     decisive = report.when == "call" or (report.when == "setup" and not report.passed)
@@ -258,6 +258,9 @@ class _Folding:
         certificate, settings = self.run.certificate, self.run.settings
         certificate.irreversible[contact_id] = irreversible
         certificate.unexercised[contact_id] = reasons
+        certificate.witnesses_read.update(int(witness) for witness in contact["witnesses"])
+        if certificate.options:  # the witnesses read, not those asked for
+            certificate.options["witness_ids"] = sorted(certificate.witnesses_read)
         if not reasons or hasattr(self.config, "workerinput"):
             return
         exercised = settings.allow_irreversible
@@ -291,7 +294,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if workeroutput is not None:
         workeroutput[_STOPS_OUTPUT] = [stop.to_json() for stop in certificate.fold.stops]
         workeroutput[_RESTORE_OUTPUT] = {
-            "file": certificate.restore_file,
+            "files": certificate.restore_files,
             "contacts": {str(k): v.to_json() for k, v in certificate.restored.items()},
         }
         return

@@ -13,7 +13,12 @@ from contract.interrupts import StopAtNextRequest
 from contract.outcomes import Problem, Stop, StopRun
 from contract.pytest_plugin.cases import Cases
 from contract.pytest_plugin.certifier import Certifier
-from contract.pytest_plugin.contact import ContactSetupError, ContactUnderTest, open_contact
+from contract.pytest_plugin.contact import (
+    ContactSetupError,
+    ContactUnderTest,
+    open_contact,
+    witness_candidates,
+)
 from contract.pytest_plugin.marker import EXAMPLES, REQUIREMENT
 from contract.pytest_plugin.run import ContractRun, contract_run
 from contract.pytest_plugin.tape import replayed_contact
@@ -80,14 +85,27 @@ def contract_contact(
         yield replayed_contact(run.tape, contact_id, run.contract)
         return
     try:
-        contact = open_contact(contract_client, contact_id, run.contract, run.settings.spell)
+        settings = run.settings
+        candidates = witness_candidates(contact_id, settings.witness_ids, settings.contacts())
+        contact = open_contact(
+            contract_client,
+            contact_id,
+            run.contract,
+            settings.spell,
+            witnesses=candidates,
+            named_witnesses=bool(settings.witness_ids),
+        )
     except ContactSetupError as error:
         raise StopRun(Stop(Problem.NO_SUCH_CONTACT, str(error))) from None
     except EndpointUnreachable as error:
         raise StopRun(error.stop) from None
     if isinstance(run.tape, Recorder):
         run.tape.record_contact(
-            contact.id, contact.original, contact.no_readback, contact.irreversible
+            contact.id,
+            contact.original,
+            contact.no_readback,
+            contact.irreversible,
+            contact.witnesses,
         )
     run.changed.append((contract_client, contact))
     stop = StopAtNextRequest()

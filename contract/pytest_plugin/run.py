@@ -14,6 +14,7 @@ from contract.outcomes import Stop
 from contract.pytest_plugin.contact import ContactUnderTest, restore
 from contract.pytest_plugin.tape import Tape
 from contract.recording import Replayer
+from contract.restore_report import not_restored_line
 from contract.schema import Contract
 from contract.settings import RunSettings
 
@@ -48,22 +49,25 @@ class ContractRun:
     def restore(
         self, config: pytest.Config, client: ContactClient, contact: ContactUnderTest
     ) -> None:
-        """Put the contact back; say loudly, and keep the values in a file, when it cannot be."""
+        """Put the contact and its witnesses back; say loudly, and keep the values in a
+        file, where one cannot be."""
         client.before_request = None  # a stop asked for must not stop the restore
-        save_to = Path(config.invocation_params.dir) / f"contract-restore-{contact.id}.json"
         with interrupts_deferred():
-            saved = restore(client, contact, self.contract.writable, save_to)
-        if contact.outcome is not None:
-            self.certificate.restored[contact.id] = contact.outcome
-        if saved is None:
-            return
-        self.certificate.restore_file = saved
+            saved = restore(client, contact, Path(config.invocation_params.dir))
+        self.certificate.restored.update(contact.outcomes)
+        self.certificate.restore_files += saved
         reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            names = ", ".join(contact.outcome.properties) if contact.outcome else "its values"
+        if reporter is None:
+            return
+        for contact_id, outcome in contact.outcomes.items():
+            if not outcome.complete:
+                reporter.write_line(
+                    f"contract: {not_restored_line(contact_id, outcome)}", red=True, bold=True
+                )
+        for path in saved:
             reporter.write_line(
-                f"contract: contact {contact.id} was not fully restored ({names}); its "
-                f"original values are in {saved}: run `contract restore {saved}`",
+                f"contract: the values still to put back are in {path}: run "
+                f"`contract restore {path}`",
                 red=True,
                 bold=True,
             )

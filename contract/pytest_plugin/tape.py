@@ -108,8 +108,11 @@ def replayed_contact(replayer: Replayer, contact_id: int, contract: Contract) ->
     recorded = replayer.recording.contacts.get(contact_id)
     if recorded is None:
         raise NotInRecording(f"contact {contact_id}")
+    if recorded.witnesses is None:
+        raise NotInRecording(f"which witnesses contact {contact_id}'s run read")
     contact = read_contact(
         recorded.id, recorded.original, recorded.no_readback, recorded.irreversible, contract
     )
+    contact.witnesses = dict(recorded.witnesses)
     contact.restored = True  # nothing was changed, so there is nothing to restore
     return contact

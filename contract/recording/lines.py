@@ -108,6 +108,9 @@ class RecordedContact:
     no_readback: str | None
     irreversible: tuple[str, ...] = ()
     """Its properties whose values the install refused to take back."""
+    witnesses: dict[int, dict[str, Any]] | None = None
+    """The witnesses the run read, each as it read before the run; ``None`` in a
+    recording made before witnesses were recorded."""
 
 
 @dataclass(frozen=True)
@@ -213,8 +216,13 @@ def _add(recording: Recording, line: dict[str, Any]) -> None:
     kind = line["kind"]
     if kind == "contact":
         irreversible = tuple(line.get("irreversible", ()))
+        witnesses = line.get("witnesses")
         contact = RecordedContact(
-            int(line["id"]), line["original"], line["no_readback"], irreversible
+            int(line["id"]),
+            line["original"],
+            line["no_readback"],
+            irreversible,
+            None if witnesses is None else {int(k): v for k, v in witnesses.items()},
         )
         recording.contacts[contact.id] = contact
     elif kind == "case":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -112,12 +112,15 @@ class Recorder:
         original: Any,
         no_readback: str | None,
         irreversible: Iterable[str] = (),
+        witnesses: Mapping[int, Any] | None = None,
     ) -> None:
-        """The contact this process changes, as it read before the run, and the properties
-        whose values the install would not take back."""
+        """The contact this process changes, as it read before the run, the properties
+        whose values the install would not take back, and the witnesses it read (each as
+        it read then)."""
         self.contact = contact_id
         line = {"kind": "contact", "id": contact_id, "original": original}
         line |= {"no_readback": no_readback, "irreversible": sorted(irreversible)}
+        line["witnesses"] = {str(k): v for k, v in (witnesses or {}).items()}
         self._write(line)
 
     def record_control(self, transport: str, unproven: str | None) -> None:

@@ -71,6 +71,13 @@ FAULTS: dict[str, Fault] = _registry(
         planted.dropping("department"),
     ),
     Fault(
+        "store-first-ten",
+        requirements.PERSIST,
+        "an accepted update is answered with success, but only its first ten properties are stored",
+        "stored",
+        planted.keeping_the_first(10),
+    ),
+    Fault(
         "reset-unsent",
         requirements.PARTIAL,
         "an update resets every writable property it did not send to its default, "

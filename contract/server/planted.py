@@ -178,6 +178,16 @@ def dropping(name: str) -> Callable[[Service, Stored], Stored]:
     return override
 
 
+def keeping_the_first(count: int) -> Callable[[Service, Stored], Stored]:
+    def override(service: Service, stored: Stored) -> Stored:
+        def first(request: UpdateRequest) -> dict[str, Any]:
+            return dict(list(stored(request).items())[:count])
+
+        return first
+
+    return override
+
+
 def reset_value(schema: Mapping[str, Any]) -> Any:
     """What ``reset-unsent`` writes: the default, else the first enum value, else ``""``/``0``."""
     if "default" in schema:

@@ -145,6 +145,35 @@ def test_drop_department(faulty: StartFaulty) -> None:
     assert rest.get(1)["department"] == department
 
 
+def test_store_first_ten(faulty: StartFaulty) -> None:
+    rest, rpc = clients(faulty("store-first-ten"))
+    before = rest.get(1)
+    twelve = {
+        name: f"{name} changed"
+        for name in (
+            "name",
+            "lastname",
+            "title",
+            "company_position",
+            "company_name",
+            "department",
+            "industry",
+            "address",
+            "city",
+            "country",
+            "state",
+            "zip",
+        )
+    }
+    assert rest.put(1, twelve).json() == 1
+    after = rest.get(1)
+    stored = [name for name in twelve if after[name] == twelve[name]]
+    assert stored == list(twelve)[:10]
+    assert [after[name] for name in list(twelve)[10:]] == [before["state"], before["zip"]]
+    assert rpc.update(1, {"state": "Sent alone"}) == 1
+    assert rest.get(1)["state"] == "Sent alone"
+
+
 def test_fill_empty_values(faulty: StartFaulty, server: ReferenceServer) -> None:
     srv = faulty("fill-empty-values")
     rest, fresh, plausible = RestClient(srv), srv.fresh_contact_ids[0], 1
