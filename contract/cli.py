@@ -24,6 +24,7 @@ from contract.certify import add_certify_command
 from contract.commands import Exit, add_command
 from contract.fleet.command import add_fleet_command
 from contract.openapi import openapi_document
+from contract.prepare import add_prepare_command
 from contract.records import InputError
 from contract.restore import add_restore_command
 from contract.schema import (
@@ -191,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_command(commands)
     add_certify_command(commands)
     add_restore_command(commands)
+    add_prepare_command(commands)
     add_fleet_command(commands)
     for command in commands.choices.values():
         command.set_defaults(command_parser=command)
