@@ -83,6 +83,12 @@ class Answer:
         ]
 
 
+ExchangeError = Literal["timeout", "connection", "unreachable"]
+"""Why an exchange has no answer: ``timeout``, none came in time; ``connection``, the
+connection was refused, dropped or reset (both retried); ``unreachable``, an error no
+retry heals (TLS, a name that does not resolve, an answer that is not HTTP)."""
+
+
 @dataclass(frozen=True)
 class Exchange:
     """One request as it went on the wire, and its answer or why there was none.
@@ -98,7 +104,9 @@ class Exchange:
     status: int | None = None
     response_headers: Mapping[str, str] = field(default_factory=dict)
     response_body: bytes = b""
-    error: Literal["timeout", "connection"] | None = None
+    error: ExchangeError | None = None
+    attempt: int = 1
+    """1 for a request's first sending, 2 for its first retry after a network error, …"""
 
 
 def _content_type(response: requests.Response) -> str:
