@@ -185,6 +185,7 @@ _OPTION_LABELS = {
     "examples": "examples per requirement and transport",
     "seed": "seed",
     "timeout": "answer time-out (s)",
+    "retries": "retries of a request the network lost",
     "schema_extension": "schema extension",
     "record": "recorded to",
     "replay": "replayed from",
