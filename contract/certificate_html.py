@@ -17,6 +17,7 @@ from contract.certificate import Certificate
 from contract.certificate_page import SCRIPT, STYLE
 from contract.fold import BOTH, RequirementResult
 from contract.outcomes import Failure, Verdict
+from contract.settings import Door, spelt
 
 STATUS: dict[Verdict, tuple[str, str]] = {
     "passed": ("\u2713", "passed"),
@@ -125,6 +126,8 @@ def _policy_line(certificate: Certificate) -> str:
 
 
 def _limits(certificate: Certificate) -> str:
+    from contract.reports import retries_line  # reports imports this module
+
     items = []
     unsent = ", ".join(certificate.not_exercised) or "none"
     if certificate.not_exercised:
@@ -165,6 +168,10 @@ def _limits(certificate: Certificate) -> str:
                 f"<li>{_esc(result.id)}: the failure's payload is not fully shrunk (the "
                 "shrink budget ran out); a smaller one may fail too.</li>"
             )
+    retried = retries_line(certificate)
+    if retried is not None:
+        said = spelt(retried, Door.CLI)
+        items.append(f"<li>{_esc(said[:1].upper() + said[1:])}.</li>")
     if not certificate.options:
         items.append("<li>The run's options were not recorded (a replay, or a run by pytest).</li>")
     return (

@@ -8,14 +8,14 @@ a ``.xml`` report.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from contract.certificate import Certificate
 from contract.certificate_html import to_html as to_html  # still importable from here
 from contract.fold import RequirementResult
-from contract.settings import REPORT_FORMATS
+from contract.settings import REPORT_FORMATS, Door, spelt
 
 _MARKS = {
     "passed": "PASS",
@@ -47,6 +47,23 @@ def irreversible_notice(contact_id: int, properties: Sequence[str], exercised: b
     )
 
 
+def retries_line(certificate: Certificate) -> str | None:
+    """How many requests the network made the run send again, if any; the option as
+    ``{--retries}``, for the door to spell."""
+    retries = certificate.retries
+    if not retries:
+        return None
+    requests = "request" if retries == 1 else "requests"
+    return (
+        f"retried {retries} {requests} after network errors "
+        "(the network, not the install: see {--retries})"
+    )
+
+
+def _cli(template: str) -> str:
+    return spelt(template, Door.CLI)
+
+
 def _shown(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -70,9 +87,12 @@ def restore_lines(certificate: Certificate) -> list[str]:
     return lines
 
 
-def summary_lines(certificate: Certificate, *, restore: bool = True) -> list[str]:
+def summary_lines(
+    certificate: Certificate, *, restore: bool = True, spell: Callable[[str], str] = _cli
+) -> list[str]:
     """The restore outcome (unless *restore* is false), a table of verdicts, then the
-    overall verdict and what was not exercised, for a terminal."""
+    overall verdict, the requests the network made the run send again, and what was not
+    exercised, for a terminal; options spelt with *spell*."""
     lines = restore_lines(certificate) if restore else []
     lines.append(f"{'requirement':<14} {'verdict':<6} {'cases':>6} {'requests':>9}  note")
     for result in certificate.results:
@@ -80,6 +100,9 @@ def summary_lines(certificate: Certificate, *, restore: bool = True) -> list[str
         mark = _MARKS[result.verdict]
         lines.append(f"{result.id:<14} {mark:<6} {result.cases:>6} {result.requests:>9}  {note}")
     lines.append(f"{certificate.verdict.upper()}: {certificate.target} (seed {certificate.seed})")
+    retried = retries_line(certificate)
+    if retried is not None:
+        lines.append(spell(retried))
     unsent = certificate.not_exercised
     if unsent:
         lines.append(
@@ -92,6 +115,7 @@ def summary_lines(certificate: Certificate, *, restore: bool = True) -> list[str
 def to_markdown(certificate: Certificate) -> str:
     """The certificate as a Markdown document."""
     out = [f"# UpdateContact certificate: {certificate.verdict}", ""]
+    retried = retries_line(certificate)
     restored = restore_lines(certificate)
     if restored:
         marker = "**" if certificate.left_changed else ""
@@ -102,6 +126,7 @@ def to_markdown(certificate: Certificate) -> str:
         f"- library version: {certificate.version}, schema {certificate.schema_fingerprint}",
         f"- seed: {certificate.seed}",
         f"- not exercised: {', '.join(certificate.not_exercised) or 'none'}",
+        *([f"- {_cli(retried)}"] if retried is not None else []),
         "",
         "| requirement | verdict | cases | requests | transports | note |",
         "|---|---|---:|---:|---|---|",
