@@ -85,8 +85,9 @@ class Answer:
 
 ExchangeError = Literal["timeout", "connection", "unreachable"]
 """Why an exchange has no answer: ``timeout``, none came in time; ``connection``, the
-connection was refused, dropped or reset (both retried); ``unreachable``, an error no
-retry heals (TLS, a name that does not resolve, an answer that is not HTTP)."""
+connection was dropped or reset (both retried); ``unreachable``, no connection could be
+opened (refused, timed out, a name that does not resolve, TLS) or the answer was not
+HTTP: not retried."""
 
 
 @dataclass(frozen=True)

@@ -177,8 +177,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("timeout", "seconds to wait for each answer", default="10", metavar="S"),
     Option(
         "retries",
-        "how often a request the network lost (a connection refused, dropped or reset, an "
-        "answer not there in time) is sent again, after a wait of up to 0.2 s that doubles "
+        "how often a request the network lost (its connection dropped or reset, its answer "
+        "not there in time) is sent again, after a wait of up to 0.2 s that doubles "
         f"each time, to 2 s at most; every request of a run is safe to repeat; 0 to {MAX_RETRIES}",
         default=str(DEFAULT_RETRIES),
         metavar="N",

@@ -1,6 +1,6 @@
 """Why an install could not be reached, in the words a person acts on: the name did not
 resolve, the connection was refused or timed out, TLS failed; and whether sending again
-may fare better (:func:`heals`).
+may fare better (:func:`heals`): only when a connection that was open was lost.
 
 ``requests`` wraps the cause two or three times (``ConnectionError`` around urllib3's
 ``MaxRetryError`` around ``NewConnectionError`` around the socket's own error); the cause
@@ -15,7 +15,13 @@ import ssl
 from collections.abc import Iterator
 
 import requests
-from urllib3.exceptions import NameResolutionError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 
 _NETWORK_ERRORS = (
     requests.ConnectionError,
@@ -24,7 +30,15 @@ _NETWORK_ERRORS = (
 )
 """What the network does to a request; anything else (a malformed address, a body that
 cannot be decoded) happens the same way every time."""
-_LASTING_CAUSES = (socket.gaierror, NameResolutionError, ssl.SSLError)
+_LASTING_CAUSES = (
+    socket.gaierror,
+    NameResolutionError,
+    ssl.SSLError,
+    NewConnectionError,
+    ConnectTimeoutError,
+)
+"""No connection was opened (nothing listens there, or nothing answers: the system has
+already tried again within the time-out), or none that could be trusted."""
 
 
 class LastingConnectionError(requests.ConnectionError):
@@ -64,12 +78,13 @@ def timed_out(error: requests.RequestException) -> bool:
 
 
 def heals(error: requests.RequestException) -> bool:
-    """True when sending the request again may fare better: the connection was refused,
-    dropped, reset or never opened in time, or the answer did not come in time. False for
-    what will not heal: TLS, a name that does not resolve, a malformed address, an answer
-    that is not HTTP."""
+    """True when sending the request again may fare better: a connection that was open
+    was dropped or reset, or the answer did not come in time. False when no connection
+    could be opened (refused, timed out, a name that does not resolve, TLS) and for what
+    no retry changes: a malformed address, an answer that is not HTTP."""
     if not isinstance(error, _NETWORK_ERRORS) or isinstance(
-        error, (LastingConnectionError, requests.exceptions.SSLError)
+        error,
+        (LastingConnectionError, requests.exceptions.SSLError, requests.ConnectTimeout),
     ):
         return False
     return not any(isinstance(c, _LASTING_CAUSES) or _not_http(c) for c in _chain(error))

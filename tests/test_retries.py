@@ -1,5 +1,6 @@
 """A request the network lost is sent again, through the real HTTP stack on loopback: how
-often, how long the client waits, what it counts and records, and what it never retries."""
+often, how long the client waits, what it counts and records, and what it never retries
+(a connection that could not be opened, TLS, a name that does not resolve)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from contract.answers import Exchange
 from contract.client import ContactClient, EndpointUnreachable, InstallLost
 from contract.endpoint import Endpoint
 from contract.retrying import FIRST_WAIT, LONGEST_WAIT, Backoff
+from tests.conftest import free_port
 
 KEY = "retries-test-key"
 CONTACT = b'{"id": 1, "name": "Ada"}'
@@ -185,6 +187,17 @@ def test_tls_failures_are_not_retried() -> None:
     assert "attempts" not in str(raised.value)
     assert (client.retries, client.requests_sent, waits) == (0, 1, [])
     assert [e.error for e in exchanges] == ["unreachable"]
+
+
+def test_a_connection_that_cannot_be_opened_is_not_retried() -> None:
+    port = free_port()  # nothing listens there: the connection is refused
+    exchanges: list[Exchange] = []
+    client = _client(f"http://127.0.0.1:{port}", 3, [])
+    client.on_exchange = exchanges.append
+    with pytest.raises(EndpointUnreachable) as raised:
+        client.read(1)
+    assert str(raised.value) == f"cannot reach 127.0.0.1:{port}: the connection was refused"
+    assert (client.retries, [e.error for e in exchanges]) == (0, ["unreachable"])
 
 
 def test_a_name_that_does_not_resolve_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
