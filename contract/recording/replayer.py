@@ -105,7 +105,7 @@ class Replayer:
         if recorded.error == "unreachable":
             raise LastingConnectionError("the recorded request met an error no retry heals")
         if recorded.error is not None:
-            raise requests.ConnectionError("the recorded request could not connect")
+            raise requests.ConnectionError("the recorded request lost its connection")
         headers = {
             name: value
             for name, value in recorded.headers.items()
