@@ -83,6 +83,13 @@ class Answer:
         ]
 
 
+ExchangeError = Literal["timeout", "connection", "unreachable"]
+"""Why an exchange has no answer: ``timeout``, none came in time; ``connection``, the
+connection was dropped or reset (both retried); ``unreachable``, no connection could be
+opened (refused, timed out, a name that does not resolve, TLS) or the answer was not
+HTTP: not retried."""
+
+
 @dataclass(frozen=True)
 class Exchange:
     """One request as it went on the wire, and its answer or why there was none.
@@ -98,7 +105,9 @@ class Exchange:
     status: int | None = None
     response_headers: Mapping[str, str] = field(default_factory=dict)
     response_body: bytes = b""
-    error: Literal["timeout", "connection"] | None = None
+    error: ExchangeError | None = None
+    attempt: int = 1
+    """1 for a request's first sending, 2 for its first retry after a network error, …"""
 
 
 def _content_type(response: requests.Response) -> str:

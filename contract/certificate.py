@@ -54,6 +54,14 @@ class Certificate:
     """When the run began (:func:`time.monotonic`)."""
     finished: float | None = field(default=None, repr=False, compare=False)
     """When it ended; until then, its length is measured up to now."""
+    retries_outside_tests: int = 0
+    """Requests sent again after a network error outside every test: opening the contact,
+    the positive controls, the restore."""
+
+    @property
+    def retries(self) -> int:
+        """Every request the run sent again after the network lost it."""
+        return self.retries_outside_tests + sum(result.retries for result in self.results)
 
     @property
     def seconds(self) -> float:
@@ -169,6 +177,7 @@ class Certificate:
         cases = sum(result.cases for result in self.results)
         coverage = sum(result.coverage for result in self.results)
         requests = sum(result.requests for result in self.results)
+        retries = sum(result.retries for result in self.results)
         return {
             "restore": self.restore,
             "target": self.target,
@@ -190,6 +199,7 @@ class Certificate:
                 "cases": cases,
                 "requests": requests,
                 "requests_per_case": _per_case(requests, cases),
+                "retries": retries,
                 "coverage_cases": coverage,
                 "explored_cases": cases - coverage,
                 "test_seconds": round(sum(result.seconds for result in self.results), 3),
@@ -198,6 +208,7 @@ class Certificate:
             "transports": self.transports,
             "versions": self.versions,
             "seconds": self.seconds,
+            "retries": self.retries,
         }
 
 
@@ -211,6 +222,7 @@ def _result_dict(result: RequirementResult, coverage: Coverage) -> dict[str, Any
         "coverage_cases": result.coverage,
         "explored_cases": result.cases - result.coverage,
         "requests": result.requests,
+        "retries": result.retries,
         "transports": list(result.transports),
         "reason": result.reason,
         "not_exercised": coverage.missed_by(result.requirement),

@@ -18,7 +18,8 @@ from contract.certificate_page import SCRIPT, STYLE
 from contract.exercised import prepare_command
 from contract.fold import BOTH, RequirementResult
 from contract.outcomes import Failure, Verdict
-from contract.restore_report import restore_lines
+from contract.run_report import restore_lines, retries_line
+from contract.settings import Door, spelt
 
 STATUS: dict[Verdict, tuple[str, str]] = {
     "passed": ("\u2713", "passed"),
@@ -186,6 +187,10 @@ def _limits(certificate: Certificate) -> str:
                 f"<li>{_esc(result.id)}: the failure's payload is not fully shrunk (the "
                 "shrink budget ran out); a smaller one may fail too.</li>"
             )
+    retried = retries_line(certificate)
+    if retried is not None:
+        said = spelt(retried, Door.CLI)
+        items.append(f"<li>{_esc(said[:1].upper() + said[1:])}.</li>")
     if not certificate.options:
         items.append("<li>The run's options were not recorded (a replay, or a run by pytest).</li>")
     return (
@@ -206,6 +211,7 @@ _OPTION_LABELS = {
     "examples": "examples per requirement and transport",
     "seed": "seed",
     "timeout": "answer time-out (s)",
+    "retries": "retries of a request the network lost",
     "schema_extension": "schema extension",
     "record": "recorded to",
     "replay": "replayed from",

@@ -255,7 +255,7 @@ def _print_failures(certificate: Certificate, out: IO[str]) -> None:
 def _verdict(settings: RunSettings, certificate: Certificate | None, code: int) -> int:
     """Print the outcome of the run; the exit code."""
     from contract.reports import summary_lines
-    from contract.restore_report import restore_lines
+    from contract.run_report import restore_lines
 
     out = sys.stdout
     if certificate is None:

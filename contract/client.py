@@ -22,13 +22,21 @@ import requests.auth
 import requests.structures
 
 from contract import __version__
-from contract.answers import Answer, Exchange, SentRequest, rest_answer, xmlrpc_answer
+from contract.answers import (
+    Answer,
+    Exchange,
+    ExchangeError,
+    SentRequest,
+    rest_answer,
+    xmlrpc_answer,
+)
 from contract.api import CONTACT_PATH, UPDATE_METHOD
 from contract.endpoint import KEY_VARIABLE, Endpoint
 from contract.outcomes import Problem, Stop, StopRun
+from contract.retrying import Backoff, Lost, send_with_retries
 from contract.throttle import MAX_THROTTLED_RETRIES, RateLimit, Throttle, retry_after
 from contract.transports import TRANSPORTS, Transport
-from contract.unreachable import why_unreachable
+from contract.unreachable import heals, timed_out, why_unreachable
 
 MAX_BODY_BYTES = 1 << 20
 T = TypeVar("T")
@@ -121,6 +129,16 @@ def _read_bounded(response: requests.Response) -> bytes:
     return bytes(body[: MAX_BODY_BYTES + 1])
 
 
+def _lost(
+    error: requests.RequestException, host: str, timeout: float
+) -> tuple[Lost, ExchangeError]:
+    """An attempt's error as the retry loop reads it, and as its exchange records it."""
+    if timed_out(error):
+        return Lost(f"{host} did not answer within {timeout:g} s", heals=True), "timeout"
+    lost = Lost(f"cannot reach {host}: {why_unreachable(error, timeout)}", heals=heals(error))
+    return lost, "connection" if lost.heals else "unreachable"
+
+
 class RequestWithheld(Exception):
     """A request was asked for while requests are withheld (see :meth:`ContactClient.withheld`)."""
 
@@ -132,7 +150,8 @@ class ContactClient:
     so a run opens one connection per transport and reuses it. Requests that leave the
     contact alone may also go :meth:`concurrently`, over up to *connections* more per
     transport. Requests are paced by *rate_limit* (all of them, concurrent ones
-    included), and a 429 is sent again after its ``Retry-After``.
+    included), and a 429 is sent again after its ``Retry-After``. A request the network
+    lost is sent again, up to the endpoint's ``retries`` times (see :mod:`contract.retrying`).
     """
 
     def __init__(
@@ -154,7 +173,11 @@ class ContactClient:
             self.sessions[transport], self._verify[transport] = self._session(urls[transport])
         self.throttle = Throttle(rate_limit, sleep=sleep)
         self._sleep = sleep
+        self._backoff = Backoff()
         self.requests_sent = 0
+        """Every request sent, each retry included."""
+        self.retries = 0
+        """The requests sent again after the network lost them."""
         self._values_sent: set[tuple[str, str]] = set()
         self.on_exchange: Callable[[Exchange], None] | None = None
         """Called with every exchange, when set: how a run is recorded."""
@@ -282,13 +305,48 @@ class ContactClient:
         headers: dict[str, str],
         credentials: Credentials = "session",
     ) -> tuple[requests.Response, bytes]:
-        retries = 0
+        throttled = 0
         while True:
-            response, raw = self._send_once(transport, method, url, body, headers, credentials)
-            if response.status_code != 429 or retries == MAX_THROTTLED_RETRIES:
+            response, raw = self._send_surviving(transport, method, url, body, headers, credentials)
+            if response.status_code != 429 or throttled == MAX_THROTTLED_RETRIES:
                 return response, raw
-            retries += 1
+            throttled += 1
             self._sleep(retry_after(response.headers.get("Retry-After")))
+
+    def _send_surviving(
+        self,
+        transport: Transport,
+        method: str,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        credentials: Credentials,
+    ) -> tuple[requests.Response, bytes]:
+        """One request, sent again while the network loses it and retries are left.
+
+        Each attempt is an exchange of its own, which a recording keeps and a replay (whose
+        ``responses`` stands in for the session's adapter) makes again: why the retries
+        are here, not urllib3's under the adapter, where neither would see them."""
+
+        def attempt(number: int) -> tuple[requests.Response, bytes]:
+            return self._send_once(transport, method, url, body, headers, credentials, number)
+
+        try:
+            return send_with_retries(
+                attempt,
+                retries=self.endpoint.retries,
+                backoff=self._backoff,
+                sleep=self._sleep,
+                on_retry=self._count_retry,
+            )
+        except Lost as lost:
+            if self.stop_when_lost:
+                raise InstallLost(Stop(Problem.UNREACHABLE, str(lost))) from None
+            raise EndpointUnreachable(str(lost)) from None
+
+    def _count_retry(self) -> None:
+        with self._counting:
+            self.retries += 1
 
     def _send_once(
         self,
@@ -298,7 +356,9 @@ class ContactClient:
         body: bytes,
         headers: dict[str, str],
         credentials: Credentials,
+        attempt: int,
     ) -> tuple[requests.Response, bytes]:
+        """Send one attempt; raises :class:`~contract.retrying.Lost` when it got no answer."""
         if self._withheld:
             raise RequestWithheld(f"{method} {urlsplit(url).path}")
         if self.before_request is not None:
@@ -322,29 +382,23 @@ class ContactClient:
                 allow_redirects=False,
             )
             raw = _read_bounded(response)
-        except requests.ReadTimeout:
-            reason = f"{urlsplit(url).netloc} did not answer within {self.endpoint.timeout:g} s"
-            self._observe(Exchange(method, url, headers, body, error="timeout"))
         except requests.RequestException as error:
-            why = why_unreachable(error, self.endpoint.timeout)
-            reason = f"cannot reach {urlsplit(url).netloc}: {why}"
-            self._observe(Exchange(method, url, headers, body, error="connection"))
-        else:
-            self._observe(
-                Exchange(
-                    method,
-                    url,
-                    dict(response.request.headers),
-                    body,
-                    response.status_code,
-                    dict(response.headers),
-                    raw,
-                )
+            lost, kind = _lost(error, urlsplit(url).netloc, self.endpoint.timeout)
+            self._observe(Exchange(method, url, headers, body, error=kind, attempt=attempt))
+            raise lost from None
+        self._observe(
+            Exchange(
+                method,
+                url,
+                dict(response.request.headers),
+                body,
+                response.status_code,
+                dict(response.headers),
+                raw,
+                attempt=attempt,
             )
-            return response, raw
-        if self.stop_when_lost:
-            raise InstallLost(Stop(Problem.UNREACHABLE, reason))
-        raise EndpointUnreachable(reason)
+        )
+        return response, raw
 
     def _observe(self, exchange: Exchange) -> None:
         held: list[Exchange] | None = getattr(self._local, "observed", None)

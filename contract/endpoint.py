@@ -33,6 +33,9 @@ class Endpoint:
     timeout: float = 10.0
     verify_tls: bool = True
     """Check the install's TLS certificate; off only when the user asks (``--insecure``)."""
+    retries: int = 0
+    """How often a request the network lost is sent again (see :mod:`contract.retrying`):
+    a run's settings give ``--retries``; an endpoint made by hand sends each request once."""
 
     def __post_init__(self) -> None:
         for url in (self.url, self.xmlrpc_url):

@@ -30,6 +30,8 @@ class TransportResult:
     seconds: float = 0.0
     failure: Failure | None = None
     """For ``failed``: the failure over this transport."""
+    retries: int = 0
+    """Requests among :attr:`requests` sent again after the network lost them."""
 
     def to_json(self) -> dict[str, object]:
         """JSON-ready fields."""
@@ -39,6 +41,7 @@ class TransportResult:
             "coverage_cases": self.coverage,
             "explored_cases": self.cases - self.coverage,
             "requests": self.requests,
+            "retries": self.retries,
             "seconds": round(self.seconds, 3),
             "failure": self.failure.to_json() if self.failure is not None else None,
         }
@@ -62,6 +65,8 @@ class RequirementResult:
     """How long its tests ran, added up."""
     by_transport: dict[str, TransportResult] = field(default_factory=dict)
     """The same, per transport; a test that compares both transports under :data:`BOTH`."""
+    retries: int = 0
+    """Requests among :attr:`requests` sent again after the network lost them."""
 
     @property
     def id(self) -> str:
@@ -79,10 +84,12 @@ class RequirementResult:
             self.cases += outcome.cases
             self.coverage += outcome.coverage
             self.requests += outcome.requests
+            self.retries += outcome.retries
             self.seconds += outcome.seconds
             over.cases += outcome.cases
             over.coverage += outcome.coverage
             over.requests += outcome.requests
+            over.retries += outcome.retries
             over.seconds += outcome.seconds
         if SEVERITY[outcome.verdict] > SEVERITY[over.verdict]:
             over.verdict = outcome.verdict

@@ -138,6 +138,8 @@ class Outcome:
     limits: tuple[Limit, ...] = ()
     seconds: float = 0.0
     """How long the test ran."""
+    retries: int = 0
+    """How many of its requests were sent again after the network lost them."""
 
     def to_json(self) -> str:
         """One line of JSON, as it travels from an xdist worker to the controller."""
@@ -166,4 +168,5 @@ class Outcome:
             coverage=int(data["coverage"]),
             limits=tuple(Limit(**limit) for limit in data["limits"]),
             seconds=float(data.get("seconds", 0.0)),
+            retries=int(data.get("retries", 0)),
         )

@@ -8,15 +8,15 @@ a ``.xml`` report.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from contract.certificate import Certificate
 from contract.certificate_html import to_html as to_html  # still importable from here
 from contract.exercised import REFUSED_VALID, plural, prepare_command
 from contract.fold import RequirementResult
-from contract.restore_report import restore_lines
-from contract.settings import REPORT_FORMATS
+from contract.run_report import restore_lines, retries_line
+from contract.settings import REPORT_FORMATS, Door, spelt
 
 _MARKS = {
     "passed": "PASS",
@@ -61,9 +61,16 @@ def not_exercised_notice(
     )
 
 
-def summary_lines(certificate: Certificate, *, restore: bool = True) -> list[str]:
+def _cli(template: str) -> str:
+    return spelt(template, Door.CLI)
+
+
+def summary_lines(
+    certificate: Certificate, *, restore: bool = True, spell: Callable[[str], str] = _cli
+) -> list[str]:
     """The restore outcome (unless *restore* is false), a table of verdicts, then the
-    overall verdict and what was not exercised, for a terminal."""
+    overall verdict, the requests the network made the run send again, and what was not
+    exercised, for a terminal; options spelt with *spell*."""
     lines = restore_lines(certificate) if restore else []
     lines.append(f"{'requirement':<14} {'verdict':<6} {'cases':>6} {'requests':>9}  note")
     for result in certificate.results:
@@ -72,6 +79,9 @@ def summary_lines(certificate: Certificate, *, restore: bool = True) -> list[str
         mark = _MARKS[result.verdict]
         lines.append(f"{result.id:<14} {mark:<6} {result.cases:>6} {result.requests:>9}  {note}")
     lines.append(f"{verdict_words(certificate)}: {certificate.target} (seed {certificate.seed})")
+    retried = retries_line(certificate)
+    if retried is not None:
+        lines.append(spell(retried))
     return lines + coverage_lines(certificate)
 
 
@@ -110,6 +120,7 @@ def to_markdown(certificate: Certificate) -> str:
     headline = certificate.coverage.headline()
     verdict = f"{certificate.verdict}, {headline}" if headline else certificate.verdict
     out = [f"# UpdateContact certificate: {verdict}", ""]
+    retried = retries_line(certificate)
     restored = restore_lines(certificate)
     if restored:
         marker = "**" if certificate.left_changed else ""
@@ -121,6 +132,7 @@ def to_markdown(certificate: Certificate) -> str:
         f"- seed: {certificate.seed}",
         f"- not exercised: {', '.join(certificate.not_exercised) or 'none'}",
         *(f"  - {line}" for line in coverage_lines(certificate)),
+        *([f"- {_cli(retried)}"] if retried is not None else []),
         "",
         "| requirement | verdict | cases | requests | transports | note |",
         "|---|---|---:|---:|---|---|",

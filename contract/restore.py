@@ -20,7 +20,7 @@ EXITS = {
     "back): each is named, and the file keeps only those",
 }
 # The options a restore shares with a certification: who signs in, and how safely.
-_NAMES = ("user", "api-key", "timeout", "insecure", "allow-insecure-http")
+_NAMES = ("user", "api-key", "timeout", "retries", "insecure", "allow-insecure-http")
 
 
 def add_restore_command(commands: Any) -> argparse.ArgumentParser:

@@ -21,6 +21,7 @@ from typing import Any, Literal, cast, get_args
 from contract.api import DEFAULT_USER, XMLRPC_PATH
 from contract.endpoint import KEY_VARIABLE, USER_VARIABLE, Endpoint
 from contract.policies import POLICIES, Policy
+from contract.retrying import DEFAULT_RETRIES, MAX_RETRIES
 from contract.throttle import RateLimit
 from contract.transports import TRANSPORTS, Transport
 
@@ -175,6 +176,14 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("timeout", "seconds to wait for each answer", default="10", metavar="S"),
     Option(
+        "retries",
+        "how often a request the network lost (its connection dropped or reset, its answer "
+        "not there in time) is sent again, after a wait of up to 0.2 s that doubles "
+        f"each time, to 2 s at most; every request of a run is safe to repeat; 0 to {MAX_RETRIES}",
+        default=str(DEFAULT_RETRIES),
+        metavar="N",
+    ),
+    Option(
         "workers",
         "parallel workers (pytest-xdist), one contact each",
         default="1",
@@ -299,6 +308,8 @@ class RunSettings:
     examples: int
     seed: int
     timeout: float
+    retries: int
+    """How often a request the network lost is sent again."""
     workers: int
     rate_limit: RateLimit | None
     connections: int | None
@@ -346,7 +357,13 @@ class RunSettings:
             raise SettingsError(f"no API key: give {{--api-key}} or set {KEY_VARIABLE}")
         try:
             endpoint = Endpoint(
-                self.url, self.user, self.api_key, self.xmlrpc_url, self.timeout, self.verify_tls
+                self.url,
+                self.user,
+                self.api_key,
+                self.xmlrpc_url,
+                self.timeout,
+                self.verify_tls,
+                self.retries,
             )
         except ValueError as error:
             raise SettingsError(f"{{--url}}: {error}") from None
@@ -384,6 +401,7 @@ class RunSettings:
             "examples": self.examples,
             "seed": self.seed,
             "timeout": self.timeout,
+            "retries": self.retries,
             "schema_extension": self.schema_extension,
             "record": str(self.record) if self.record else None,
             "replay": str(self.replay) if self.replay else None,
@@ -622,6 +640,7 @@ def resolve(
         examples=_whole("examples", text("examples"), 1),
         seed=random.randrange(2**32) if seed is None else _whole("seed", seed, 0),
         timeout=_seconds("timeout", text("timeout")),
+        retries=_whole("retries", text("retries"), 0, MAX_RETRIES),
         workers=_whole("workers", text("workers"), 1),
         rate_limit=_rate_limit(text("rate-limit")),
         connections=_connections(text("connections")),

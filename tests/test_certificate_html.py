@@ -26,9 +26,11 @@ from contract.certificate import Certificate
 from contract.certificate_html import STATUS, to_html
 from contract.fold import BOTH
 from contract.outcomes import Failure, Limit, Outcome
+from contract.reports import summary_lines, to_markdown
 from contract.requirements import CATALOGUE
 from contract.restoring import Restored
 from contract.server import ReferenceServer
+from contract.settings import Door, spelt
 from tests.chromium import BROWSER, chromium
 from tests.conftest import clean_environment
 
@@ -216,6 +218,26 @@ def test_the_top_says_verdict_target_restore_and_limits() -> None:
     assert "seed 42" in top
 
 
+def test_retries_after_network_errors_are_said_only_when_there_were_some() -> None:
+    quiet = _certificate()
+    said = "retried 3 requests after network errors (the network, not the install: see"
+    assert quiet.to_dict()["retries"] == quiet.to_dict()["totals"]["retries"] == 0
+    assert not any("retried" in text for text in (to_html(quiet), to_markdown(quiet)))
+    assert not any("retried" in line for line in summary_lines(quiet))
+    noisy = _certificate()
+    noisy.fold.add(Outcome(requirements.NOTFOUND, "rest", "passed", 2, 5, retries=2))
+    noisy.retries_outside_tests = 1  # opening the contact, the controls or the restore
+    data = noisy.to_dict()
+    notfound = next(result for result in data["results"] if result["id"] == "UC-NOTFOUND")
+    assert (notfound["retries"], notfound["by_transport"]["rest"]["retries"]) == (2, 2)
+    assert (data["totals"]["retries"], data["retries"]) == (2, 3)
+    assert f"{said} --retries)" in summary_lines(noisy)
+    plugin = summary_lines(noisy, spell=lambda template: spelt(template, Door.PLUGIN))
+    assert f"{said} --contract-retries)" in plugin
+    assert f"- {said} --retries)" in to_markdown(noisy)
+    assert f"<li>R{said[1:]} --retries).</li>" in to_html(noisy)
+
+
 def test_a_failure_shows_expectation_answer_payload_and_a_reproduction_to_copy() -> None:
     page = to_html(_certificate())
     failures = page[page.index("id=failures") : page.index("id=cases")]
@@ -254,6 +276,7 @@ def test_the_certificate_data_holds_what_the_page_shows() -> None:
         "coverage_cases": 2,
         "explored_cases": 0,
         "requests": 4,
+        "retries": 0,
         "seconds": 0.0,
         "failure": None,
     }

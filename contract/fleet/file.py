@@ -36,6 +36,7 @@ _OPTIONS = (
     "examples",
     "seed",
     "timeout",
+    "retries",
     "connections",
     "insecure",
     "allow-insecure-http",

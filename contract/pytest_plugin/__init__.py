@@ -22,6 +22,7 @@ from contract.fold import RequirementResult
 from contract.outcomes import Outcome, Problem, Stop, StopRun
 from contract.pytest_plugin import hookspecs
 from contract.pytest_plugin.certifier import Certifier, Tally
+from contract.pytest_plugin.fixtures import CLIENT
 from contract.pytest_plugin.marker import EXAMPLES, MARKER, REQUIREMENT, certifies
 from contract.pytest_plugin.options import add_options, settings_from_options
 from contract.pytest_plugin.outcome import (
@@ -54,6 +55,7 @@ INSECURE_WARNING = (
 _SETTINGS_INPUT = "contract_settings"
 _STOPS_OUTPUT = "contract_stops"
 _RESTORE_OUTPUT = "contract_restore"
+_RETRIES_OUTPUT = "contract_retries"
 _CENSUS_SENT = pytest.StashKey[bool]()
 _CONTACT_SENT = pytest.StashKey[bool]()
 
@@ -153,6 +155,7 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     run.certificate.restore_files += restore.get("files", [])
     for contact_id, restored in restore.get("contacts", {}).items():
         run.certificate.restored[int(contact_id)] = Restored.from_json(restored)
+    run.certificate.retries_outside_tests += int(output.get(_RETRIES_OUTPUT, 0))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -290,6 +293,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     certificate = run.certificate
     if exitstatus == pytest.ExitCode.INTERRUPTED and certificate.fold.cannot_judge is None:
         run.stopped(Stop(Problem.INTERRUPTED, "interrupted"))
+    certificate.retries_outside_tests += _retries_outside_tests(config, run)
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput[_STOPS_OUTPUT] = [stop.to_json() for stop in certificate.fold.stops]
@@ -297,6 +301,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "files": certificate.restore_files,
             "contacts": {str(k): v.to_json() for k, v in certificate.restored.items()},
         }
+        workeroutput[_RETRIES_OUTPUT] = certificate.retries_outside_tests
         return
     if (certificate.left_changed or certificate.coverage_refused) and (
         session.exitstatus == pytest.ExitCode.OK
@@ -312,10 +317,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config.hook.pytest_contract_certificate(certificate=certificate, config=config)
 
 
+def _retries_outside_tests(config: pytest.Config, run: ContractRun) -> int:
+    """This process's retries that no test's tally holds (opening the contact, the
+    controls, the restore); in a replay, which sends none of those, the recorded ones,
+    counted once, by the process that owns the session."""
+    client = config.stash.get(CLIENT, None)
+    in_tests = sum(result.retries for result in run.certificate.results)
+    retries = client.retries - in_tests if client is not None else 0
+    if isinstance(run.tape, Replayer) and not hasattr(config, "workerinput"):
+        retries += run.tape.recording.retries_outside_tests
+    return retries
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    certificate = contract_run(config).certificate
+    run = contract_run(config)
+    certificate = run.certificate
     if not certificate.fold.ran:
         return
     terminalreporter.section("UpdateContact certificate")
-    for line in summary_lines(certificate):
+    for line in summary_lines(certificate, spell=run.settings.spell):
         terminalreporter.write_line(line)

@@ -32,11 +32,12 @@ Refusal = tuple[object, str, Callable[[], Answer]]
 @dataclass
 class Tally:
     """What one test cost, beside its verdict: cases, coverage cases among them, requests,
-    and the limits the install showed."""
+    retries among those, and the limits the install showed."""
 
     cases: int = 0
     coverage: int = 0
     requests: int = 0
+    retries: int = 0
     limits: list[Limit] = field(default_factory=list)
 
 
@@ -60,6 +61,7 @@ class Certifier:
         """``coverage`` while the test runs its fixed cases, else ``explore``."""
         self._tally = Tally()
         self._requests_at_start = client.requests_sent
+        self._retries_at_start = client.retries
         self._last_read: tuple[int, dict[str, Any]] | None = None
 
     @property
@@ -123,6 +125,8 @@ class Certifier:
         tally, self._tally = self._tally, Tally()
         tally.requests = self.client.requests_sent - self._requests_at_start
         self._requests_at_start = self.client.requests_sent
+        tally.retries = self.client.retries - self._retries_at_start
+        self._retries_at_start = self.client.retries
         return tally
 
     def require_readback(self) -> None:

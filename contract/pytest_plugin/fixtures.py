@@ -29,6 +29,9 @@ from contract.settings import DEFAULT_CONNECTIONS, MOCK_URL, Door, RunSettings, 
 if TYPE_CHECKING:
     from contract.mock import MockEndpoint
 
+CLIENT = pytest.StashKey[ContactClient]()
+"""The session's client, for what it counted outside every test (its retries)."""
+
 
 @pytest.fixture(scope="session")
 def contract_config(pytestconfig: pytest.Config) -> RunSettings:
@@ -56,6 +59,7 @@ def contract_client(pytestconfig: pytest.Config) -> Iterator[ContactClient]:
         # Offline: no pacing, no waiting out a recorded 429, and each batch in the order
         # it was recorded in (answers to equal requests are served in turn).
         client = ContactClient(endpoint, stop_when_lost=True, sleep=lambda seconds: None)
+        pytestconfig.stash[CLIENT] = client
         with run.tape.intercepting():
             yield client
         return
@@ -66,6 +70,7 @@ def contract_client(pytestconfig: pytest.Config) -> Iterator[ContactClient]:
         rate_limit=limit.shared_by(run.workers) if limit else None,
         connections=run.settings.connections or DEFAULT_CONNECTIONS,
     )
+    pytestconfig.stash[CLIENT] = client
     if isinstance(run.tape, Recorder):
         client.on_exchange = run.tape.record_exchange
     try:

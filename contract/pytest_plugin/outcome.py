@@ -90,6 +90,7 @@ def outcome_of(
         transport_of(item),
         cases=tally.cases,
         requests=tally.requests,
+        retries=tally.retries,
         coverage=tally.coverage,
         limits=tuple(tally.limits),
         seconds=round(report.duration, 3),

@@ -14,7 +14,7 @@ from contract.outcomes import Stop
 from contract.pytest_plugin.contact import ContactUnderTest, restore
 from contract.pytest_plugin.tape import Tape
 from contract.recording import Replayer
-from contract.restore_report import not_restored_line
+from contract.run_report import not_restored_line
 from contract.schema import Contract
 from contract.settings import RunSettings
 

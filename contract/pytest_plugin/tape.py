@@ -53,6 +53,9 @@ def _replayed(settings: RunSettings, recording: Recording) -> RunSettings:
         unknown_policy=options.get("unknown_policy", settings.unknown_policy),
         examples=int(options.get("examples", settings.examples)),
         seed=int(options.get("seed", settings.seed)),
+        # Retried as often as recorded, so that each recorded network error is followed by
+        # the attempt the recording holds; a recording older than retries made none.
+        retries=int(options.get("retries", 0)),
     )
 
 

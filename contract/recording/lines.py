@@ -148,6 +148,9 @@ class Recording:
     cases: dict[str, list[RecordedCase]]
     unproven: dict[str, str] = field(default_factory=dict)
     """The transports whose positive control failed, and why."""
+    retries_outside_tests: int = 0
+    """The requests sent again after a network error outside any test (opening the
+    contact, the positive controls, the restore), which a replay does not send."""
 
     @property
     def options(self) -> dict[str, Any]:
@@ -247,6 +250,8 @@ def _add(recording: Recording, line: dict[str, Any]) -> None:
         request = line["request"]
         key = (str(request["method"]), str(request["path"]), body_of(request))
         _case(recording, line).exchanges.append((key, _answer(line)))
+    elif kind == "exchange" and int(line.get("attempt", 1)) > 1:
+        recording.retries_outside_tests += 1
 
 
 def load(path: str | Path) -> Recording:

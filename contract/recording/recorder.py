@@ -151,9 +151,10 @@ class Recorder:
         redact = self.redactor
         url = urlsplit(exchange.url)
         path = url.path + (f"?{url.query}" if url.query else "")
-        line: dict[str, Any] = {
-            "kind": "exchange",
-            **self.scope.fields(),
+        line: dict[str, Any] = {"kind": "exchange", **self.scope.fields()}
+        if exchange.attempt > 1:
+            line["attempt"] = exchange.attempt  # a retry: the network lost the attempts before
+        line |= {
             "request": {
                 "method": exchange.method,
                 "path": redact.text(path),

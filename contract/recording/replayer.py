@@ -15,6 +15,7 @@ import responses
 from contract.outcomes import Problem, Stop
 from contract.recording.lines import RecordedAnswer, RecordedCase, Recording
 from contract.recording.recorder import Scope
+from contract.unreachable import LastingConnectionError
 
 REPLAY_HOST = "https://recorded.invalid"
 """Where a replayed run sends its requests: nowhere, as ``responses`` answers them all."""
@@ -101,8 +102,10 @@ class Replayer:
         recorded = queue.popleft()
         if recorded.error == "timeout":
             raise requests.ReadTimeout("the recorded request timed out")
+        if recorded.error == "unreachable":
+            raise LastingConnectionError("the recorded request met an error no retry heals")
         if recorded.error is not None:
-            raise requests.ConnectionError("the recorded request could not connect")
+            raise requests.ConnectionError("the recorded request lost its connection")
         headers = {
             name: value
             for name, value in recorded.headers.items()

@@ -21,6 +21,7 @@ from contract.server.options import (
     DEFAULT_CONTACTS,
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_NETWORK_HOLD_SECONDS,
     DEFAULT_THREADS,
     DEFAULT_XMLRPC_PATH,
     MEMORY_DATABASE,
@@ -55,6 +56,13 @@ def _non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a non-negative number: {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number above zero: {text}")
     return value
 
 
@@ -162,6 +170,22 @@ def add_serve_command(commands: Any) -> argparse.ArgumentParser:
         + "; ".join(f"{p.name}: {p.description}" for p in PROFILES.values())
         + " (default: %(default)s)",
     )
+    serve.add_argument(
+        "--network-seed",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="with --profile bad-network: the seed of which requests meet trouble, so a run "
+        "can be played again (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--network-hold",
+        type=_positive_float,
+        default=DEFAULT_NETWORK_HOLD_SECONDS,
+        metavar="S",
+        help="with --profile bad-network: seconds an answer it holds is held, after its "
+        "update is applied; longer than the client's time-out (default: %(default)g)",
+    )
     # Planted faults are for testing the certification suite, not for users: kept out of --help.
     serve.add_argument(
         "--fault", action="append", default=[], metavar="NAME", help=argparse.SUPPRESS
@@ -203,6 +227,8 @@ def _options(args: argparse.Namespace) -> ServerOptions:
         schema_extension=args.schema_extension,
         faults=frozenset(args.fault),
         profile=args.profile,
+        network_seed=args.network_seed,
+        network_hold_seconds=args.network_hold,
     )
 
 

@@ -20,6 +20,8 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_CONTACTS = 10
 DEFAULT_THREADS = 8
 DEFAULT_IDLE_TIMEOUT_SECONDS = 60
+DEFAULT_NETWORK_HOLD_SECONDS = 30.0
+"""Three times the certification's default time-out: a held answer comes too late."""
 MEMORY_DATABASE = ":memory:"
 
 
@@ -58,6 +60,10 @@ class ServerOptions:
     faults: frozenset[str] = frozenset()
     profile: str = "default"
     """A legal variant of the contract to play (see :mod:`contract.server.profiles`)."""
+    network_seed: int = 0
+    """Seeds the fates of the ``bad-network`` profile's requests."""
+    network_hold_seconds: float = DEFAULT_NETWORK_HOLD_SECONDS
+    """How long the ``bad-network`` profile holds an answer it holds."""
 
     def __post_init__(self) -> None:
         # Any iterable of names is welcome; a frozen dataclass has to set the checked set itself.
@@ -75,6 +81,10 @@ class ServerOptions:
             raise ValueError(f"contacts must not be negative, not {self.contacts}")
         if self.fresh_contacts < 0:
             raise ValueError(f"fresh_contacts must not be negative, not {self.fresh_contacts}")
+        if not 0 < self.network_hold_seconds < float("inf"):
+            raise ValueError(
+                f"network_hold_seconds must be above zero, not {self.network_hold_seconds}"
+            )
         if self.latency_ms < 0:
             raise ValueError(f"latency_ms must not be negative, not {self.latency_ms}")
         if self.max_body_bytes < 1:

@@ -3,7 +3,8 @@ reference server to play (``contract serve --profile NAME``, ``ReferenceServer(p
 
 A certification must pass every one: a storage limit, a lenient reading of numbers, or
 another way of refusing is no fault. Each profile replaces steps of the server the way a
-planted fault does (see :mod:`contract.server.steps`).
+planted fault does (see :mod:`contract.server.steps`), or puts a bad network in front of
+it (see :mod:`contract.server.network`), which is no fault of the install either.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class Profile:
     name: str
     description: str
     overrides: tuple[Override, ...] = ()
+    network: bool = False
+    """True when the profile plays a bad network in front of the server."""
 
 
 def _numeric_text(value: object) -> bool:
@@ -120,6 +123,13 @@ PROFILES: dict[str, Profile] = _registry(
         "plain-422",
         "refuses over REST with 422 and a plain-text body instead of 400 and JSON",
         (("rest_answer", _refusing_with_422_in_plain_text),),
+    ),
+    Profile(
+        "bad-network",
+        "the contract as documented, behind a bad network: drops one request in 40 "
+        "unanswered, resets one connection in 80 after applying its update, and holds one "
+        "answer in 400 for --network-hold seconds; seeded by --network-seed",
+        network=True,
     ),
 )
 

@@ -8,11 +8,14 @@ from types import TracebackType
 from typing import Any
 
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
 from contract.schema import load_contract
 from contract.server.app import ReferenceApp
+from contract.server.network import BadNetwork, bad_network_channel
 from contract.server.options import ServerOptions, generate_api_key
+from contract.server.profiles import PROFILES
 from contract.server.seeding import fresh_contact, plausible_contact
 from contract.server.service import ContactService
 from contract.server.store import ContactStore
@@ -43,6 +46,13 @@ def build_app(options: ServerOptions, api_key: str) -> ReferenceApp:
         store.close()
         raise
     return ReferenceApp(ContactService(store, UpdateValidator(contract), options), options, api_key)
+
+
+def _channel_class(options: ServerOptions) -> type[HTTPChannel]:
+    """waitress's connection class: behind a bad network when the profile plays one."""
+    if not PROFILES[options.profile].network:
+        return JsonErrorChannel
+    return bad_network_channel(BadNetwork(options.network_seed, options.network_hold_seconds))
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -131,7 +141,7 @@ class ReferenceServer:
             )
             if not isinstance(server, BaseWSGIServer):  # pragma: no cover - one socket, one server
                 raise TypeError(f"waitress made a {type(server).__name__} for one socket")
-            server.channel_class = JsonErrorChannel
+            server.channel_class = _channel_class(options)
         except BaseException:
             if listener is not None:
                 listener.close()

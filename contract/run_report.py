@@ -1,5 +1,6 @@
-"""What every view of a certificate says first: whether each contact the run changed or
-read reads back as it did before the run."""
+"""What every view of a certificate says about the run itself, which its reader trusts
+first: whether each contact the run changed or read reads back as it did before the run,
+and how many requests the network made it send again."""
 
 from __future__ import annotations
 
@@ -78,3 +79,16 @@ def restore_lines(certificate: Certificate) -> list[str]:
         for path in certificate.restore_files
     ]
     return left + files + [line for line in restored if line is not None]
+
+
+def retries_line(certificate: Certificate) -> str | None:
+    """How many requests the network made the run send again, if any; the option as
+    ``{--retries}``, for the door to spell."""
+    retries = certificate.retries
+    if not retries:
+        return None
+    requests = "request" if retries == 1 else "requests"
+    return (
+        f"retried {retries} {requests} after network errors "
+        "(the network, not the install: see {--retries})"
+    )
