@@ -129,7 +129,7 @@ def run_fleet(args: argparse.Namespace) -> int:
 
 def _merge(args: argparse.Namespace) -> int:
     from contract.fleet.merge import MergeError, merge_outputs
-    from contract.fleet.report import FLEET_HTML, exit_code, write_fleet_report
+    from contract.fleet.report import FLEET_HTML, counted, exit_code, write_fleet_report
     from contract.fleet.runner import Outcome
 
     folders = [Path(folder) for folder in args.folders]
@@ -143,15 +143,21 @@ def _merge(args: argparse.Namespace) -> int:
     write_fleet_report(data, out)
     count = data["totals"]
     sys.stdout.write(
-        f"merged {len(folders)} outputs: {count['installs']} installs, "
-        f"{count['certified']} certified\nfleet report written to {out / FLEET_HTML}\n"
+        f"merged {len(folders)} outputs: {count['installs']} installs: {counted(count)}\n"
+        f"fleet report written to {out / FLEET_HTML}\n"
     )
     return exit_code(Outcome.from_dict(install) for install in data["installs"])
 
 
 def _certify(args: argparse.Namespace, path: Path) -> int:
     from contract.fleet.file import FleetFileError, keys_written_in, load_fleet
-    from contract.fleet.report import FLEET_HTML, exit_code, fleet_data, progress_line
+    from contract.fleet.report import (
+        FLEET_HTML,
+        counted,
+        exit_code,
+        fleet_data,
+        progress_line,
+    )
     from contract.fleet.report import write_fleet_report as write
     from contract.fleet.runner import Outcome, Stopped, certify_fleet, previous_outcome
     from contract.fleet.shard import Shard
@@ -231,8 +237,7 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
     write(data, out)
     count = data["totals"]
     print(
-        f"{count['installs']} installs: {count['certified']} certified, "
-        f"{count['not certified']} not certified, {count['could not run']} could not run, "
-        f"{count['not restored']} not restored\nfleet report written to {out / FLEET_HTML}"
+        f"{count['installs']} installs: {counted(count)}\n"
+        f"fleet report written to {out / FLEET_HTML}"
     )
     return exit_code(decided)

@@ -45,8 +45,9 @@ def _same(key: str, what: str, runs: dict[Path, dict[str, Any]]) -> list[str]:
 
 def merge_outputs(folders: Sequence[Path], out: Path) -> dict[str, Any]:
     """Fold the fleet outputs in *folders* into *out*: each install's files are copied
-    and one report covers them all. Raises :class:`MergeError` for outputs made with
-    another library or schema version, or holding the same install."""
+    and one report covers them all, each install's coverage included. Raises
+    :class:`MergeError` for outputs made with another library or schema version, or
+    holding the same install."""
     runs = {folder: _read(folder) for folder in folders}
     problems = _same("library", "library", runs) + _same("schema", "schema", runs)
     owner: dict[str, Path] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +20,33 @@ FLEET_HTML = "fleet.html"
 
 _MARK = {"passed": "✓", "failed": "✗", "not verifiable": "?", "not exercised": "\u2013"}
 
+PARTIAL_COVERAGE = "partial coverage"
+"""The total of installs whose run left a writable property out."""
+TOTALS = (
+    (CERTIFIED, "certified"),
+    (NOT_CERTIFIED, "not certified"),
+    (COULD_NOT_RUN, "could not run"),
+    ("not restored", "not restored"),
+    (PARTIAL_COVERAGE, "with partial coverage"),
+)
+"""Each total of ``fleet.json`` beside ``installs``, and the words that say it."""
+
 
 def totals(outcomes: Iterable[Outcome]) -> dict[str, int]:
-    """How many installs came to each verdict, and how many were left changed."""
+    """How many installs came to each verdict, how many were left changed, and how many
+    runs left a writable property out."""
     outcomes = list(outcomes)
     counts = {"installs": len(outcomes)}
     counts |= {verdict: sum(o.verdict == verdict for o in outcomes) for verdict in VERDICTS}
     counts["not restored"] = sum(not o.restored for o in outcomes)
+    counts[PARTIAL_COVERAGE] = sum(o.partial_coverage for o in outcomes)
     return counts
+
+
+def counted(count: Mapping[str, int]) -> str:
+    """``1 certified, 0 not certified, …, 1 with partial coverage``: the totals in the
+    words that the final line, ``fleet.md`` and ``fleet.html`` share."""
+    return ", ".join(f"{count[key]} {words}" for key, words in TOTALS)
 
 
 def exit_code(outcomes: Iterable[Outcome]) -> Exit:
@@ -60,9 +79,12 @@ def fleet_data(
 
 
 def progress_line(outcome: Outcome, decided: Sequence[Outcome], of: int) -> str:
-    """The line printed as *outcome* is decided, with the running count."""
+    """The line printed as *outcome* is decided, with its coverage when partial and the
+    running count."""
     count = totals(decided)
     said = outcome.verdict.upper()
+    if outcome.coverage is not None and outcome.coverage.partial:
+        said += f", {outcome.coverage.headline()}"
     if outcome.reason:
         said += f": {outcome.reason}"
     if not outcome.restored:
@@ -73,22 +95,43 @@ def progress_line(outcome: Outcome, decided: Sequence[Outcome], of: int) -> str:
     )
 
 
+def _exercised_cell(install: Mapping[str, Any]) -> str:
+    coverage = install.get("coverage")
+    if coverage is None:
+        return "" if install["verdict"] == COULD_NOT_RUN else "not recorded"
+    shown = f"{coverage['exercised']}/{coverage['writable']}"
+    if not coverage["not_exercised"]:
+        return shown
+    return f"**{shown}** ⚠ not exercised: {', '.join(coverage['not_exercised'])}"
+
+
+def _not_exercised_list(installs: Sequence[Mapping[str, Any]]) -> list[str]:
+    lines = [
+        f"- {install['name']}: `{name}`: {reason}"
+        for install in installs
+        for name, reason in ((install.get("coverage") or {}).get("not_exercised") or {}).items()
+    ]
+    if not lines:
+        return []
+    heading = "Not exercised: the writable properties a run left out, and why."
+    return [heading, "", *lines, ""]
+
+
 def to_markdown(data: dict[str, Any]) -> str:
-    """``fleet.md``: the totals, then one row per install with its failed requirements."""
+    """``fleet.md``: the totals, then one row per install with its coverage and failed
+    requirements, then why any property was not exercised."""
     count = data["totals"]
     lines = [
         "# Fleet certification",
         "",
-        f"{count['installs']} installs: {count[CERTIFIED]} certified, "
-        f"{count[NOT_CERTIFIED]} not certified, {count[COULD_NOT_RUN]} could not run, "
-        f"{count['not restored']} not restored.",
+        f"{count['installs']} installs: {counted(count)}.",
         "",
         f"Library {data['library']}, schema {data['schema']}"
         + (f", shard {data['shard']}" if data.get("shard") else "")
         + ".",
         "",
-        "| install | verdict | restored | failed requirements | certificate |",
-        "|---|---|---|---|---|",
+        "| install | verdict | restored | exercised | failed requirements | certificate |",
+        "|---|---|---|---|---|---|",
     ]
     for install in data["installs"]:
         failed = [rid for rid, status in install["requirements"].items() if status == "failed"]
@@ -96,9 +139,11 @@ def to_markdown(data: dict[str, Any]) -> str:
         link = f"[json]({install['certificate']})" if install.get("certificate") else ""
         lines.append(
             f"| {install['name']} | {verdict.replace('|', '/')} | "
-            f"{'yes' if install['restored'] else '**NO**'} | {', '.join(failed)} | {link} |"
+            f"{'yes' if install['restored'] else '**NO**'} | {_exercised_cell(install)} | "
+            f"{', '.join(failed)} | {link} |"
         )
     lines += ["", "Requirements: " + ", ".join(f"{m} {s}" for s, m in _MARK.items()), ""]
+    lines += _not_exercised_list(data["installs"])
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.commands import Exit
+from contract.fleet.coverage import InstallCoverage
 from contract.fleet.file import Fleet, Install
 from contract.fleet.ramp import RampUp
 from contract.fleet.starter import Started, Starter
@@ -57,6 +58,14 @@ class Outcome:
     """Why it could not run, in one line."""
     seconds: float = 0.0
     requests: int = 0
+    coverage: InstallCoverage | None = None
+    """The writable properties its run exercised; ``None`` when it could not run, or
+    its certificate does not say."""
+
+    @property
+    def partial_coverage(self) -> bool:
+        """True when the install's run left a writable property out."""
+        return self.coverage is not None and self.coverage.partial
 
     def to_dict(self) -> dict[str, Any]:
         """The install's entry of ``fleet.json``."""
@@ -71,12 +80,16 @@ class Outcome:
             "reason": self.reason,
             "seconds": self.seconds,
             "requests": self.requests,
+            "coverage": self.coverage.to_dict() if self.coverage is not None else None,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Outcome:
         """An entry of ``fleet.json`` (or an install's ``outcome.json``) read back."""
-        return cls(**{key: data[key] for key in cls.__dataclass_fields__ if key in data})
+        fields = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
+        if fields.get("coverage") is not None:
+            fields["coverage"] = InstallCoverage.from_dict(fields["coverage"])
+        return cls(**fields)
 
 
 def _requirements(certificate: Mapping[str, Any]) -> dict[str, str]:
@@ -217,6 +230,7 @@ def certify_install(
             reason = _last_error(shown) or f"contract certify ended with exit code {code}"
             if code < 0:
                 reason = f"the run was killed by signal {-code}"
+    coverage = InstallCoverage.from_certificate(certificate) if verdict != COULD_NOT_RUN else None
     outcome = Outcome(
         name=install.name,
         url=install.url,
@@ -228,6 +242,7 @@ def certify_install(
         reason=reason,
         seconds=seconds,
         requests=int(certificate.get("totals", {}).get("requests", 0)),
+        coverage=coverage,
     )
     (folder / OUTCOME).write_text(json.dumps(outcome.to_dict(), indent=2) + "\n", "utf-8")
     return outcome

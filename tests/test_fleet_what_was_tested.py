@@ -1,0 +1,168 @@
+"""``contract fleet`` says what each install's run tested: its coverage in every view."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract.commands import Exit
+from contract.fleet.coverage import InstallCoverage
+from contract.fleet.runner import Outcome
+from contract.server import ReferenceServer
+from tests.conftest import USER, Running, clean_environment, read_contact
+
+LEFT_OUT = ("date_of_birth", "gender", "marital_status")
+"""What a run cannot exercise on a fresh contact: no update can put its empty values back."""
+HEADLINE = (
+    "25 of 28 writable properties exercised (not exercised: date_of_birth, gender, marital_status)"
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An install of a test fleet: its name, where it is, and its keys beyond the defaults."""
+
+    name: str
+    server: ReferenceServer
+    contact_id: int
+    keys: str = ""
+
+    @property
+    def variable(self) -> str:
+        return "KEY_" + self.name.upper().replace("-", "_")
+
+
+def write_fleet(path: Path, entries: Iterable[Entry]) -> dict[str, str]:
+    """The fleet file for *entries* (one example, REST, seed 1); the environment with
+    their keys."""
+    text = f'[defaults]\nuser = "{USER}"\nexamples = 1\nseed = 1\ntransport = "rest"\n'
+    keys = {}
+    for entry in entries:
+        text += (
+            f'\n[[install]]\nname = "{entry.name}"\nurl = "{entry.server.url}"\n'
+            f'api_key_env = "{entry.variable}"\ncontact_ids = [{entry.contact_id}]\n{entry.keys}\n'
+        )
+        keys[entry.variable] = entry.server.api_key
+    path.write_text(text, encoding="utf-8")
+    return clean_environment(**keys)
+
+
+@pytest.fixture
+def plausible_and_fresh() -> Iterator[tuple[ReferenceServer, ReferenceServer]]:
+    """Two servers, each with contact 1 plausible and contact 2 fresh: one install's run
+    changes a contact of its own server only, as witnesses of the other are read."""
+    with (
+        ReferenceServer(contacts=1, fresh_contacts=1, user=USER) as one,
+        ReferenceServer(contacts=1, fresh_contacts=1, user=USER) as other,
+    ):
+        yield one, other
+
+
+def _installs(out: Path) -> dict[str, dict[str, Any]]:
+    data = json.loads((out / "fleet.json").read_text(encoding="utf-8"))
+    return {install["name"]: install for install in data["installs"]}
+
+
+def _md_rows(out: Path) -> dict[str, list[str]]:
+    """``fleet.md``'s table: each install's cells after its name."""
+    rows = {}
+    for line in (out / "fleet.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| ") and cells[0] not in ("install", "---"):
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def _html_rows(out: Path) -> dict[str, str]:
+    page = (out / "fleet.html").read_text(encoding="utf-8")
+    return dict(re.findall(r'<tr data-name="([^"]+)"[^>]*>(.*?)</tr>', page))
+
+
+def test_each_install_s_coverage_is_in_every_view_of_the_fleet(
+    tmp_path: Path, plausible_and_fresh: tuple[ReferenceServer, ReferenceServer]
+) -> None:
+    one, other = plausible_and_fresh
+    fresh_id = other.fresh_contact_ids[0]
+    env = write_fleet(
+        tmp_path / "fleet.toml",
+        [Entry("plausible", one, one.plausible_contact_ids[0]), Entry("fresh", other, fresh_id)],
+    )
+    before = read_contact(other, fresh_id)
+    result = Running("fleet", "fleet.toml", "--out", "out", cwd=tmp_path, env=env).finish()
+    assert result.returncode == Exit.OK, result.stdout + result.stderr
+    assert read_contact(other, fresh_id) == before
+
+    # The progress line says it in the words of the install's own verdict line.
+    lines = result.stdout.splitlines()
+    fresh_line = next(line for line in lines if line.startswith("fresh: "))
+    assert fresh_line.startswith(f"fresh: CERTIFIED, {HEADLINE} [")
+    own = (tmp_path / "out" / "fresh" / "output.txt").read_text(encoding="utf-8")
+    assert f"CERTIFIED, {HEADLINE}: {other.url} (seed 1)" in own
+    plausible_line = next(line for line in lines if line.startswith("plausible: "))
+    assert plausible_line.startswith("plausible: CERTIFIED [")
+    assert "2 installs: 2 certified, 0 not certified, 0 could not run, 0 not restored, " in (
+        result.stdout
+    )
+    assert "1 with partial coverage\n" in result.stdout
+
+    data = json.loads((tmp_path / "out" / "fleet.json").read_text(encoding="utf-8"))
+    assert data["totals"]["partial coverage"] == 1
+    installs = _installs(tmp_path / "out")
+    assert installs["plausible"]["coverage"] == {
+        "exercised": 28,
+        "writable": 28,
+        "not_exercised": {},
+    }
+    fresh = installs["fresh"]["coverage"]
+    assert (fresh["exercised"], fresh["writable"]) == (25, 28)
+    assert tuple(fresh["not_exercised"]) == LEFT_OUT
+    assert fresh["not_exercised"]["gender"] == 'its current value "" is one no update can send back'
+
+    rows = _md_rows(tmp_path / "out")
+    assert rows["plausible"][:3] == ["certified", "yes", "28/28"]
+    assert rows["fresh"][:3] == [
+        "certified",
+        "yes",
+        "**25/28** ⚠ not exercised: date_of_birth, gender, marital_status",
+    ]
+    summary = (tmp_path / "out" / "fleet.md").read_text(encoding="utf-8")
+    assert '- fresh: `gender`: its current value "" is one no update can send back' in summary
+
+    cells = _html_rows(tmp_path / "out")
+    assert '<td class="ok exercised" data-key="1.0000">28/28</td>' in cells["plausible"]
+    partial = re.search(r'<td class="warn exercised"[^>]*title="([^"]*)"', cells["fresh"])
+    assert partial, cells["fresh"]
+    assert 'gender: its current value "" is one no update can send back' in html.unescape(
+        partial.group(1)
+    )
+    assert (
+        "<summary>⚠ 25/28 partial: date_of_birth, gender, marital_status</summary>"
+        in (cells["fresh"])
+    )
+    page = (tmp_path / "out" / "fleet.html").read_text(encoding="utf-8")
+    assert "<li>1 with partial coverage</li>" in page
+
+    merged = Running("fleet", "merge", "out", "--out", "merged", cwd=tmp_path, env=env).finish()
+    assert merged.returncode == Exit.OK, merged.stderr
+    assert "1 with partial coverage" in merged.stdout
+    assert {name: i["coverage"] for name, i in _installs(tmp_path / "merged").items()} == {
+        name: i["coverage"] for name, i in installs.items()
+    }
+
+
+def test_coverage_round_trips_and_older_certificates_state_none() -> None:
+    coverage = InstallCoverage(25, 28, dict.fromkeys(LEFT_OUT, "why"))
+    outcome = Outcome("a", "https://a.example", "certified", 0, True, None, coverage=coverage)
+    assert Outcome.from_dict(json.loads(json.dumps(outcome.to_dict()))) == outcome
+    assert outcome.partial_coverage
+    assert coverage.headline() == HEADLINE
+    assert InstallCoverage.from_certificate({"verdict": "certified", "results": []}) is None
+    older = {"installs": [{k: v for k, v in outcome.to_dict().items() if k != "coverage"}]}
+    assert Outcome.from_dict(older["installs"][0]).coverage is None
