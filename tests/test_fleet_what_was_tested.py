@@ -1,4 +1,5 @@
-"""``contract fleet`` says what each install's run tested: its coverage in every view."""
+"""``contract fleet`` says what each install's run tested: its coverage in every view,
+and the ``require_full_coverage`` key."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ import pytest
 
 from contract.commands import Exit
 from contract.fleet.coverage import InstallCoverage
+from contract.fleet.file import FLEET_KEYS
 from contract.fleet.runner import Outcome
+from contract.schema import schema_directory
 from contract.server import ReferenceServer
 from tests.conftest import USER, Running, clean_environment, read_contact
 
+ROOT = Path(__file__).parent.parent
 LEFT_OUT = ("date_of_birth", "gender", "marital_status")
 """What a run cannot exercise on a fresh contact: no update can put its empty values back."""
 HEADLINE = (
@@ -157,6 +161,36 @@ def test_each_install_s_coverage_is_in_every_view_of_the_fleet(
     }
 
 
+def test_require_full_coverage_makes_an_install_that_left_properties_out_not_certified(
+    tmp_path: Path, plausible_and_fresh: tuple[ReferenceServer, ReferenceServer]
+) -> None:
+    one, other = plausible_and_fresh
+    env = write_fleet(
+        tmp_path / "fleet.toml",
+        [
+            Entry("plausible", one, one.plausible_contact_ids[0]),
+            Entry("fresh", other, other.fresh_contact_ids[0], "require_full_coverage = true"),
+        ],
+    )
+    result = Running("fleet", "fleet.toml", "--out", "out", cwd=tmp_path, env=env).finish()
+    assert result.returncode == Exit.FAILED, result.stdout + result.stderr
+    why = "every writable property must be exercised (require_full_coverage)"
+    assert f"fresh: NOT CERTIFIED, {HEADLINE}: {why} [" in result.stdout
+    assert "2 installs: 1 certified, 1 not certified, 0 could not run, 0 not restored" in (
+        result.stdout
+    )
+    installs = _installs(tmp_path / "out")
+    assert installs["plausible"]["verdict"] == "certified"
+    assert installs["fresh"]["verdict"] == "not certified"
+    assert tuple(installs["fresh"]["coverage"]["not_exercised"]) == LEFT_OUT
+    # Only the coverage is wanting: no requirement failed, and the reason says so.
+    assert "failed" not in installs["fresh"]["requirements"].values()
+    assert installs["fresh"]["reason"] == why
+    assert _md_rows(tmp_path / "out")["fresh"][0] == f"not certified: {why}"
+    certificate = json.loads((tmp_path / "out" / "fresh" / "certificate.json").read_text("utf-8"))
+    assert certificate["require_full_coverage"] is True
+
+
 def test_coverage_round_trips_and_older_certificates_state_none() -> None:
     coverage = InstallCoverage(25, 28, dict.fromkeys(LEFT_OUT, "why"))
     outcome = Outcome("a", "https://a.example", "certified", 0, True, None, coverage=coverage)
@@ -166,3 +200,13 @@ def test_coverage_round_trips_and_older_certificates_state_none() -> None:
     assert InstallCoverage.from_certificate({"verdict": "certified", "results": []}) is None
     older = {"installs": [{k: v for k, v in outcome.to_dict().items() if k != "coverage"}]}
     assert Outcome.from_dict(older["installs"][0]).coverage is None
+
+
+def test_every_fleet_key_is_in_the_schema_and_the_docs_table() -> None:
+    schema = json.loads((schema_directory() / "fleet.schema.json").read_text(encoding="utf-8"))
+    settings = set(schema["$defs"]["settings"]["properties"])
+    assert settings == {"name", "url", "api_key_env", *FLEET_KEYS}
+    page = (ROOT / "docs" / "fleet.md").read_text(encoding="utf-8")
+    table = [line for line in page.splitlines() if line.startswith("| `")]
+    documented = {key for line in table for key in re.findall(r"`(\w+)`", line.split("|")[1])}
+    assert documented >= settings

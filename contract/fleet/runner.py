@@ -40,6 +40,8 @@ STOP_GRACE_SECONDS = 60.0
 """How long a stopped run may take to put its contact back before it is killed."""
 
 _REQUIREMENT_STATUS = {"not run": "not exercised", "error": "failed"}
+FULL_COVERAGE_REQUIRED = "every writable property must be exercised (require_full_coverage)"
+"""Why an install whose every requirement held is not certified."""
 
 
 @dataclass
@@ -55,7 +57,8 @@ class Outcome:
     """The JSON certificate, relative to the output folder."""
     requirements: dict[str, str] = field(default_factory=dict)
     reason: str | None = None
-    """Why it could not run, in one line."""
+    """Why it could not run, or why it is not certified when no requirement failed, in
+    one line."""
     seconds: float = 0.0
     requests: int = 0
     coverage: InstallCoverage | None = None
@@ -97,6 +100,18 @@ def _requirements(certificate: Mapping[str, Any]) -> dict[str, str]:
         str(result["id"]): _REQUIREMENT_STATUS.get(result["verdict"], result["verdict"])
         for result in certificate.get("results", [])
     }
+
+
+def _held_but_partial(
+    certificate: Mapping[str, Any],
+    requirements: Mapping[str, str],
+    coverage: InstallCoverage | None,
+) -> bool:
+    """True when a run is not certified only because it was to exercise every writable
+    property and did not."""
+    held = all(status in ("passed", "not verifiable") for status in requirements.values())
+    partial = coverage is not None and coverage.partial
+    return bool(certificate.get("require_full_coverage")) and partial and held
 
 
 def _last_error(output: str) -> str | None:
@@ -230,7 +245,10 @@ def certify_install(
             reason = _last_error(shown) or f"contract certify ended with exit code {code}"
             if code < 0:
                 reason = f"the run was killed by signal {-code}"
+    requirements = _requirements(certificate)
     coverage = InstallCoverage.from_certificate(certificate) if verdict != COULD_NOT_RUN else None
+    if verdict == NOT_CERTIFIED and _held_but_partial(certificate, requirements, coverage):
+        reason = FULL_COVERAGE_REQUIRED
     outcome = Outcome(
         name=install.name,
         url=install.url,
@@ -238,7 +256,7 @@ def certify_install(
         exit_code=Exit.NOT_RESTORED if not restored else int(code) if code >= 0 else 2,
         restored=restored,
         certificate=f"{install.name}/{CERTIFICATE}" if certificate else None,
-        requirements=_requirements(certificate),
+        requirements=requirements,
         reason=reason,
         seconds=seconds,
         requests=int(certificate.get("totals", {}).get("requests", 0)),
