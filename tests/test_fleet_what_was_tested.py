@@ -1,11 +1,15 @@
-"""``contract fleet`` says what each install's run tested: its coverage in every view,
-and the ``require_full_coverage`` key."""
+"""``contract fleet`` says what each install's run tested: its coverage in every view, the
+``require_full_coverage`` key, and an interrupted fleet whose line and reports agree."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
+import signal
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,12 +17,15 @@ from typing import Any
 
 import pytest
 
+from conftest import Wsgi, served
 from contract.commands import Exit
 from contract.fleet.coverage import InstallCoverage
 from contract.fleet.file import FLEET_KEYS
+from contract.fleet.report import fleet_data, write_fleet_report
 from contract.fleet.runner import Outcome
 from contract.schema import schema_directory
 from contract.server import ReferenceServer
+from tests.chromium import BROWSER, chromium
 from tests.conftest import USER, Running, clean_environment, read_contact
 
 ROOT = Path(__file__).parent.parent
@@ -37,6 +44,7 @@ class Entry:
     server: ReferenceServer
     contact_id: int
     keys: str = ""
+    url: str = ""
 
     @property
     def variable(self) -> str:
@@ -50,7 +58,7 @@ def write_fleet(path: Path, entries: Iterable[Entry]) -> dict[str, str]:
     keys = {}
     for entry in entries:
         text += (
-            f'\n[[install]]\nname = "{entry.name}"\nurl = "{entry.server.url}"\n'
+            f'\n[[install]]\nname = "{entry.name}"\nurl = "{entry.url or entry.server.url}"\n'
             f'api_key_env = "{entry.variable}"\ncontact_ids = [{entry.contact_id}]\n{entry.keys}\n'
         )
         keys[entry.variable] = entry.server.api_key
@@ -118,6 +126,7 @@ def test_each_install_s_coverage_is_in_every_view_of_the_fleet(
 
     data = json.loads((tmp_path / "out" / "fleet.json").read_text(encoding="utf-8"))
     assert data["totals"]["partial coverage"] == 1
+    assert data["interrupted"] is False
     installs = _installs(tmp_path / "out")
     assert installs["plausible"]["coverage"] == {
         "exercised": 28,
@@ -191,6 +200,131 @@ def test_require_full_coverage_makes_an_install_that_left_properties_out_not_cer
     assert certificate["require_full_coverage"] is True
 
 
+class Gate:
+    """A WSGI app whose requests wait while the gate is shut; it tells when one came."""
+
+    def __init__(self, app: Wsgi, *, shut: bool = False) -> None:
+        self.app = app
+        self.opened = threading.Event()
+        self.reached = threading.Event()
+        if not shut:
+            self.opened.set()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        self.reached.set()
+        self.opened.wait()
+        return self.app(environ, start_response)
+
+
+def _wait_for_file_text(path: Path, text: str, run: Running, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and run.process.poll() is None:
+        if path.is_file() and text in path.read_text("utf-8", errors="replace"):
+            return
+        time.sleep(0.1)
+    run.stop()
+    pytest.fail(f"{path} never held {text!r}\n{run.so_far()}")
+
+
+@pytest.mark.long
+def test_an_interrupted_fleet_says_the_same_totals_everywhere_and_no_verdict_of_a_stopped_run(
+    tmp_path: Path,
+) -> None:
+    """Five installs, two at a time: one decided, two stopped mid-run (one after it decided
+    requirements, one at its first request), two never started."""
+    with contextlib.ExitStack() as stack:
+        servers = [
+            stack.enter_context(ReferenceServer(contacts=1, fresh_contacts=1, user=USER))
+            for _ in range(3)
+        ]
+        gates = [Gate(servers[0].app), Gate(servers[2].app, shut=True)]
+        urls = [stack.enter_context(served(gate)) for gate in gates]
+        # Held answers must not time the runs out: only the interrupt ends them.
+        slow = "timeout = 600"
+        entries = [
+            Entry("held-after-verdicts", servers[0], 1, slow, urls[0]),
+            Entry("quick", servers[1], 1),
+            Entry("held-before-suite", servers[2], 1, slow, urls[1]),
+            Entry("later-1", servers[1], 1),
+            Entry("later-2", servers[1], 1),
+        ]
+        env = write_fleet(tmp_path / "fleet.toml", entries)
+        before = [read_contact(server) for server in servers]
+        run = Running(
+            "fleet",
+            "fleet.toml",
+            *("--out", "out", "--parallel", "2", "--ramp-up", "0"),
+            cwd=tmp_path,
+            env=env,
+        )
+        # The first run decides requirements, then its answers are held.
+        _wait_for_file_text(tmp_path / "out" / "held-after-verdicts" / "output.txt", "UC-", run)
+        gates[0].opened.clear()
+        run.wait_for_line(lambda line: line.startswith("quick: CERTIFIED"), timeout=300)
+        # The slot that frees goes to the third, whose first request is held.
+        assert gates[1].reached.wait(timeout=300), run.so_far()
+        run.process.send_signal(signal.SIGINT)
+        for gate in gates:
+            gate.opened.set()  # the stopped runs put their contacts back
+        result = run.finish()
+        after = [read_contact(server) for server in servers]
+
+    assert result.returncode == Exit.CANNOT_RUN, result.stdout + result.stderr
+    assert after == before
+    totals = (
+        "1 certified, 0 not certified, 2 could not run, 0 not restored, 0 with partial coverage"
+    )
+    said = f"interrupted: the report holds 3 of 5 installs ({totals}); 2 were not started"
+    assert f"contract fleet: {said}\n" in result.stderr
+    assert "[3/5 done: 1 certified, 0 not certified, 2 could not run]" in result.stdout
+
+    out = tmp_path / "out"
+    data = json.loads((out / "fleet.json").read_text(encoding="utf-8"))
+    assert data["totals"] == {
+        "installs": 3,
+        "certified": 1,
+        "not certified": 0,
+        "could not run": 2,
+        "not restored": 0,
+        "partial coverage": 0,
+    }
+    assert data["interrupted"] is True
+    assert data["not_started"] == ["later-1", "later-2"]
+    stopped = ("held-after-verdicts", "held-before-suite")
+    installs = _installs(out)
+    for name in stopped:
+        assert installs[name]["verdict"] == "could not run", installs[name]
+        assert installs[name]["requirements"] == {}
+        assert installs[name]["coverage"] is None
+        assert installs[name]["restored"]
+    # Its certificate holds the requirements decided before the stop; the fleet shows none.
+    partial = json.loads((out / stopped[0] / "certificate.json").read_text(encoding="utf-8"))
+    assert any(result["verdict"] != "not run" for result in partial["results"])
+
+    summary = (out / "fleet.md").read_text(encoding="utf-8")
+    assert f"3 installs: {totals}.\n" in summary
+    assert f"Interrupted: the report holds 3 of 5 installs ({totals}); 2 were not started.\n" in (
+        summary
+    )
+    assert "Not started: later-1, later-2." in summary
+    rows = _md_rows(out)
+    assert set(rows) == {"quick", *stopped}
+    for name in stopped:
+        verdict, restored, exercised, failed, _ = rows[name]
+        assert verdict.startswith("could not run")
+        assert (restored, exercised, failed) == ("yes", "", "")
+
+    page = (out / "fleet.html").read_text(encoding="utf-8")
+    assert f"Interrupted: the report holds 3 of 5 installs ({totals}); 2 were not started." in (
+        html.unescape(page)
+    )
+    cells = _html_rows(out)
+    for name in stopped:
+        verdicts = re.findall(r"<td[^>]*>(.*?)</td>", cells[name])
+        assert verdicts[2:] == ["could not run: no requirement was judged"], verdicts
+    assert "✓ passed" in cells["quick"]
+
+
 def test_coverage_round_trips_and_older_certificates_state_none() -> None:
     coverage = InstallCoverage(25, 28, dict.fromkeys(LEFT_OUT, "why"))
     outcome = Outcome("a", "https://a.example", "certified", 0, True, None, coverage=coverage)
@@ -210,3 +344,44 @@ def test_every_fleet_key_is_in_the_schema_and_the_docs_table() -> None:
     table = [line for line in page.splitlines() if line.startswith("| `")]
     documented = {key for line in table for key in re.findall(r"`(\w+)`", line.split("|")[1])}
     assert documented >= settings
+
+
+def test_fleet_html_sorts_by_coverage_and_by_a_requirement_past_rows_that_could_not_run(
+    tmp_path: Path,
+) -> None:
+    if BROWSER is None:
+        pytest.skip("no chromium here: .ci/run installs it")
+    outcomes = [
+        Outcome(
+            "acme",
+            "https://acme.example",
+            "certified",
+            0,
+            True,
+            None,
+            {"UC-ENUM": "passed"},
+            coverage=InstallCoverage(28, 28),
+        ),
+        Outcome(
+            "globex",
+            "https://globex.example",
+            "not certified",
+            1,
+            True,
+            None,
+            {"UC-ENUM": "failed"},
+            coverage=InstallCoverage(25, 28, dict.fromkeys(LEFT_OUT, "why")),
+        ),
+        Outcome("initech", "https://initech.example", "could not run", 2, True, None),
+    ]
+    write_fleet_report(fleet_data(outcomes, schema="abc"), tmp_path)
+    page = (tmp_path / "fleet.html").resolve().as_uri()
+
+    def order(query: str, profile: str) -> list[str]:
+        shown = chromium(tmp_path / profile, "--dump-dom", page + query)
+        assert shown.returncode == 0, shown.stderr
+        return re.findall(r'<tr data-name="(\w+)"', shown.stdout)
+
+    assert order("?sort=exercised", "p1") == ["globex", "acme", "initech"]
+    assert order("?sort=UC-ENUM", "p2") == ["globex", "acme", "initech"]
+    assert order("?sort=UC-ENUM&order=descending", "p3") == ["initech", "acme", "globex"]

@@ -129,7 +129,13 @@ def run_fleet(args: argparse.Namespace) -> int:
 
 def _merge(args: argparse.Namespace) -> int:
     from contract.fleet.merge import MergeError, merge_outputs
-    from contract.fleet.report import FLEET_HTML, counted, exit_code, write_fleet_report
+    from contract.fleet.report import (
+        FLEET_HTML,
+        counted,
+        exit_code,
+        interruption,
+        write_fleet_report,
+    )
     from contract.fleet.runner import Outcome
 
     folders = [Path(folder) for folder in args.folders]
@@ -146,7 +152,11 @@ def _merge(args: argparse.Namespace) -> int:
         f"merged {len(folders)} outputs: {count['installs']} installs: {counted(count)}\n"
         f"fleet report written to {out / FLEET_HTML}\n"
     )
-    return exit_code(Outcome.from_dict(install) for install in data["installs"])
+    stopped = interruption(data)
+    if stopped is not None:
+        sys.stderr.write(f"contract fleet: {stopped}\n")
+    outcomes = [Outcome.from_dict(install) for install in data["installs"]]
+    return exit_code(outcomes, interrupted=data["interrupted"])
 
 
 def _certify(args: argparse.Namespace, path: Path) -> int:
@@ -156,6 +166,7 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
         counted,
         exit_code,
         fleet_data,
+        interruption,
         progress_line,
     )
     from contract.fleet.report import write_fleet_report as write
@@ -224,13 +235,18 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
         )
     except Stopped as stopped:
         decided = list(kept) + stopped.outcomes
-        write(fleet_data(decided, schema=schema, shard=str(shard) if shard else None), out)
-        code = exit_code(decided)
-        sys.stderr.write(
-            f"contract fleet: interrupted: {len(chosen) - len(decided)} installs not "
-            f"certified; the report holds the {len(decided)} decided\n"
+        held = {outcome.name for outcome in decided}
+        data = fleet_data(
+            decided,
+            schema=schema,
+            shard=str(shard) if shard else None,
+            interrupted=True,
+            not_started=[install.name for install in chosen if install.name not in held],
         )
-        return max(int(code), int(Exit.CANNOT_RUN))
+        write(data, out)
+        # The same totals, in the same words, as the report just written.
+        sys.stderr.write(f"contract fleet: {interruption(data)}\n")
+        return exit_code(decided, interrupted=True)
     finally:
         undo()
     data = fleet_data(decided, schema=schema, shard=str(shard) if shard else None)

@@ -45,17 +45,18 @@ def totals(outcomes: Iterable[Outcome]) -> dict[str, int]:
 
 def counted(count: Mapping[str, int]) -> str:
     """``1 certified, 0 not certified, …, 1 with partial coverage``: the totals in the
-    words that the final line, ``fleet.md`` and ``fleet.html`` share."""
+    words that the final line, the interrupt line, ``fleet.md`` and ``fleet.html`` share."""
     return ", ".join(f"{count[key]} {words}" for key, words in TOTALS)
 
 
-def exit_code(outcomes: Iterable[Outcome]) -> Exit:
+def exit_code(outcomes: Iterable[Outcome], *, interrupted: bool = False) -> Exit:
     """0 when every install is certified; else the most serious of 3 (a contact not
-    restored), 2 (an install could not run) and 1 (an install not certified)."""
+    restored), 2 (an install could not run, or the fleet was interrupted) and 1 (an
+    install not certified)."""
     outcomes = list(outcomes)
     if any(not outcome.restored for outcome in outcomes):
         return Exit.NOT_RESTORED
-    if any(outcome.verdict == COULD_NOT_RUN for outcome in outcomes):
+    if interrupted or any(outcome.verdict == COULD_NOT_RUN for outcome in outcomes):
         return Exit.CANNOT_RUN
     if any(outcome.verdict == NOT_CERTIFIED for outcome in outcomes):
         return Exit.FAILED
@@ -63,19 +64,48 @@ def exit_code(outcomes: Iterable[Outcome]) -> Exit:
 
 
 def fleet_data(
-    outcomes: Iterable[Outcome], *, schema: str, shard: str | None = None
+    outcomes: Iterable[Outcome],
+    *,
+    schema: str,
+    shard: str | None = None,
+    interrupted: bool = False,
+    not_started: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """``fleet.json``: the installs by name, the totals, and the versions that made it."""
+    """``fleet.json``: the installs by name, the totals, whether the fleet was interrupted
+    and which installs that left unstarted, and the versions that made it."""
     ordered = sorted(outcomes, key=lambda outcome: outcome.name)
     return {
         "installs": [outcome.to_dict() for outcome in ordered],
         "totals": totals(ordered),
+        "interrupted": interrupted,
+        "not_started": sorted(not_started),
         "library": __version__,
         "schema": schema,
         "shard": shard,
         "requirements": [requirement.id for requirement in CATALOGUE],
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def interruption(data: Mapping[str, Any]) -> str | None:
+    """``interrupted: the report holds 3 of 5 installs (…); 2 were not started``, or
+    ``None`` for a fleet that ran to its end."""
+    if not data.get("interrupted"):
+        return None
+    count = data["totals"]
+    unstarted = len(data.get("not_started", []))
+    said = (
+        f"interrupted: the report holds {count['installs']} of {count['installs'] + unstarted} "
+        f"installs ({counted(count)})"
+    )
+    if unstarted:
+        said += f"; {unstarted} {'was' if unstarted == 1 else 'were'} not started"
+    return said
+
+
+def sentence(words: str) -> str:
+    """*words* starting with a capital, as a report's sentence starts."""
+    return words[:1].upper() + words[1:]
 
 
 def progress_line(outcome: Outcome, decided: Sequence[Outcome], of: int) -> str:
@@ -118,14 +148,16 @@ def _not_exercised_list(installs: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def to_markdown(data: dict[str, Any]) -> str:
-    """``fleet.md``: the totals, then one row per install with its coverage and failed
-    requirements, then why any property was not exercised."""
+    """``fleet.md``: the totals (and the interruption, if any), then one row per install
+    with its coverage and failed requirements, then why any property was not exercised."""
     count = data["totals"]
-    lines = [
-        "# Fleet certification",
-        "",
-        f"{count['installs']} installs: {counted(count)}.",
-        "",
+    lines = ["# Fleet certification", "", f"{count['installs']} installs: {counted(count)}.", ""]
+    stopped = interruption(data)
+    if stopped is not None:
+        lines += [f"{sentence(stopped)}.", ""]
+        if data["not_started"]:
+            lines += [f"Not started: {', '.join(data['not_started'])}.", ""]
+    lines += [
         f"Library {data['library']}, schema {data['schema']}"
         + (f", shard {data['shard']}" if data.get("shard") else "")
         + ".",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from contract.fleet.report import TOTALS
+from contract.fleet.report import TOTALS, interruption, sentence
 from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED
 
 _STATUS = {
@@ -30,6 +30,7 @@ th button{font:inherit;background:none;border:0;padding:0;cursor:pointer;text-de
 .ok{background:#d9f2d9}.bad{background:#f8d0d0}.warn{background:#fbeec2}.none{background:#f2f2f2}
 .legend{font-size:.85rem}
 .exercised ul{margin:.2rem 0 0;padding-left:1.1rem;white-space:normal;min-width:20rem}
+.stopped{border:2px solid #b58a00;padding:.3rem .6rem}
 @media print{.controls{display:none}thead th{position:static}body{margin:0}}
 """
 
@@ -58,9 +59,11 @@ _SCRIPT = """
       c.removeAttribute('aria-sort');if(c.dataset.column===column)i=j;});
     if(i<0)return;
     head.cells[i].setAttribute('aria-sort',up?'ascending':'descending');
+    // A row of an install that could not run ends in one cell spanning the columns left.
+    function key(r){
+      var c=r.cells[Math.min(i,r.cells.length-1)];return c.dataset.key||c.textContent;}
     rows.sort(function(a,b){
-      var x=a.cells[i].dataset.key||a.cells[i].textContent;
-      var y=b.cells[i].dataset.key||b.cells[i].textContent;
+      var x=key(a),y=key(b);
       return (x<y?-1:x>y?1:0)*(up?1:-1);});
     rows.forEach(function(r){body.appendChild(r);});
   }
@@ -85,7 +88,7 @@ _SCRIPT = """
 
 _ORDER = {"failed": "0", "not verifiable": "1", "not exercised": "2", "passed": "3"}
 _LAST = "~"
-"""The sort key of a cell that holds no coverage: after every one that does."""
+"""The sort key of a cell that holds no verdict: after every one that does."""
 
 
 def _cell(status: str | None) -> str:
@@ -100,8 +103,7 @@ def _exercised(install: dict[str, Any]) -> str:
     esc = html.escape
     coverage = install.get("coverage")
     if coverage is None:
-        shown = "" if install["verdict"] == COULD_NOT_RUN else "not recorded"
-        return f'<td class="none" data-key="{_LAST}">{shown}</td>'
+        return f'<td class="none" data-key="{_LAST}">not recorded</td>'
     shown = f"{coverage['exercised']}/{coverage['writable']}"
     key = f"{coverage['exercised'] / max(coverage['writable'], 1):.4f}"
     left_out = coverage["not_exercised"]
@@ -126,9 +128,15 @@ def _row(install: dict[str, Any], requirements: list[str]) -> str:
     verdict = install["verdict"]
     said = esc(verdict) + (f": {esc(install['reason'])}" if install.get("reason") else "")
     restored = "yes" if install["restored"] else "✗ NO"
-    cells = _exercised(install) + "".join(
-        _cell(install["requirements"].get(rid)) for rid in requirements
-    )
+    if verdict == COULD_NOT_RUN:  # it judged nothing: no coverage, no verdicts
+        cells = (
+            f'<td colspan="{len(requirements) + 1}" class="warn" data-key="{_LAST}">'
+            "could not run: no requirement was judged</td>"
+        )
+    else:
+        cells = _exercised(install) + "".join(
+            _cell(install["requirements"].get(rid)) for rid in requirements
+        )
     return (
         f'<tr data-name="{esc(install["name"])}" data-verdict="{esc(verdict)}">'
         f'<th scope="row" data-key="{esc(install["name"])}">{name}<br>'
@@ -137,6 +145,17 @@ def _row(install: dict[str, Any], requirements: list[str]) -> str:
         f'<td class="{"ok" if install["restored"] else "bad"}">{restored}</td>'
         f"{cells}</tr>"
     )
+
+
+def _stopped(data: dict[str, Any]) -> str:
+    """The interruption, in the words of the line ``contract fleet`` printed; empty for a
+    fleet that ran to its end."""
+    said = interruption(data)
+    if said is None:
+        return ""
+    unstarted = ", ".join(data["not_started"])
+    named = f" Not started: {html.escape(unstarted)}." if unstarted else ""
+    return f'<p class="stopped warn" role="alert">{html.escape(sentence(said))}.{named}</p>'
 
 
 def to_html(data: dict[str, Any]) -> str:
@@ -166,6 +185,7 @@ def to_html(data: dict[str, Any]) -> str:
         f"<style>{_STYLE}</style></head><body>"
         "<h1>Fleet certification</h1>"
         f'<ul class="counts" aria-label="totals">{counts}</ul>'
+        f"{_stopped(data)}"
         f"<p>Library {esc(data['library'])}, schema {esc(data['schema'])}{shard}; "
         f"{esc(data.get('date', ''))}.</p>"
         '<div class="controls">'

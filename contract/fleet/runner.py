@@ -56,6 +56,7 @@ class Outcome:
     certificate: str | None
     """The JSON certificate, relative to the output folder."""
     requirements: dict[str, str] = field(default_factory=dict)
+    """Each requirement's status; none for an install that could not run."""
     reason: str | None = None
     """Why it could not run, or why it is not certified when no requirement failed, in
     one line."""
@@ -245,9 +246,12 @@ def certify_install(
             reason = _last_error(shown) or f"contract certify ended with exit code {code}"
             if code < 0:
                 reason = f"the run was killed by signal {-code}"
-    requirements = _requirements(certificate)
-    coverage = InstallCoverage.from_certificate(certificate) if verdict != COULD_NOT_RUN else None
-    if verdict == NOT_CERTIFIED and _held_but_partial(certificate, requirements, coverage):
+    # A run that could not run judged nothing: whatever its certificate holds (a stopped
+    # run writes the requirements decided by then) is no verdict on the install.
+    judged = certificate if verdict != COULD_NOT_RUN else {}
+    requirements = _requirements(judged)
+    coverage = InstallCoverage.from_certificate(judged)
+    if verdict == NOT_CERTIFIED and _held_but_partial(judged, requirements, coverage):
         reason = FULL_COVERAGE_REQUIRED
     outcome = Outcome(
         name=install.name,
@@ -291,7 +295,8 @@ def certify_fleet(
 ) -> list[Outcome]:
     """Certify *installs*, *parallel* at a time, the first ones *ramp_up* seconds apart;
     *decided* hears each outcome as it comes. A stop (KeyboardInterrupt) stops every run
-    under way, which put their contacts back, and is raised again once they have ended."""
+    under way, which put their contacts back (and *decided* hears them), starts no other,
+    and is raised again as :class:`Stopped` once they have ended."""
     stopping = _Stopping()
     ramp = RampUp(parallel, ramp_up)
     outcomes: list[Outcome] = []
@@ -325,6 +330,7 @@ def certify_fleet(
                 if not future.cancelled():
                     with contextlib.suppress(NotStarted):
                         outcomes.append(future.result())
+                        decided(outcomes[-1])
             raise Stopped(outcomes) from None
         finally:
             starter.close()
