@@ -1,11 +1,13 @@
 """``contract fleet`` says what each install's run tested: its coverage in every view, the
-``require_full_coverage`` key, and an interrupted fleet whose line and reports agree."""
+``require_full_coverage`` key, an interrupted fleet whose line and reports agree, and
+``--resume`` after it."""
 
 from __future__ import annotations
 
 import contextlib
 import html
 import json
+import os
 import re
 import signal
 import threading
@@ -20,9 +22,9 @@ import pytest
 from conftest import Wsgi, served
 from contract.commands import Exit
 from contract.fleet.coverage import InstallCoverage
-from contract.fleet.file import FLEET_KEYS
+from contract.fleet.file import FLEET_KEYS, parse_fleet
 from contract.fleet.report import fleet_data, write_fleet_report
-from contract.fleet.runner import Outcome
+from contract.fleet.runner import Outcome, previous_outcome
 from contract.schema import schema_directory
 from contract.server import ReferenceServer
 from tests.chromium import BROWSER, chromium
@@ -385,3 +387,27 @@ def test_fleet_html_sorts_by_coverage_and_by_a_requirement_past_rows_that_could_
     assert order("?sort=exercised", "p1") == ["globex", "acme", "initech"]
     assert order("?sort=UC-ENUM", "p2") == ["globex", "acme", "initech"]
     assert order("?sort=UC-ENUM&order=descending", "p3") == ["initech", "acme", "globex"]
+
+
+@pytest.mark.parametrize(
+    ("verdict", "kept"), [("certified", True), ("not certified", True), ("could not run", False)]
+)
+def test_resume_keeps_an_install_s_verdict_but_certifies_one_that_could_not_run_again(
+    tmp_path: Path, verdict: str, kept: bool
+) -> None:
+    path = tmp_path / "fleet.toml"
+    path.write_text(
+        '[[install]]\nname = "acme"\nurl = "https://acme.example"\napi_key_env = "A_KEY"\n',
+        encoding="utf-8",
+    )
+    fleet = parse_fleet(path.read_text(encoding="utf-8"), path)
+    folder = tmp_path / "out" / "acme"
+    folder.mkdir(parents=True)
+    outcome = Outcome("acme", "https://acme.example", verdict, 0, True, "acme/certificate.json")
+    (folder / "outcome.json").write_text(json.dumps(outcome.to_dict()), encoding="utf-8")
+    # A stopped run's certificate holds what it decided before the stop.
+    (folder / "certificate.json").write_text('{"verdict": "not certified"}', encoding="utf-8")
+    later = path.stat().st_mtime + 10
+    os.utime(folder / "certificate.json", (later, later))
+    previous = previous_outcome(fleet.installs[0], fleet, tmp_path / "out")
+    assert previous == (outcome if kept else None)

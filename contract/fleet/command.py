@@ -80,7 +80,8 @@ def add_fleet_command(commands: Any) -> argparse.ArgumentParser:
     fleet.add_argument(
         "--resume",
         action="store_true",
-        help="skip installs whose certificate in --out is newer than the fleet file (default: off)",
+        help="skip installs whose certificate in --out is newer than the fleet file, unless "
+        "they could not run (default: off)",
     )
     fleet.set_defaults(handler=run_fleet, interrupted=(Exit.CANNOT_RUN, "interrupted"))
     return fleet

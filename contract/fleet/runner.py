@@ -272,14 +272,17 @@ def certify_install(
 
 def previous_outcome(install: Install, fleet: Fleet, out: Path) -> Outcome | None:
     """The outcome kept in *out* for *install*, when its certificate is newer than the
-    fleet file (``--resume``)."""
+    fleet file and its run came to a verdict (``--resume``)."""
     folder = out / install.name
     kept, certificate = folder / OUTCOME, folder / CERTIFICATE
     if not (kept.is_file() and certificate.is_file()):
         return None
     if certificate.stat().st_mtime <= fleet.path.stat().st_mtime:
         return None
-    return Outcome.from_dict(json.loads(kept.read_text(encoding="utf-8")))
+    previous = Outcome.from_dict(json.loads(kept.read_text(encoding="utf-8")))
+    # A run stopped part-way (by an interrupt, a time-out) leaves a certificate of what it
+    # decided by then: no verdict to keep, so the install is certified again.
+    return previous if previous.verdict != COULD_NOT_RUN else None
 
 
 def certify_fleet(
