@@ -9,7 +9,7 @@ run's evidence smaller: every report says how much smaller (:class:`Coverage`).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +76,17 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
 
 
+def headline(writable: int, not_exercised: Sequence[str]) -> str:
+    """``23 of 28 writable properties exercised (not exercised: …)``, as every report says
+    it (a run's, a fleet's); empty when nothing was left out."""
+    if not not_exercised:
+        return ""
+    return (
+        f"{writable - len(not_exercised)} of {writable} writable properties exercised "
+        f"(not exercised: {', '.join(not_exercised)})"
+    )
+
+
 @dataclass(frozen=True)
 class Coverage:
     """How many of the writable properties a run exercised, and why the rest were not."""
@@ -109,12 +120,7 @@ class Coverage:
 
     def headline(self) -> str:
         """``23 of 28 writable properties exercised (not exercised: …)``; empty when all were."""
-        if self.complete:
-            return ""
-        return (
-            f"{len(self.exercised)} of {len(self.writable)} writable properties exercised "
-            f"(not exercised: {', '.join(self.not_exercised)})"
-        )
+        return headline(len(self.writable), self.not_exercised)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready fields: ``exercised``, ``not_exercised`` and each one's ``reason``."""

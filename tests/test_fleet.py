@@ -189,7 +189,7 @@ def test_a_fleet_of_twelve_servers_gives_the_right_matrix_and_shards_merge_into_
     assert "✓ passed" in page
     assert " src=" not in page, "self-contained"
     summary = (tmp_path / "single" / "fleet.md").read_text("utf-8")
-    assert "| wrong-id | not certified | yes | UC-ACCEPT, " in summary
+    assert "| wrong-id | not certified | yes | 28/28 | UC-ACCEPT, " in summary
 
     # Each shard resumes from a copy of the single run's folders, so that the shards hold
     # the same certificates: what is compared is the choice of installs and the merge.

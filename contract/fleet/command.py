@@ -80,7 +80,8 @@ def add_fleet_command(commands: Any) -> argparse.ArgumentParser:
     fleet.add_argument(
         "--resume",
         action="store_true",
-        help="skip installs whose certificate in --out is newer than the fleet file (default: off)",
+        help="skip installs whose certificate in --out is newer than the fleet file, unless "
+        "they could not run (default: off)",
     )
     fleet.set_defaults(handler=run_fleet, interrupted=(Exit.CANNOT_RUN, "interrupted"))
     return fleet
@@ -129,7 +130,13 @@ def run_fleet(args: argparse.Namespace) -> int:
 
 def _merge(args: argparse.Namespace) -> int:
     from contract.fleet.merge import MergeError, merge_outputs
-    from contract.fleet.report import FLEET_HTML, exit_code, write_fleet_report
+    from contract.fleet.report import (
+        FLEET_HTML,
+        counted,
+        exit_code,
+        interruption,
+        write_fleet_report,
+    )
     from contract.fleet.runner import Outcome
 
     folders = [Path(folder) for folder in args.folders]
@@ -143,15 +150,26 @@ def _merge(args: argparse.Namespace) -> int:
     write_fleet_report(data, out)
     count = data["totals"]
     sys.stdout.write(
-        f"merged {len(folders)} outputs: {count['installs']} installs, "
-        f"{count['certified']} certified\nfleet report written to {out / FLEET_HTML}\n"
+        f"merged {len(folders)} outputs: {count['installs']} installs: {counted(count)}\n"
+        f"fleet report written to {out / FLEET_HTML}\n"
     )
-    return exit_code(Outcome.from_dict(install) for install in data["installs"])
+    stopped = interruption(data)
+    if stopped is not None:
+        sys.stderr.write(f"contract fleet: {stopped}\n")
+    outcomes = [Outcome.from_dict(install) for install in data["installs"]]
+    return exit_code(outcomes, interrupted=data["interrupted"])
 
 
 def _certify(args: argparse.Namespace, path: Path) -> int:
     from contract.fleet.file import FleetFileError, keys_written_in, load_fleet
-    from contract.fleet.report import FLEET_HTML, exit_code, fleet_data, progress_line
+    from contract.fleet.report import (
+        FLEET_HTML,
+        counted,
+        exit_code,
+        fleet_data,
+        interruption,
+        progress_line,
+    )
     from contract.fleet.report import write_fleet_report as write
     from contract.fleet.runner import Outcome, Stopped, certify_fleet, previous_outcome
     from contract.fleet.shard import Shard
@@ -218,21 +236,25 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
         )
     except Stopped as stopped:
         decided = list(kept) + stopped.outcomes
-        write(fleet_data(decided, schema=schema, shard=str(shard) if shard else None), out)
-        code = exit_code(decided)
-        sys.stderr.write(
-            f"contract fleet: interrupted: {len(chosen) - len(decided)} installs not "
-            f"certified; the report holds the {len(decided)} decided\n"
+        held = {outcome.name for outcome in decided}
+        data = fleet_data(
+            decided,
+            schema=schema,
+            shard=str(shard) if shard else None,
+            interrupted=True,
+            not_started=[install.name for install in chosen if install.name not in held],
         )
-        return max(int(code), int(Exit.CANNOT_RUN))
+        write(data, out)
+        # The same totals, in the same words, as the report just written.
+        sys.stderr.write(f"contract fleet: {interruption(data)}\n")
+        return exit_code(decided, interrupted=True)
     finally:
         undo()
     data = fleet_data(decided, schema=schema, shard=str(shard) if shard else None)
     write(data, out)
     count = data["totals"]
     print(
-        f"{count['installs']} installs: {count['certified']} certified, "
-        f"{count['not certified']} not certified, {count['could not run']} could not run, "
-        f"{count['not restored']} not restored\nfleet report written to {out / FLEET_HTML}"
+        f"{count['installs']} installs: {counted(count)}\n"
+        f"fleet report written to {out / FLEET_HTML}"
     )
     return exit_code(decided)

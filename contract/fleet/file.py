@@ -40,6 +40,7 @@ _OPTIONS = (
     "connections",
     "insecure",
     "allow-insecure-http",
+    "require-full-coverage",
 )
 FLEET_KEYS = {OPTION[name].spelling(Door.FLEET): name for name in _OPTIONS}
 """Each fleet key that is an option of ``contract certify``, and that option's name."""

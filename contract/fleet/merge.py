@@ -45,7 +45,8 @@ def _same(key: str, what: str, runs: dict[Path, dict[str, Any]]) -> list[str]:
 
 def merge_outputs(folders: Sequence[Path], out: Path) -> dict[str, Any]:
     """Fold the fleet outputs in *folders* into *out*: each install's files are copied
-    and one report covers them all. Raises :class:`MergeError` for outputs made with
+    and one report covers them all (each install's coverage, and any shard's interruption
+    with the installs it left unstarted). Raises :class:`MergeError` for outputs made with
     another library or schema version, or holding the same install."""
     runs = {folder: _read(folder) for folder in folders}
     problems = _same("library", "library", runs) + _same("schema", "schema", runs)
@@ -69,4 +70,12 @@ def merge_outputs(folders: Sequence[Path], out: Path) -> dict[str, Any]:
                 shutil.copytree(source, out / install["name"], dirs_exist_ok=True)
             outcomes.append(Outcome.from_dict(install))
     schema = str(next(iter(runs.values()))["schema"])
-    return fleet_data(outcomes, schema=schema)
+    # A shard that was interrupted leaves the whole fleet interrupted, short of its
+    # unstarted installs.
+    unstarted = {name for data in runs.values() for name in data.get("not_started", [])}
+    return fleet_data(
+        outcomes,
+        schema=schema,
+        interrupted=any(data.get("interrupted") for data in runs.values()),
+        not_started=unstarted - set(owner),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +20,43 @@ FLEET_HTML = "fleet.html"
 
 _MARK = {"passed": "✓", "failed": "✗", "not verifiable": "?", "not exercised": "\u2013"}
 
+PARTIAL_COVERAGE = "partial coverage"
+"""The total of installs whose run left a writable property out."""
+TOTALS = (
+    (CERTIFIED, "certified"),
+    (NOT_CERTIFIED, "not certified"),
+    (COULD_NOT_RUN, "could not run"),
+    ("not restored", "not restored"),
+    (PARTIAL_COVERAGE, "with partial coverage"),
+)
+"""Each total of ``fleet.json`` beside ``installs``, and the words that say it."""
+
 
 def totals(outcomes: Iterable[Outcome]) -> dict[str, int]:
-    """How many installs came to each verdict, and how many were left changed."""
+    """How many installs came to each verdict, how many were left changed, and how many
+    runs left a writable property out."""
     outcomes = list(outcomes)
     counts = {"installs": len(outcomes)}
     counts |= {verdict: sum(o.verdict == verdict for o in outcomes) for verdict in VERDICTS}
     counts["not restored"] = sum(not o.restored for o in outcomes)
+    counts[PARTIAL_COVERAGE] = sum(o.partial_coverage for o in outcomes)
     return counts
 
 
-def exit_code(outcomes: Iterable[Outcome]) -> Exit:
+def counted(count: Mapping[str, int]) -> str:
+    """``1 certified, 0 not certified, …, 1 with partial coverage``: the totals in the
+    words that the final line, the interrupt line, ``fleet.md`` and ``fleet.html`` share."""
+    return ", ".join(f"{count[key]} {words}" for key, words in TOTALS)
+
+
+def exit_code(outcomes: Iterable[Outcome], *, interrupted: bool = False) -> Exit:
     """0 when every install is certified; else the most serious of 3 (a contact not
-    restored), 2 (an install could not run) and 1 (an install not certified)."""
+    restored), 2 (an install could not run, or the fleet was interrupted) and 1 (an
+    install not certified)."""
     outcomes = list(outcomes)
     if any(not outcome.restored for outcome in outcomes):
         return Exit.NOT_RESTORED
-    if any(outcome.verdict == COULD_NOT_RUN for outcome in outcomes):
+    if interrupted or any(outcome.verdict == COULD_NOT_RUN for outcome in outcomes):
         return Exit.CANNOT_RUN
     if any(outcome.verdict == NOT_CERTIFIED for outcome in outcomes):
         return Exit.FAILED
@@ -44,13 +64,21 @@ def exit_code(outcomes: Iterable[Outcome]) -> Exit:
 
 
 def fleet_data(
-    outcomes: Iterable[Outcome], *, schema: str, shard: str | None = None
+    outcomes: Iterable[Outcome],
+    *,
+    schema: str,
+    shard: str | None = None,
+    interrupted: bool = False,
+    not_started: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """``fleet.json``: the installs by name, the totals, and the versions that made it."""
+    """``fleet.json``: the installs by name, the totals, whether the fleet was interrupted
+    and which installs that left unstarted, and the versions that made it."""
     ordered = sorted(outcomes, key=lambda outcome: outcome.name)
     return {
         "installs": [outcome.to_dict() for outcome in ordered],
         "totals": totals(ordered),
+        "interrupted": interrupted,
+        "not_started": sorted(not_started),
         "library": __version__,
         "schema": schema,
         "shard": shard,
@@ -59,10 +87,34 @@ def fleet_data(
     }
 
 
+def interruption(data: Mapping[str, Any]) -> str | None:
+    """``interrupted: the report holds 3 of 5 installs (…); 2 were not started``, or
+    ``None`` for a fleet that ran to its end."""
+    if not data.get("interrupted"):
+        return None
+    count = data["totals"]
+    unstarted = len(data.get("not_started", []))
+    said = (
+        f"interrupted: the report holds {count['installs']} of {count['installs'] + unstarted} "
+        f"installs ({counted(count)})"
+    )
+    if unstarted:
+        said += f"; {unstarted} {'was' if unstarted == 1 else 'were'} not started"
+    return said
+
+
+def sentence(words: str) -> str:
+    """*words* starting with a capital, as a report's sentence starts."""
+    return words[:1].upper() + words[1:]
+
+
 def progress_line(outcome: Outcome, decided: Sequence[Outcome], of: int) -> str:
-    """The line printed as *outcome* is decided, with the running count."""
+    """The line printed as *outcome* is decided, with its coverage when partial and the
+    running count."""
     count = totals(decided)
     said = outcome.verdict.upper()
+    if outcome.coverage is not None and outcome.coverage.partial:
+        said += f", {outcome.coverage.headline()}"
     if outcome.reason:
         said += f": {outcome.reason}"
     if not outcome.restored:
@@ -73,22 +125,45 @@ def progress_line(outcome: Outcome, decided: Sequence[Outcome], of: int) -> str:
     )
 
 
-def to_markdown(data: dict[str, Any]) -> str:
-    """``fleet.md``: the totals, then one row per install with its failed requirements."""
-    count = data["totals"]
+def _exercised_cell(install: Mapping[str, Any]) -> str:
+    coverage = install.get("coverage")
+    if coverage is None:
+        return "" if install["verdict"] == COULD_NOT_RUN else "not recorded"
+    shown = f"{coverage['exercised']}/{coverage['writable']}"
+    if not coverage["not_exercised"]:
+        return shown
+    return f"**{shown}** ⚠ not exercised: {', '.join(coverage['not_exercised'])}"
+
+
+def _not_exercised_list(installs: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = [
-        "# Fleet certification",
-        "",
-        f"{count['installs']} installs: {count[CERTIFIED]} certified, "
-        f"{count[NOT_CERTIFIED]} not certified, {count[COULD_NOT_RUN]} could not run, "
-        f"{count['not restored']} not restored.",
-        "",
+        f"- {install['name']}: `{name}`: {reason}"
+        for install in installs
+        for name, reason in ((install.get("coverage") or {}).get("not_exercised") or {}).items()
+    ]
+    if not lines:
+        return []
+    heading = "Not exercised: the writable properties a run left out, and why."
+    return [heading, "", *lines, ""]
+
+
+def to_markdown(data: dict[str, Any]) -> str:
+    """``fleet.md``: the totals (and the interruption, if any), then one row per install
+    with its coverage and failed requirements, then why any property was not exercised."""
+    count = data["totals"]
+    lines = ["# Fleet certification", "", f"{count['installs']} installs: {counted(count)}.", ""]
+    stopped = interruption(data)
+    if stopped is not None:
+        lines += [f"{sentence(stopped)}.", ""]
+        if data["not_started"]:
+            lines += [f"Not started: {', '.join(data['not_started'])}.", ""]
+    lines += [
         f"Library {data['library']}, schema {data['schema']}"
         + (f", shard {data['shard']}" if data.get("shard") else "")
         + ".",
         "",
-        "| install | verdict | restored | failed requirements | certificate |",
-        "|---|---|---|---|---|",
+        "| install | verdict | restored | exercised | failed requirements | certificate |",
+        "|---|---|---|---|---|---|",
     ]
     for install in data["installs"]:
         failed = [rid for rid, status in install["requirements"].items() if status == "failed"]
@@ -96,9 +171,11 @@ def to_markdown(data: dict[str, Any]) -> str:
         link = f"[json]({install['certificate']})" if install.get("certificate") else ""
         lines.append(
             f"| {install['name']} | {verdict.replace('|', '/')} | "
-            f"{'yes' if install['restored'] else '**NO**'} | {', '.join(failed)} | {link} |"
+            f"{'yes' if install['restored'] else '**NO**'} | {_exercised_cell(install)} | "
+            f"{', '.join(failed)} | {link} |"
         )
     lines += ["", "Requirements: " + ", ".join(f"{m} {s}" for s, m in _MARK.items()), ""]
+    lines += _not_exercised_list(data["installs"])
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from contract.fleet.report import TOTALS, interruption, sentence
 from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED
 
 _STATUS = {
@@ -28,6 +29,8 @@ thead th{position:sticky;top:0;background:#eee}
 th button{font:inherit;background:none;border:0;padding:0;cursor:pointer;text-decoration:underline}
 .ok{background:#d9f2d9}.bad{background:#f8d0d0}.warn{background:#fbeec2}.none{background:#f2f2f2}
 .legend{font-size:.85rem}
+.exercised ul{margin:.2rem 0 0;padding-left:1.1rem;white-space:normal;min-width:20rem}
+.stopped{border:2px solid #b58a00;padding:.3rem .6rem}
 @media print{.controls{display:none}thead th{position:static}body{margin:0}}
 """
 
@@ -56,9 +59,11 @@ _SCRIPT = """
       c.removeAttribute('aria-sort');if(c.dataset.column===column)i=j;});
     if(i<0)return;
     head.cells[i].setAttribute('aria-sort',up?'ascending':'descending');
+    // A row of an install that could not run ends in one cell spanning the columns left.
+    function key(r){
+      var c=r.cells[Math.min(i,r.cells.length-1)];return c.dataset.key||c.textContent;}
     rows.sort(function(a,b){
-      var x=a.cells[i].dataset.key||a.cells[i].textContent;
-      var y=b.cells[i].dataset.key||b.cells[i].textContent;
+      var x=key(a),y=key(b);
       return (x<y?-1:x>y?1:0)*(up?1:-1);});
     rows.forEach(function(r){body.appendChild(r);});
   }
@@ -82,12 +87,35 @@ _SCRIPT = """
 """
 
 _ORDER = {"failed": "0", "not verifiable": "1", "not exercised": "2", "passed": "3"}
+_LAST = "~"
+"""The sort key of a cell that holds no verdict: after every one that does."""
 
 
 def _cell(status: str | None) -> str:
     mark, word, tone = _STATUS.get(status or "", ("", "not in the run", "none"))
     key = _ORDER.get(status or "", "4")
     return f'<td class="{tone}" data-key="{key}">{mark} {word}</td>'
+
+
+def _exercised(install: dict[str, Any]) -> str:
+    """The install's coverage: ``28/28``, or flagged, with each property left out and why
+    (on hover, and in a list that opens)."""
+    esc = html.escape
+    coverage = install.get("coverage")
+    if coverage is None:
+        return f'<td class="none" data-key="{_LAST}">not recorded</td>'
+    shown = f"{coverage['exercised']}/{coverage['writable']}"
+    key = f"{coverage['exercised'] / max(coverage['writable'], 1):.4f}"
+    left_out = coverage["not_exercised"]
+    if not left_out:
+        return f'<td class="ok exercised" data-key="{key}">{shown}</td>'
+    why = "".join(f"<li><b>{esc(name)}</b>: {esc(text)}</li>" for name, text in left_out.items())
+    hover = "not exercised: " + "; ".join(f"{name}: {text}" for name, text in left_out.items())
+    return (
+        f'<td class="warn exercised" data-key="{key}" title="{esc(hover)}"><details>'
+        f"<summary>⚠ {shown} partial: {esc(', '.join(left_out))}</summary>"
+        f"<ul>{why}</ul></details></td>"
+    )
 
 
 def _row(install: dict[str, Any], requirements: list[str]) -> str:
@@ -100,7 +128,15 @@ def _row(install: dict[str, Any], requirements: list[str]) -> str:
     verdict = install["verdict"]
     said = esc(verdict) + (f": {esc(install['reason'])}" if install.get("reason") else "")
     restored = "yes" if install["restored"] else "✗ NO"
-    cells = "".join(_cell(install["requirements"].get(rid)) for rid in requirements)
+    if verdict == COULD_NOT_RUN:  # it judged nothing: no coverage, no verdicts
+        cells = (
+            f'<td colspan="{len(requirements) + 1}" class="warn" data-key="{_LAST}">'
+            "could not run: no requirement was judged</td>"
+        )
+    else:
+        cells = _exercised(install) + "".join(
+            _cell(install["requirements"].get(rid)) for rid in requirements
+        )
     return (
         f'<tr data-name="{esc(install["name"])}" data-verdict="{esc(verdict)}">'
         f'<th scope="row" data-key="{esc(install["name"])}">{name}<br>'
@@ -111,6 +147,17 @@ def _row(install: dict[str, Any], requirements: list[str]) -> str:
     )
 
 
+def _stopped(data: dict[str, Any]) -> str:
+    """The interruption, in the words of the line ``contract fleet`` printed; empty for a
+    fleet that ran to its end."""
+    said = interruption(data)
+    if said is None:
+        return ""
+    unstarted = ", ".join(data["not_started"])
+    named = f" Not started: {html.escape(unstarted)}." if unstarted else ""
+    return f'<p class="stopped warn" role="alert">{html.escape(sentence(said))}.{named}</p>'
+
+
 def to_html(data: dict[str, Any]) -> str:
     """The fleet report as one self-contained page."""
     esc = html.escape
@@ -119,15 +166,15 @@ def to_html(data: dict[str, Any]) -> str:
     header = "".join(
         f'<th scope="col" data-column="{esc(label)}"><button type="button">{esc(label)}'
         "</button></th>"
-        for label in ["install", "verdict", "restored", *requirements]
+        for label in ["install", "verdict", "restored", "exercised", *requirements]
     )
     options = "".join(
         f'<option value="{esc(v)}">{esc(v)}</option>'
         for v in (CERTIFIED, NOT_CERTIFIED, COULD_NOT_RUN)
     )
     counts = "".join(
-        f"<li>{esc(str(count[key]))} {esc(key)}</li>"
-        for key in ("installs", CERTIFIED, NOT_CERTIFIED, COULD_NOT_RUN, "not restored")
+        f"<li>{esc(str(count[key]))} {esc(words)}</li>"
+        for key, words in (("installs", "installs"), *TOTALS)
     )
     shard = f", shard {esc(data['shard'])}" if data.get("shard") else ""
     legend = ", ".join(f"{mark} {word}" for mark, word, _ in _STATUS.values())
@@ -138,6 +185,7 @@ def to_html(data: dict[str, Any]) -> str:
         f"<style>{_STYLE}</style></head><body>"
         "<h1>Fleet certification</h1>"
         f'<ul class="counts" aria-label="totals">{counts}</ul>'
+        f"{_stopped(data)}"
         f"<p>Library {esc(data['library'])}, schema {esc(data['schema'])}{shard}; "
         f"{esc(data.get('date', ''))}.</p>"
         '<div class="controls">'

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.commands import Exit
+from contract.fleet.coverage import InstallCoverage
 from contract.fleet.file import Fleet, Install
 from contract.fleet.ramp import RampUp
 from contract.fleet.starter import Started, Starter
@@ -39,6 +40,8 @@ STOP_GRACE_SECONDS = 60.0
 """How long a stopped run may take to put its contact back before it is killed."""
 
 _REQUIREMENT_STATUS = {"not run": "not exercised", "error": "failed"}
+FULL_COVERAGE_REQUIRED = "every writable property must be exercised (require_full_coverage)"
+"""Why an install whose every requirement held is not certified."""
 
 
 @dataclass
@@ -53,10 +56,20 @@ class Outcome:
     certificate: str | None
     """The JSON certificate, relative to the output folder."""
     requirements: dict[str, str] = field(default_factory=dict)
+    """Each requirement's status; none for an install that could not run."""
     reason: str | None = None
-    """Why it could not run, in one line."""
+    """Why it could not run, or why it is not certified when no requirement failed, in
+    one line."""
     seconds: float = 0.0
     requests: int = 0
+    coverage: InstallCoverage | None = None
+    """The writable properties its run exercised; ``None`` when it could not run, or
+    its certificate does not say."""
+
+    @property
+    def partial_coverage(self) -> bool:
+        """True when the install's run left a writable property out."""
+        return self.coverage is not None and self.coverage.partial
 
     def to_dict(self) -> dict[str, Any]:
         """The install's entry of ``fleet.json``."""
@@ -71,12 +84,16 @@ class Outcome:
             "reason": self.reason,
             "seconds": self.seconds,
             "requests": self.requests,
+            "coverage": self.coverage.to_dict() if self.coverage is not None else None,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Outcome:
         """An entry of ``fleet.json`` (or an install's ``outcome.json``) read back."""
-        return cls(**{key: data[key] for key in cls.__dataclass_fields__ if key in data})
+        fields = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
+        if fields.get("coverage") is not None:
+            fields["coverage"] = InstallCoverage.from_dict(fields["coverage"])
+        return cls(**fields)
 
 
 def _requirements(certificate: Mapping[str, Any]) -> dict[str, str]:
@@ -84,6 +101,18 @@ def _requirements(certificate: Mapping[str, Any]) -> dict[str, str]:
         str(result["id"]): _REQUIREMENT_STATUS.get(result["verdict"], result["verdict"])
         for result in certificate.get("results", [])
     }
+
+
+def _held_but_partial(
+    certificate: Mapping[str, Any],
+    requirements: Mapping[str, str],
+    coverage: InstallCoverage | None,
+) -> bool:
+    """True when a run is not certified only because it was to exercise every writable
+    property and did not."""
+    held = all(status in ("passed", "not verifiable") for status in requirements.values())
+    partial = coverage is not None and coverage.partial
+    return bool(certificate.get("require_full_coverage")) and partial and held
 
 
 def _last_error(output: str) -> str | None:
@@ -217,6 +246,13 @@ def certify_install(
             reason = _last_error(shown) or f"contract certify ended with exit code {code}"
             if code < 0:
                 reason = f"the run was killed by signal {-code}"
+    # A run that could not run judged nothing: whatever its certificate holds (a stopped
+    # run writes the requirements decided by then) is no verdict on the install.
+    judged = certificate if verdict != COULD_NOT_RUN else {}
+    requirements = _requirements(judged)
+    coverage = InstallCoverage.from_certificate(judged)
+    if verdict == NOT_CERTIFIED and _held_but_partial(judged, requirements, coverage):
+        reason = FULL_COVERAGE_REQUIRED
     outcome = Outcome(
         name=install.name,
         url=install.url,
@@ -224,10 +260,11 @@ def certify_install(
         exit_code=Exit.NOT_RESTORED if not restored else int(code) if code >= 0 else 2,
         restored=restored,
         certificate=f"{install.name}/{CERTIFICATE}" if certificate else None,
-        requirements=_requirements(certificate),
+        requirements=requirements,
         reason=reason,
         seconds=seconds,
         requests=int(certificate.get("totals", {}).get("requests", 0)),
+        coverage=coverage,
     )
     (folder / OUTCOME).write_text(json.dumps(outcome.to_dict(), indent=2) + "\n", "utf-8")
     return outcome
@@ -235,14 +272,17 @@ def certify_install(
 
 def previous_outcome(install: Install, fleet: Fleet, out: Path) -> Outcome | None:
     """The outcome kept in *out* for *install*, when its certificate is newer than the
-    fleet file (``--resume``)."""
+    fleet file and its run came to a verdict (``--resume``)."""
     folder = out / install.name
     kept, certificate = folder / OUTCOME, folder / CERTIFICATE
     if not (kept.is_file() and certificate.is_file()):
         return None
     if certificate.stat().st_mtime <= fleet.path.stat().st_mtime:
         return None
-    return Outcome.from_dict(json.loads(kept.read_text(encoding="utf-8")))
+    previous = Outcome.from_dict(json.loads(kept.read_text(encoding="utf-8")))
+    # A run stopped part-way (by an interrupt, a time-out) leaves a certificate of what it
+    # decided by then: no verdict to keep, so the install is certified again.
+    return previous if previous.verdict != COULD_NOT_RUN else None
 
 
 def certify_fleet(
@@ -258,7 +298,8 @@ def certify_fleet(
 ) -> list[Outcome]:
     """Certify *installs*, *parallel* at a time, the first ones *ramp_up* seconds apart;
     *decided* hears each outcome as it comes. A stop (KeyboardInterrupt) stops every run
-    under way, which put their contacts back, and is raised again once they have ended."""
+    under way, which put their contacts back (and *decided* hears them), starts no other,
+    and is raised again as :class:`Stopped` once they have ended."""
     stopping = _Stopping()
     ramp = RampUp(parallel, ramp_up)
     outcomes: list[Outcome] = []
@@ -292,6 +333,7 @@ def certify_fleet(
                 if not future.cancelled():
                     with contextlib.suppress(NotStarted):
                         outcomes.append(future.result())
+                        decided(outcomes[-1])
             raise Stopped(outcomes) from None
         finally:
             starter.close()
