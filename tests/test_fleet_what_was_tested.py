@@ -138,7 +138,9 @@ def test_each_install_s_coverage_is_in_every_view_of_the_fleet(
     fresh = installs["fresh"]["coverage"]
     assert (fresh["exercised"], fresh["writable"]) == (25, 28)
     assert tuple(fresh["not_exercised"]) == LEFT_OUT
-    assert fresh["not_exercised"]["gender"] == 'its current value "" is one no update can send back'
+    assert fresh["not_exercised"]["gender"] == (
+        'gender\'s current value "" is one no update can send back'
+    )
 
     rows = _md_rows(tmp_path / "out")
     assert rows["plausible"][:3] == ["certified", "yes", "28/28"]
@@ -148,13 +150,13 @@ def test_each_install_s_coverage_is_in_every_view_of_the_fleet(
         "**25/28** ⚠ not exercised: date_of_birth, gender, marital_status",
     ]
     summary = (tmp_path / "out" / "fleet.md").read_text(encoding="utf-8")
-    assert '- fresh: `gender`: its current value "" is one no update can send back' in summary
+    assert '- fresh: gender\'s current value "" is one no update can send back' in summary
 
     cells = _html_rows(tmp_path / "out")
     assert '<td class="ok exercised" data-key="1.0000">28/28</td>' in cells["plausible"]
     partial = re.search(r'<td class="warn exercised"[^>]*title="([^"]*)"', cells["fresh"])
     assert partial, cells["fresh"]
-    assert 'gender: its current value "" is one no update can send back' in html.unescape(
+    assert 'gender\'s current value "" is one no update can send back' in html.unescape(
         partial.group(1)
     )
     assert (

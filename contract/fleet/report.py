@@ -137,9 +137,9 @@ def _exercised_cell(install: Mapping[str, Any]) -> str:
 
 def _not_exercised_list(installs: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = [
-        f"- {install['name']}: `{name}`: {reason}"
+        f"- {install['name']}: {reason}"
         for install in installs
-        for name, reason in ((install.get("coverage") or {}).get("not_exercised") or {}).items()
+        for reason in ((install.get("coverage") or {}).get("not_exercised") or {}).values()
     ]
     if not lines:
         return []

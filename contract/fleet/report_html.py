@@ -109,8 +109,9 @@ def _exercised(install: dict[str, Any]) -> str:
     left_out = coverage["not_exercised"]
     if not left_out:
         return f'<td class="ok exercised" data-key="{key}">{shown}</td>'
-    why = "".join(f"<li><b>{esc(name)}</b>: {esc(text)}</li>" for name, text in left_out.items())
-    hover = "not exercised: " + "; ".join(f"{name}: {text}" for name, text in left_out.items())
+    # Each reason is a sentence that names its property.
+    why = "".join(f"<li>{esc(text)}</li>" for text in left_out.values())
+    hover = "not exercised: " + "; ".join(left_out.values())
     return (
         f'<td class="warn exercised" data-key="{key}" title="{esc(hover)}"><details>'
         f"<summary>⚠ {shown} partial: {esc(', '.join(left_out))}</summary>"
