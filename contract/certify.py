@@ -32,13 +32,17 @@ if TYPE_CHECKING:
 
 EXITS = {
     Exit.OK: "certified: every requirement passed or could not be verified",
-    Exit.FAILED: "not certified: a requirement failed",
-    Exit.CANNOT_RUN: "could not run: bad options, the install unreachable or refusing the "
-    "credentials, a time-out, the install lost mid-run, an interrupt, a replay that needs "
-    "an exchange the recording lacks; one line on standard error says why",
-    Exit.NOT_RESTORED: "the verdict stands, but the contact was not fully restored: the "
-    "first lines name each property left changed, and the file that puts them back (in "
-    "place of 0 or 1; a run that could not finish exits 2, and says the same)",
+    Exit.FAILED: "not certified: a requirement failed, or (--require-full-coverage) a "
+    "writable property was not exercised",
+    Exit.CANNOT_RUN: "could not run: bad options, no UpdateContact API at the URL, the "
+    "contact missing, the install unreachable for every attempt of a request (--retries) "
+    "or refusing the credentials, the install lost mid-run, an interrupt, a replay that "
+    "needs an exchange the recording lacks; one line on standard error says why",
+    Exit.NOT_RESTORED: "the verdict stands, but a contact the run changed or read does not "
+    "read back as before (the contact under test, a witness, or a contact an update "
+    "created): the first lines name each contact and property, and the file that puts the "
+    "contact under test back (in place of 0 or 1; a run that could not finish exits 2, and "
+    "says the same)",
 }
 INSECURE = (
     "--insecure: the install's TLS certificate is not checked; "

@@ -42,7 +42,8 @@ def not_exercised_notice(
     """What a run says first when the contact holds values it could not put back; options
     as ``{--name}``, for the door to spell. *prepare* is the command that fills empty
     values (no help for a valid value the install refuses)."""
-    whose = "whose value" if len(reasons) == 1 else "whose values"
+    one = len(reasons) == 1
+    whose, them = ("whose value", "it") if one else ("whose values", "them")
     held = (
         f"{plural(len(reasons), 'property')} {whose} the run could not put back "
         f"({', '.join(reasons)}): {'; '.join(reasons.values())}"
@@ -50,14 +51,14 @@ def not_exercised_notice(
     if exercised:
         return (
             f"WARNING: exercised on contact {contact_id} anyway ({{--allow-irreversible}}), "
-            f"so the run may leave them changed: {held}"
+            f"so the run may leave {them} changed: {held}"
         )
     fill = ""
     if prepare and any(not why.startswith(REFUSED_VALID) for why in reasons.values()):
-        fill = f"`{prepare}` fills empty values with valid ones once, "
+        fill = f"`{prepare}` fills empty values with valid ones once, or "
     return (
-        f"not exercised on contact {contact_id}: {held}; {fill}or {{--allow-irreversible}} "
-        "exercises them anyway"
+        f"not exercised on contact {contact_id}: {held}; {fill}{{--allow-irreversible}} "
+        f"exercises {them} anyway"
     )
 
 

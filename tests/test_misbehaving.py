@@ -311,3 +311,28 @@ def test_basic_auth_over_plain_http_leaves_this_machine_only_when_allowed(tmp_pa
     restore = run_contract("restore", str(saved), "--api-key", KEY)
     assert restore.returncode == 2
     assert "unencrypted to 192.0.2.1:9" in restore.stderr
+
+
+_NOT_FOUND_PAGE = b"<html><body><h1>404 Not Found</h1></body></html>"
+
+
+def test_a_url_where_no_api_answers_is_said_to_have_none(tmp_path: Path) -> None:
+    """404 to the read and to an update, REST and XML-RPC alike, in a web server's words:
+    no UpdateContact API there, rather than a contact that does not exist."""
+    page = _always("404 Not Found", [("Content-Type", "text/html")], _NOT_FOUND_PAGE)
+    with served(page) as url:
+        line = _one_clear_line(_certify(url, cwd=tmp_path))
+    assert line.startswith(f"contract certify: could not run: no UpdateContact API at {url}: ")
+    assert "check --url: it is the install's base address" in line
+    assert "does not exist" not in line
+
+
+def test_a_contact_the_api_does_not_have_is_said_to_be_missing(tmp_path: Path) -> None:
+    with ReferenceServer(contacts=3, api_key=KEY) as server:
+        line = _one_clear_line(
+            run_contract(
+                *("certify", "--url", server.url, "--api-key", KEY, "--contact-id", "99"),
+                cwd=tmp_path,
+            )
+        )
+    assert line == f"contract certify: could not run: contact 99 does not exist on {server.url}"

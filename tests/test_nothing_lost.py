@@ -199,3 +199,31 @@ def test_restore_puts_back_what_it_can_and_keeps_the_rest(tmp_path: Path) -> Non
     assert (now["name"], now["city"], now["gender"]) == (saved["name"], saved["city"], "male")
     assert result.stderr.splitlines()[0] == 'contract restore: `gender` is "male", not ""'
     assert json.loads(restore_file.read_text(encoding="utf-8"))["properties"] == {"gender": ""}
+
+
+def test_a_valid_value_the_install_refuses_to_take_back_fails_uc_accept(tmp_path: Path) -> None:
+    """``reject-valid-city`` refuses any update that sets city, even to the contact's own
+    value: said as that, in the singular, and a failure of UC-ACCEPT, not an empty value."""
+    report = tmp_path / "certificate.json"
+    with serve("--fault", "reject-valid-city") as server:
+        before = read_contact(server, 4)
+        result = certify(
+            *("--url", server.url, "--user", USER, "--api-key", server.api_key),
+            *("--contact-id", "4", "--examples", "1", "--transport", "rest"),
+            *("--report", str(report)),
+            cwd=tmp_path,
+        )
+        assert read_contact(server, 4) == before
+    assert result.returncode == 1, result.stdout + result.stderr
+    refused = f"the install refuses city's current value {json.dumps(before['city'])}"
+    assert result.stdout.splitlines()[1] == (
+        "not exercised on contact 4: 1 property whose value the run could not put back "
+        f"(city): {refused}; --allow-irreversible exercises it anyway"
+    )
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["coverage"]["reason"] == {"city": refused}
+    accept = next(row for row in data["results"] if row["id"] == "UC-ACCEPT")
+    assert accept["verdict"] == "failed"
+    assert accept["failure"]["payload"] == {"city": before["city"]}
+    # An empty value `contract prepare` could fill is no such thing: no such hint.
+    assert "contract prepare" not in result.stdout

@@ -492,3 +492,22 @@ def test_a_worker_that_cannot_open_its_contact_stops_the_run_and_says_why(
     assert result.ret != 0
     assert "contact 999 does not exist" in result.stdout.str() + result.stderr.str()
     assert "CERTIFIED" not in result.stdout.str().replace("NOT CERTIFIED", "")
+
+
+def _not_found_page(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    start_response("404 Not Found", [("Content-Type", "text/html")])
+    return [b"<html><body><h1>404 Not Found</h1></body></html>"]
+
+
+def test_a_url_where_no_api_answers_stops_the_run_saying_so(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONTRACT_API_KEY", "some-key")
+    with served(_not_found_page) as url:
+        result = pytester.runpytest(
+            *SUITE, f"--contract-url={url}", "--contract-contact-id=4", "-k", "accepted_with"
+        )
+    assert result.ret != pytest.ExitCode.OK
+    result.stdout.fnmatch_lines([f"*no UpdateContact API at {url}: *check --contract-url*"])
+    assert "does not exist" not in result.stdout.str()

@@ -24,6 +24,7 @@ from contract.certify import EXITS as CERTIFY_EXITS
 from contract.cli import VALIDATE_EXITS, parse_args
 from contract.commands import Exit
 from contract.fleet.command import EXITS as FLEET_EXITS
+from contract.prepare import EXITS as PREPARE_EXITS
 from contract.requirements import CATALOGUE
 from contract.restore import EXITS as RESTORE_EXITS
 from contract.settings import OPTIONS, Door
@@ -246,8 +247,8 @@ def render_exit_codes(exits: Mapping[Exit, str]) -> str:
 
 @pytest.mark.parametrize(
     "exits",
-    [CERTIFY_EXITS, VALIDATE_EXITS, RESTORE_EXITS, FLEET_EXITS],
-    ids=["certify", "validate", "restore", "fleet"],
+    [CERTIFY_EXITS, VALIDATE_EXITS, RESTORE_EXITS, FLEET_EXITS, PREPARE_EXITS],
+    ids=["certify", "validate", "restore", "fleet", "prepare"],
 )
 def test_the_exit_code_tables_are_the_commands(exits: Mapping[Exit, str]) -> None:
     table = render_exit_codes(exits)
