@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import json
 import xmlrpc.client
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from xml.parsers.expat import ExpatError
 
 import requests
 
-from conftest import run_contract
+from conftest import Wsgi, run_contract, served
 from contract.api import UPDATE_METHOD
 from contract.recording.compact import Expander
 from contract.recording.lines import body_of
 from contract.schema import load_contract
+from contract.server import ReferenceServer
 from tests.certify_output import PROGRESS, parse
 from tests.conftest import USER, Served, certify, read_contact, serve
 
@@ -227,3 +229,48 @@ def test_a_valid_value_the_install_refuses_to_take_back_fails_uc_accept(tmp_path
     assert accept["failure"]["payload"] == {"city": before["city"]}
     # An empty value `contract prepare` could fill is no such thing: no such hint.
     assert "contract prepare" not in result.stdout
+
+
+class _HidingInReadBack:
+    """The reference server, except that its read-back leaves out *hidden*: a legal
+    install may show less than it stores."""
+
+    def __init__(self, app: Wsgi, hidden: str) -> None:
+        self.app, self.hidden = app, hidden
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        answered: list[Any] = []
+        body = b"".join(self.app(environ, lambda *head: answered.append(head)))
+        status, headers = answered[0][:2]
+        if environ["REQUEST_METHOD"] == "GET" and status.startswith("200"):
+            contact = json.loads(body)
+            contact.pop(self.hidden, None)
+            body = json.dumps(contact).encode()
+        kept = [(name, value) for name, value in headers if name.lower() != "content-length"]
+        start_response(status, [*kept, ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def test_a_property_the_read_back_does_not_show_is_never_sent(tmp_path: Path) -> None:
+    recording, report = tmp_path / "run.jsonl", tmp_path / "certificate.json"
+    with ReferenceServer(contacts=3, user=USER) as server:
+        stored = read_contact(server, 1)["hash"]
+        with served(_HidingInReadBack(server.app, "hash")) as url:
+            result = certify(
+                *("--url", url, "--user", USER, "--api-key", server.api_key),
+                *("--contact-id", "1", "--examples", "1", "--transport", "rest"),
+                *("--report", str(report), "--record", str(recording)),
+                cwd=tmp_path,
+            )
+        after = read_contact(server, 1)
+    assert result.returncode == 0, result.stdout + result.stderr
+    why = "the read-back does not show hash: no value is known to put back"
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["coverage"]["not_exercised"] == ["hash"]
+    assert data["coverage"]["reason"] == {"hash": why}
+    assert parse(result.stdout).verdict_line.startswith(
+        "CERTIFIED, 27 of 28 writable properties exercised (not exercised: hash): "
+    )
+    assert f"not exercised: {why}" in result.stdout.splitlines()
+    assert all("hash" not in sent for sent in _properties_sent(recording))
+    assert after["hash"] == stored

@@ -46,7 +46,9 @@ def test_a_witness_the_install_wrote_is_put_back_and_named(tmp_path: Path) -> No
         after = _contacts(server, [CONTACT, *WITNESSES])
     assert code == 1, printed
     assert after == before
+    # The options as they were in effect: the witnesses read, the connections used.
     assert certificate["options"]["witness_ids"] == sorted(WITNESSES)
+    assert certificate["options"]["connections"] == 8
     restore = certificate["restore"]
     assert restore["complete"] is True
     witness = restore["contacts"]["5"]
