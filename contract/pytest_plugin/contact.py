@@ -188,13 +188,25 @@ def restore(client: ContactClient, contact: ContactUnderTest, save_in: Path) -> 
     held += [(witness, before, "witness") for witness, before in contact.witnesses.items()]
     saved = []
     for contact_id, original, role in held:
-        outcome, still = _put_back(client, contact_id, original, role)
+        still: dict[str, Any] = {}
+        if _unreached(contact):  # each attempt would wait its time-out again, in vain
+            outcome = Restored(False, {}, role, _UNREACHABLE)
+        else:
+            outcome, still = _put_back(client, contact_id, original, role)
         contact.outcomes[contact_id] = outcome
         if still:
             saved.append(_save(save_in, client.endpoint.base_url, contact_id, still))
     for unknown in sorted(contact.unknown_ids):
-        contact.outcomes[unknown] = _unknown_id_outcome(client, unknown)
+        unreached = Restored(False, {}, "unknown id", _UNREACHABLE)
+        contact.outcomes[unknown] = (
+            unreached if _unreached(contact) else _unknown_id_outcome(client, unknown)
+        )
     return saved
+
+
+def _unreached(contact: ContactUnderTest) -> bool:
+    """True once the install could not be reached to put one of the contacts back."""
+    return any(outcome.note == _UNREACHABLE for outcome in contact.outcomes.values())
 
 
 def _save(folder: Path, url: str, contact_id: int, values: Mapping[str, Any]) -> str:
