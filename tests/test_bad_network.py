@@ -127,6 +127,7 @@ def test_a_reset_connection_loses_the_answer_of_an_update_it_applied(
     assert _put(bad_network, body).json() == 1
 
 
+@pytest.mark.long
 def test_a_held_answer_comes_after_its_update_past_the_time_out(
     bad_network: ReferenceServer,
 ) -> None:

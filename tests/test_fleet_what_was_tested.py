@@ -99,6 +99,7 @@ def _html_rows(out: Path) -> dict[str, str]:
     return dict(re.findall(r'<tr data-name="([^"]+)"[^>]*>(.*?)</tr>', page))
 
 
+@pytest.mark.long
 def test_each_install_s_coverage_is_in_every_view_of_the_fleet(
     tmp_path: Path, plausible_and_fresh: tuple[ReferenceServer, ReferenceServer]
 ) -> None:
@@ -174,6 +175,7 @@ def test_each_install_s_coverage_is_in_every_view_of_the_fleet(
     }
 
 
+@pytest.mark.long
 def test_require_full_coverage_makes_an_install_that_left_properties_out_not_certified(
     tmp_path: Path, plausible_and_fresh: tuple[ReferenceServer, ReferenceServer]
 ) -> None:

@@ -116,6 +116,7 @@ class _GoesSilent:
         return self.app(environ, start_response)  # type: ignore[no-any-return]
 
 
+@pytest.mark.long
 def test_a_server_going_silent_mid_run_ends_it_and_keeps_the_contact(tmp_path: Path) -> None:
     with ReferenceServer(contacts=3, api_key=KEY) as server:
         silent = _GoesSilent(server.app, answered=60)

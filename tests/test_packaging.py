@@ -36,6 +36,7 @@ def test_the_wheel_ships_the_schemas_and_the_typing_marker(wheel: Path) -> None:
     assert any(name.endswith("entry_points.txt") for name in names)
 
 
+@pytest.mark.long
 def test_a_fresh_venv_imports_contract_from_anywhere(wheel: Path, tmp_path: Path) -> None:
     env = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env)

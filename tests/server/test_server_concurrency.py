@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+import pytest
+
 from contract import load_contract
 from contract.server import ReferenceServer
 
@@ -26,6 +28,7 @@ def _plain_text_properties() -> list[str]:
     ]
 
 
+@pytest.mark.long
 def test_eight_threads_updating_different_properties_lose_nothing(
     server: ReferenceServer, contact_id: int
 ) -> None:
