@@ -7,6 +7,7 @@ out) for a reproduction a person can paste (see :mod:`contract.answers`).
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -14,6 +15,7 @@ import xmlrpc.client
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -96,6 +98,18 @@ def _prepared(
 def _spelt(value: Any) -> str:
     """One spelling of a JSON value, whatever its keys' order."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """One request as the client sends it: the same for every attempt."""
+
+    transport: Transport
+    method: str
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    credentials: Credentials = "session"
 
 
 class EndpointUnreachable(ConnectionError):
@@ -296,44 +310,24 @@ class ContactClient:
                 self._pool_sessions.extend(sessions.values())
         return sessions[transport]
 
-    def _send(
-        self,
-        transport: Transport,
-        method: str,
-        url: str,
-        body: bytes,
-        headers: dict[str, str],
-        credentials: Credentials = "session",
-    ) -> tuple[requests.Response, bytes]:
+    def _send(self, outgoing: _Outgoing) -> tuple[requests.Response, bytes]:
         throttled = 0
         while True:
-            response, raw = self._send_surviving(transport, method, url, body, headers, credentials)
+            response, raw = self._send_surviving(outgoing)
             if response.status_code != 429 or throttled == MAX_THROTTLED_RETRIES:
                 return response, raw
             throttled += 1
             self._sleep(retry_after(response.headers.get("Retry-After")))
 
-    def _send_surviving(
-        self,
-        transport: Transport,
-        method: str,
-        url: str,
-        body: bytes,
-        headers: dict[str, str],
-        credentials: Credentials,
-    ) -> tuple[requests.Response, bytes]:
+    def _send_surviving(self, outgoing: _Outgoing) -> tuple[requests.Response, bytes]:
         """One request, sent again while the network loses it and retries are left.
 
         Each attempt is an exchange of its own, which a recording keeps and a replay (whose
         ``responses`` stands in for the session's adapter) makes again: why the retries
         are here, not urllib3's under the adapter, where neither would see them."""
-
-        def attempt(number: int) -> tuple[requests.Response, bytes]:
-            return self._send_once(transport, method, url, body, headers, credentials, number)
-
         try:
             return send_with_retries(
-                attempt,
+                functools.partial(self._send_once, outgoing),
                 retries=self.endpoint.retries,
                 backoff=self._backoff,
                 sleep=self._sleep,
@@ -348,17 +342,10 @@ class ContactClient:
         with self._counting:
             self.retries += 1
 
-    def _send_once(
-        self,
-        transport: Transport,
-        method: str,
-        url: str,
-        body: bytes,
-        headers: dict[str, str],
-        credentials: Credentials,
-        attempt: int,
-    ) -> tuple[requests.Response, bytes]:
+    def _send_once(self, outgoing: _Outgoing, attempt: int) -> tuple[requests.Response, bytes]:
         """Send one attempt; raises :class:`~contract.retrying.Lost` when it got no answer."""
+        transport, method, url = outgoing.transport, outgoing.method, outgoing.url
+        body, headers, credentials = outgoing.body, outgoing.headers, outgoing.credentials
         if self._withheld:
             raise RequestWithheld(f"{method} {urlsplit(url).path}")
         if self.before_request is not None:
@@ -444,7 +431,7 @@ class ContactClient:
         if content_type is not None:
             headers["Content-Type"] = content_type
         url = self.endpoint.contact_url(contact_id)
-        response, raw = self._send("rest", "PUT", url, body, headers, credentials)
+        response, raw = self._send(_Outgoing("rest", "PUT", url, body, headers, credentials))
         sent = SentRequest("PUT", url, headers, body, sign_in=self._sign_in(credentials))
         return rest_answer(sent, response, raw)
 
@@ -458,7 +445,7 @@ class ContactClient:
         """POST any XML-RPC document to the install."""
         headers = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml"}
         url = self.endpoint.rpc_url
-        response, raw = self._send("xmlrpc", "POST", url, body, headers, credentials)
+        response, raw = self._send(_Outgoing("xmlrpc", "POST", url, body, headers, credentials))
         sent = SentRequest("POST", url, headers, body, rpc_call, self._sign_in(credentials))
         return xmlrpc_answer(sent, response, raw)
 
@@ -480,13 +467,15 @@ class ContactClient:
         contact that does not exist from an address where no API answers."""
         url = self.endpoint.contact_url(contact_id)
         headers = {"Accept": "application/json"}
-        response, raw = self._send("rest", "GET", url, b"", headers)
+        response, raw = self._send(_Outgoing("rest", "GET", url, b"", headers))
         return rest_answer(SentRequest("GET", url, headers, b""), response, raw)
 
     def read(self, contact_id: object) -> dict[str, Any] | None:
         """The contact as the install reads it back, or ``None`` when it does not exist."""
         url = self.endpoint.contact_url(contact_id)
-        response, raw = self._send("rest", "GET", url, b"", {"Accept": "application/json"})
+        response, raw = self._send(
+            _Outgoing("rest", "GET", url, b"", {"Accept": "application/json"})
+        )
         if response.status_code == 404:
             return None
         status = response.status_code
