@@ -122,11 +122,8 @@ def _embedded_server(settings: RunSettings) -> Iterator[RunSettings]:
         # A contact whose every value is set: the run exercises every writable property
         # (the tests cover fresh contacts, whose "empty" values no update can put back).
         plausible_ids = tuple(server.plausible_contact_ids[: settings.workers])
-        # In process there is no round trip to hide: requests side by side only contend.
         yield dataclasses.replace(
-            aimed,
-            contact_ids=aimed.contact_ids or plausible_ids,
-            connections=settings.connections or 1,
+            aimed, contact_ids=aimed.contact_ids or plausible_ids, in_process=True
         )
 
 
@@ -138,9 +135,7 @@ def _mock_install(settings: RunSettings) -> Iterator[RunSettings]:
 
     with endpoint(MOCK_URL, user=settings.user, schema_extension=settings.schema_extension) as api:
         aimed = settings.with_target(api.url, api.user, api.api_key)
-        yield dataclasses.replace(
-            aimed, contact_ids=aimed.contact_ids or (1,), connections=settings.connections or 1
-        )
+        yield dataclasses.replace(aimed, contact_ids=aimed.contact_ids or (1,), in_process=True)
 
 
 @contextlib.contextmanager

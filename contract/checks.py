@@ -7,7 +7,7 @@ back, and how to send the same request again, credentials left out.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from contract import requirements
@@ -254,15 +254,30 @@ def read_only_unchanged(
 
 
 def unknown_not_stored(
-    after: Contact, names: Iterable[str], *, answer: Answer, payload: object
+    before: Contact,
+    after: Contact,
+    names: Iterable[str],
+    *,
+    answer: Answer,
+    payload: Mapping[str, Any],
 ) -> None:
-    """Unknown properties are never stored."""
+    """Unknown properties are never stored: not under their own names, nor in a property
+    the update did not send (as an install that takes a key by its prefix would)."""
     stored = sorted(name for name in names if name in after)
     if stored:
         raise CheckFailed(
             requirements.UNKNOWN,
             "unknown properties not to be stored",
             f"read back {', '.join(map(repr, stored))}",
+            answer=answer,
+            payload=payload,
+        )
+    changes = _changed(before, after, [name for name in before if name not in payload])
+    if changes:
+        raise CheckFailed(
+            requirements.UNKNOWN,
+            "unknown properties not to be stored, in no property the update did not send",
+            f"changed {_describe_changes(changes)}",
             answer=answer,
             payload=payload,
         )
@@ -348,3 +363,29 @@ def same_verdict(rest: Answer, xmlrpc: Answer, payload: object) -> None:
             answer=xmlrpc,
             payload=payload,
         )
+
+
+def all_persisted(round_: Sequence[tuple[Mapping[str, Any], Answer]], after: Contact) -> None:
+    """Every update of a round that arrived together reads back: none was lost."""
+    lost = [
+        (sent, answer)
+        for sent, answer in round_
+        if any(not same_value(value, after.get(name)) for name, value in sent.items())
+    ]
+    if not lost:
+        return
+    together = "; ".join(
+        f"{answer.transport} {_compact(sent)} -> {answer.summary()}" for sent, answer in round_
+    )
+    shown = "; ".join(
+        f"{name}: sent {_compact(value)}, read back {_compact(after.get(name, '<missing>'))}"
+        for sent, _ in lost
+        for name, value in sent.items()
+    )
+    raise CheckFailed(
+        requirements.CONCURRENT,
+        f"all {len(round_)} updates that arrived together to persist",
+        f"{len(lost)} lost: {shown}; the round: {together}",
+        answer=lost[0][1],
+        payload=[dict(sent) for sent, _ in round_],
+    )

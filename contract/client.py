@@ -199,7 +199,7 @@ class ContactClient:
         """Called before every request, when set: where a run may stop cleanly."""
         self._withheld = False
         self._counting = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._pools: dict[int, ThreadPoolExecutor] = {}
         self._pool_sessions: list[requests.Session] = []
         self._local = threading.local()
 
@@ -220,9 +220,9 @@ class ContactClient:
 
     def close(self) -> None:
         """Close the keep-alive connections, the concurrent ones included."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        for pool in self._pools.values():
+            pool.shutdown(wait=True)
+        self._pools = {}
         for session in [*self.sessions.values(), *self._pool_sessions]:
             session.close()
         self._pool_sessions = []
@@ -232,9 +232,11 @@ class ContactClient:
         calls: Sequence[Callable[[], T]],
         *,
         stop_when: Callable[[T], bool] | None = None,
+        width: int | None = None,
     ) -> list[T | None]:
-        """Run *calls* (each sending requests that leave the contact alone) over up to
-        :attr:`connections` keep-alive connections per transport; their results in order.
+        """Run *calls* (each sending requests that leave the contact alone, unless *width*
+        asks for them to arrive together) over up to *width* keep-alive connections per
+        transport, :attr:`connections` unless given; their results in order.
 
         Once a call raises, or returns a result *stop_when* holds true of, calls not yet
         begun are not run: their results are ``None``. Exchanges reach :attr:`on_exchange`
@@ -256,10 +258,12 @@ class ContactClient:
                 stopped.set()
             return result
 
-        if self.connections == 1 or len(calls) < 2:
+        width = width or self.connections
+        if width == 1 or len(calls) < 2:
             return [run(index) for index in range(len(calls))]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.connections, thread_name_prefix="contract")
+        if width not in self._pools:
+            self._pools[width] = ThreadPoolExecutor(width, thread_name_prefix="contract")
+        pool = self._pools[width]
         observed: list[list[Exchange]] = [[] for _ in calls]
 
         def run_here(index: int) -> T | None:
@@ -269,7 +273,7 @@ class ContactClient:
             finally:
                 self._local.observed = None
 
-        futures = [self._pool.submit(run_here, index) for index in range(len(calls))]
+        futures = [pool.submit(run_here, index) for index in range(len(calls))]
         try:
             wait(futures)
         except BaseException:

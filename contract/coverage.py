@@ -10,10 +10,12 @@ value the install would not take back are never sent (see :mod:`contract.restori
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
+from contract.real_data import DATES, KIND_KEYWORD, SHARED, own_values
 from contract.schema import Contract, Schema
 from contract.transports import Transport
 
@@ -39,6 +41,7 @@ _BAD_DATES = (
     ("day 00", "2023-01-00"),
     ("another date layout", "01/02/2023"),
     ("no leading zeros", "2023-1-2"),
+    ("29 February of 1900", "1900-02-29"),  # 1900 was no leap year
 )
 # Content that breaks "a JSON array of strings".
 _BAD_ARRAY_TEXTS = (
@@ -227,4 +230,88 @@ def with_valid_sibling(
         {**probe, "payload": {sibling: value, **probe["payload"]}}
         for probe in probes
         if probe["property"] != sibling
+    ]
+
+
+ROUND = 4
+"""How many single-property updates a round of UC-CONCURRENT sends at the same moment."""
+
+
+def concurrent_rounds(
+    contract: Contract,
+    current: dict[str, Any] | None,
+    transports: Sequence[Transport],
+    *,
+    exclude: Collection[str] = (),
+) -> list[Probe]:
+    """Every sendable property in rounds of :data:`ROUND` single-property updates, each to
+    a value it does not hold, to be sent together: over each transport alone, then mixed,
+    in turn."""
+    now = current or {}
+    names = sendable(contract, exclude)
+    mixes = [[transport] for transport in transports]
+    if len(transports) > 1:
+        mixes.append(list(transports))
+    groups = [names[start : start + ROUND] for start in range(0, len(names), ROUND)]
+    if len(groups) > 1 and len(groups[-1]) == 1:  # one update alone arrives with nothing
+        groups[-2] += groups.pop()
+    rounds = []
+    for number, group in enumerate(groups):
+        over = mixes[number % len(mixes)]
+        updates = [
+            {
+                "transport": over[index % len(over)],
+                "payload": {name: changed_value(contract.rules(name), now.get(name))},
+            }
+            for index, name in enumerate(group)
+        ]
+        rounds.append({"updates": updates, "kind": f"{len(updates)} updates at once"})
+    return rounds
+
+
+def _own_values(contract: Contract, name: str) -> tuple[str, ...]:
+    """What property *name* must be sent of real data, when it is text or a date."""
+    schema = contract.rules(name)
+    if schema.get("format") == "date":
+        return DATES
+    if name in free_text(contract):
+        return own_values(schema.get(KIND_KEYWORD))
+    return ()
+
+
+def as_real_data(contract: Contract, *, exclude: Collection[str] = ()) -> list[Probe]:
+    """Updates of every text and date property at once with values as real data holds
+    them (see :mod:`contract.real_data`), until each property has had each of its own:
+    its kind's values, and numbers and other types written as text. Where a text
+    property has had its own, it takes the next of the values all text shares (markup,
+    names in other scripts), so that each of those goes to several properties."""
+    own = {name: _own_values(contract, name) for name in sendable(contract, exclude)}
+    own = {name: values for name, values in own.items() if values}
+    if not own:
+        return []
+    count = max(len(values) for values in own.values())
+    shared = itertools.cycle(SHARED)
+    probes = []
+    for number in range(count):
+        payload = {}
+        for name, values in own.items():
+            if number < len(values):
+                payload[name] = values[number]
+            elif values is not DATES:
+                payload[name] = next(shared)
+        kind = f"values as real data holds them ({number + 1} of {count})"
+        probes.append({"payload": payload, "property": None, "kind": kind})
+    return probes
+
+
+def unknown_lookalikes(contract: Contract, *, exclude: Collection[str] = ()) -> list[Probe]:
+    """Unknown keys that begin a writable property's name, or that begin with it: an
+    install that takes a key by its prefix stores them in that property."""
+    name = free_text(contract, exclude=exclude)[0]
+    known = contract.properties.keys()
+    keys = [name[:-1], f"{name}_2"]
+    return [
+        _probe(key, "unknown lookalike", f"an unknown key like `{name}`")
+        for key in keys
+        if key not in known and len(key) >= 3
     ]

@@ -32,6 +32,7 @@ ANNOTATIONS = frozenset(
         "readOnly",
         "writeOnly",
         "$comment",
+        "x-text-kind",
     }
 )
 _PLAIN_JSON_TYPES = frozenset({str, int, float, bool, type(None), list, dict})

@@ -167,6 +167,14 @@ ISOLATION = _declare(
     changes_contact=True,
 )
 
+CONCURRENT = _declare(
+    "UC-CONCURRENT",
+    "updates of different properties of one contact that arrive together all persist",
+    needs_readback=True,
+    changes_contact=True,
+    exercises="writable",
+)
+
 CATALOGUE: tuple[Requirement, ...] = tuple(_CATALOGUE)
 """Every requirement, in the certificate's order."""
 _BY_ID = {requirement.id: requirement for requirement in CATALOGUE}

@@ -328,6 +328,9 @@ class RunSettings:
     record_mode: RecordMode
     door: Door = Door.PLUGIN
     """Where the settings came from, to name options in messages as the user gave them."""
+    in_process: bool = False
+    """True when the install answers in this process (the bundled server, ``--mock``):
+    there is no round trip to hide, so what goes side by side by default goes in turn."""
 
     def spell(self, template: str) -> str:
         """*template* with each ``{--name}`` spelt as this run's door spells it."""
@@ -380,6 +383,14 @@ class RunSettings:
             )
         return endpoint
 
+    @property
+    def connections_in_effect(self) -> int:
+        """Connections per transport for what goes side by side: as given, else
+        :data:`DEFAULT_CONNECTIONS`, or 1 in process."""
+        if self.connections is not None:
+            return self.connections
+        return 1 if self.in_process else DEFAULT_CONNECTIONS
+
     def contacts(self) -> tuple[int, ...]:
         """The contacts of the run, one per worker: as given, else 1 to N on this machine."""
         return self.contact_ids or tuple(range(1, self.workers + 1))
@@ -406,7 +417,7 @@ class RunSettings:
             "record": str(self.record) if self.record else None,
             "replay": str(self.replay) if self.replay else None,
             "rate_limit": str(self.rate_limit) if self.rate_limit else None,
-            "connections": self.connections or DEFAULT_CONNECTIONS,
+            "connections": self.connections_in_effect,
             "shrink_budget": self.shrink_budget,
             "verify_tls": self.verify_tls,
             "allow_irreversible": self.allow_irreversible,

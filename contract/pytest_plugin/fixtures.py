@@ -24,7 +24,7 @@ from contract.pytest_plugin.run import ContractRun, contract_run
 from contract.pytest_plugin.tape import replayed_contact
 from contract.recording import RecordedCase, Recorder, Replayer
 from contract.schema import Contract
-from contract.settings import DEFAULT_CONNECTIONS, MOCK_URL, Door, RunSettings, SettingsError
+from contract.settings import MOCK_URL, Door, RunSettings, SettingsError
 
 if TYPE_CHECKING:
     from contract.mock import MockEndpoint
@@ -68,7 +68,7 @@ def contract_client(pytestconfig: pytest.Config) -> Iterator[ContactClient]:
         endpoint,
         stop_when_lost=True,
         rate_limit=limit.shared_by(run.workers) if limit else None,
-        connections=run.settings.connections or DEFAULT_CONNECTIONS,
+        connections=run.settings.connections_in_effect,
     )
     pytestconfig.stash[CLIENT] = client
     if isinstance(run.tape, Recorder):

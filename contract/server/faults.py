@@ -165,6 +165,42 @@ FAULTS: dict[str, Fault] = _registry(
         planted.mangling(planted.normalised),
     ),
     Fault(
+        "strip-leading-zeros",
+        requirements.PERSIST,
+        'text of digits alone is stored as a numeric column keeps it: "0821234567" as "821234567"',
+        "stored",
+        planted.mangling(planted.without_leading_zeros),
+    ),
+    Fault(
+        "escape-markup",
+        requirements.PERSIST,
+        "text is stored with its markup escaped for HTML (`<` as `&lt;`, `&` as `&amp;`)",
+        "stored",
+        planted.mangling(planted.html_escaped),
+    ),
+    Fault(
+        "add-slashes",
+        requirements.PERSIST,
+        "text is stored with a backslash before each quote and backslash, as PHP's "
+        "addslashes leaves it",
+        "stored",
+        planted.mangling(planted.with_slashes),
+    ),
+    Fault(
+        "double-encode-utf8",
+        requirements.PERSIST,
+        "text beyond ASCII is stored as its UTF-8 bytes read as Latin-1 (`Zoë` as `ZoÃ«`)",
+        "stored",
+        planted.mangling(planted.encoded_twice),
+    ),
+    Fault(
+        "shift-dates",
+        requirements.PERSIST,
+        "a date is stored a day earlier, as one converted through a time zone west of UTC",
+        "stored",
+        planted.mangling(planted.a_day_earlier),
+    ),
+    Fault(
         "wrap-integers",
         requirements.PERSIST,
         "integers are stored wrapped into signed 32 bits",
@@ -184,6 +220,14 @@ FAULTS: dict[str, Fault] = _registry(
         "unknown properties are accepted, stored and read back",
         "stored",
         planted.also_storing("unknown"),
+    ),
+    Fault(
+        "take-keys-by-prefix",
+        requirements.UNKNOWN,
+        "an unknown key that begins a writable property's name, or begins with it, is "
+        "stored in that property (`nam`, `name_2` in `name`)",
+        "rules",
+        planted.taking_keys_by_prefix,
     ),
     Fault(
         "accept-empty",
@@ -247,6 +291,14 @@ FAULTS: dict[str, Fault] = _registry(
         "an accepted update is also written into the contact whose id is one higher",
         "answer",
         planted.writing_the_neighbour,
+    ),
+    Fault(
+        "lose-concurrent-updates",
+        requirements.CONCURRENT,
+        "an update reads the whole contact, waits, and writes it all back: of updates that "
+        "arrive together, all but one are lost",
+        "answer",
+        planted.losing_concurrent_updates,
     ),
     Fault(
         "xmlrpc-skips-validation",

@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import html
 import json
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from contract.property_rules import has_lone_surrogate
 from contract.server.http_io import Response
 from contract.server.steps import (
     Answer,
@@ -22,6 +26,7 @@ from contract.server.steps import (
     integer_names,
     letting_in,
 )
+from contract.server.store import encode_value
 from contract.server.updates import NotFound, Updated, UpdateOutcome, UpdateRequest
 from contract.violations import Violation, violation
 
@@ -29,6 +34,8 @@ from contract.violations import Violation, violation
 LONG_NAME_LIMIT = 40
 REPEAT_STATUS = 409
 TEXT_PLAIN = "text/plain; charset=utf-8"
+_SLASHED = re.compile(r"['\"\\\\]")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # What `crash-on-bad-id` spares: ids made of digits (0, -1, 007) keep their 404.
 _NUMERIC_ID = re.compile(r"-?[0-9]+", re.ASCII)
 # What XML-RPC still checks under `xmlrpc-skips-validation`: which properties an update
@@ -120,6 +127,36 @@ def storing_valid_siblings(service: Service, rules: Rules) -> Rules:
     return partly
 
 
+def _taken_by_prefix(writable: frozenset[str], key: object) -> str | None:
+    """The writable property an install that matches keys by their beginning takes *key*
+    for: the longest whose name begins with the key (of three letters or more), or that
+    the key begins with."""
+    if not isinstance(key, str) or len(key) < 3:
+        return None
+    matches = [name for name in writable if name.startswith(key) or key.startswith(name)]
+    return max(matches, key=len) if matches else None
+
+
+def taking_keys_by_prefix(service: Service, rules: Rules) -> Rules:
+    def by_prefix(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
+        found = rules(request, stored)
+        properties = request.properties if isinstance(request.properties, Mapping) else {}
+        taken: dict[str, Any] = {}
+        kept = []
+        for offence in found:
+            name = _taken_by_prefix(service.writable, offence.property)
+            if offence.rule == "unknown" and name is not None:
+                taken[name] = properties[offence.property]
+            else:
+                kept.append(offence)
+        if taken and not kept:
+            encoded = {name: json.dumps(value) for name, value in taken.items()}
+            service.store.update(request.contact_id, encoded)
+        return kept
+
+    return by_prefix
+
+
 def storing_refused_status(service: Service, rules: Rules) -> Rules:
     def stored_anyway(request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
         found = rules(request, stored)
@@ -157,6 +194,41 @@ def trimmed(value: Any) -> Any:
 def normalised(value: Any) -> Any:
     """Text in Unicode's composed form (NFC)."""
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def without_leading_zeros(value: Any) -> Any:
+    """All-digit text as a numeric column keeps it: ``"0821234567"`` as ``"821234567"``."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return str(int(value))
+    return value
+
+
+def html_escaped(value: Any) -> Any:
+    """Text with its markup escaped for HTML, as a template escapes on the way in."""
+    return html.escape(value) if isinstance(value, str) else value
+
+
+def with_slashes(value: Any) -> Any:
+    """Text as PHP's ``addslashes`` leaves it: a backslash before each quote and backslash."""
+    return _SLASHED.sub(r"\\\g<0>", value) if isinstance(value, str) else value
+
+
+def encoded_twice(value: Any) -> Any:
+    """UTF-8 text decoded as Latin-1, as a connection in the wrong character set stores it."""
+    if isinstance(value, str) and not value.isascii() and not has_lone_surrogate(value):
+        return value.encode("utf-8").decode("latin-1")
+    return value
+
+
+def a_day_earlier(value: Any) -> Any:
+    """A date a day earlier, as one converted through a time zone west of UTC is."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return value
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return (day - datetime.timedelta(days=1)).isoformat() if day > datetime.date.min else value
 
 
 def wrapped_around(value: Any) -> Any:
@@ -278,6 +350,24 @@ def crashing_on_long_names(service: Service, answer: Answer) -> Answer:
         return answer(request, encoded)
 
     return crash
+
+
+LOST_UPDATE_WINDOW = 0.3
+"""Seconds between the read and the write of ``lose-concurrent-updates``: of updates that
+arrive within it of one another, all but one are lost."""
+
+
+def losing_concurrent_updates(service: Service, answer: Answer) -> Answer:
+    def read_modify_write(request: UpdateRequest, encoded: Mapping[str, str]) -> UpdateOutcome:
+        read = service.store.get(request.contact_id)
+        time.sleep(LOST_UPDATE_WINDOW)  # no lock holds the record between read and write
+        outcome = answer(request, encoded)
+        if isinstance(outcome, Updated) and read is not None:
+            whole = {name: encode_value(name, value) for name, value in read.items()}
+            service.store.update(request.contact_id, {**whole, **encoded})
+        return outcome
+
+    return read_modify_write
 
 
 def writing_the_neighbour(service: Service, answer: Answer) -> Answer:

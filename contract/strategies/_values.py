@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from contract.property_rules import ANNOTATIONS
+from contract.real_data import DATES, KIND_KEYWORD, text_values
 from contract.strategies._limits import TransportLimits
 
 _SUPPORTED = ANNOTATIONS | {
@@ -97,9 +98,21 @@ def _within(texts: st.SearchStrategy[str], limits: TransportLimits) -> st.Search
     return texts.filter(short)
 
 
+def _or_real(
+    drawn: st.SearchStrategy[str], real: tuple[str, ...], schema: dict[str, Any]
+) -> st.SearchStrategy[str]:
+    """*drawn*, and now and then a value as real data holds it (see
+    :mod:`contract.real_data`) that the schema's lengths allow."""
+    low, high = schema.get("minLength", 0), schema.get("maxLength")
+    fitting = [text for text in real if len(text) >= low and (high is None or len(text) <= high)]
+    if not fitting:
+        return drawn
+    return st.one_of(drawn, drawn, drawn, st.sampled_from(fitting))
+
+
 def _strings(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrategy[str]:
     if schema.get("format") == "date":
-        return st.dates().map(lambda day: day.isoformat())
+        return _or_real(st.dates().map(lambda day: day.isoformat()), DATES, schema)
     if "format" in schema:
         raise UnsupportedSchemaError(f"cannot draw strings of format {schema['format']!r}")
     if schema.get("contentMediaType") == "application/json":
@@ -108,4 +121,5 @@ def _strings(schema: dict[str, Any], limits: TransportLimits) -> st.SearchStrate
     if "pattern" in schema:
         pattern = st.from_regex(schema["pattern"], fullmatch=True, alphabet=limits.characters)
         return _within(pattern, limits)
-    return limits.text(schema.get("minLength", 0), schema.get("maxLength"))
+    drawn = limits.text(schema.get("minLength", 0), schema.get("maxLength"))
+    return _or_real(drawn, text_values(schema.get(KIND_KEYWORD)), schema)

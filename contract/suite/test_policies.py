@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from contract import checks, requirements
 from contract.answers import Answer
 from contract.checks import Contact
-from contract.coverage import read_only_probes
+from contract.coverage import Probe, read_only_probes, unknown_lookalikes
 from contract.policies import Policy
 from contract.pytest_plugin.cases import BatchUndecided, Cases, Draws
 from contract.pytest_plugin.certifier import Certifier, Refusal
@@ -83,7 +83,7 @@ def test_unknown_properties_are_never_stored(
         contract_certifier.case()
 
         def not_stored(before: Contact, after: Contact, answer: Answer) -> None:
-            checks.unknown_not_stored(after, [name], answer=answer, payload=payload)
+            checks.unknown_not_stored(before, after, [name], answer=answer, payload=payload)
 
         what = f"the unknown property `{name}`"
         answer = contract_certifier.policy_outcome(
@@ -100,7 +100,14 @@ def test_unknown_properties_are_never_stored(
         send(drawn.payload, str(drawn.property))
 
     probe = {"payload": {_UNKNOWN: "x"}, "property": _UNKNOWN, "kind": "an unknown property"}
-    contract_cases.cover([probe], lambda fixed: send(fixed[0]["payload"], _UNKNOWN))
+    contract = contract_certifier.contract
+    probes = [probe, *unknown_lookalikes(contract, exclude=contract_certifier.unsent)]
+
+    def each_alone(fixed: list[Probe]) -> None:
+        for one in fixed:
+            send(one["payload"], one["property"])
+
+    contract_cases.cover(probes, each_alone)
     contract_cases.explore_in_batches(draw, refusals.judge, case)
 
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from contract import checks, requirements
 from contract.coverage import (
+    as_real_data,
     bad_formats,
     every_writable,
     free_text,
@@ -24,6 +25,10 @@ from contract.schema import Contract
 from contract.strategies import limits_for
 from contract.transports import Transport
 from contract.validation import validator_for
+
+# Values as real data holds them (numbers as text, markup, names in other scripts) must
+# get the same verdict over both transports: a few of the updates UC-PERSIST sends in full.
+_REAL_DATA_FOR_PARITY = 2
 
 
 def _long_text(
@@ -99,6 +104,7 @@ def test_rest_and_xmlrpc_reach_the_same_verdict(
         *wrong_types(contract, "xmlrpc", exclude=unsent)[:1],
         *outside_enums(contract, exclude=unsent)[:1],
         *bad_formats(contract, exclude=unsent)[:1],
+        *as_real_data(contract, exclude=unsent)[:_REAL_DATA_FOR_PARITY],
     ]
     contract_cases.cover(probes, each_payload(case))
     contract_cases.explore(case)

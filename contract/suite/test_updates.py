@@ -6,7 +6,14 @@ from typing import Any
 
 from contract import checks, requirements
 from contract.answers import Answer
-from contract.coverage import Probe, every_writable, is_limit, one_property, stored_exactly
+from contract.coverage import (
+    Probe,
+    as_real_data,
+    every_writable,
+    is_limit,
+    one_property,
+    stored_exactly,
+)
 from contract.pytest_plugin.cases import Cases, Draws, each_payload
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.marker import certifies
@@ -103,10 +110,13 @@ def test_accepted_properties_read_back_as_sent(
         payload, answer = _accepted_update(contract_certifier, data, transport)
         checks.persisted(payload, contract_certifier.read_back(), answer=answer)
 
-    # Values storage commonly mangles, and every allowed value; then Hypothesis.
+    # Values storage commonly mangles, every allowed value, and values as real data holds
+    # them; then Hypothesis.
+    contract, unsent = contract_certifier.contract, contract_certifier.unsent
     probes = [
         *_every_writable(contract_certifier),
-        *stored_exactly(contract_certifier.contract, transport, exclude=contract_certifier.unsent),
+        *stored_exactly(contract, transport, exclude=unsent),
+        *as_real_data(contract, exclude=unsent),
     ]
     contract_cases.cover(
         probes, lambda fixed: _stored_exactly(contract_certifier, transport, fixed)

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from contract import load_contract
+from contract.property_rules import ANNOTATIONS
 from contract.server import ReferenceServer
 
 from .clients import RestClient
@@ -22,8 +23,7 @@ def _plain_text_properties() -> list[str]:
     return [
         name
         for name in contract.writable
-        if contract.properties[name].keys() - {"description", "default", "$comment", "title"}
-        == keys
+        if contract.properties[name].keys() - ANNOTATIONS == keys
         and contract.properties[name]["type"] == "string"
     ]
 

@@ -432,6 +432,93 @@ def test_normalise_unicode(faulty: StartFaulty) -> None:
     assert rest.get(1)["city"] == "Oslo"
 
 
+def test_strip_leading_zeros(faulty: StartFaulty) -> None:
+    rest, rpc = clients(faulty("strip-leading-zeros"))
+    assert rest.put(1, {"telephone_home": "0821234567", "zip": "0001"}).json() == 1
+    stored = rest.get(1)
+    assert (stored["telephone_home"], stored["zip"]) == ("821234567", "1")
+    assert rpc.update(1, {"zip": "SW1A 1AA", "city": "021 555 0199"}) == 1
+    assert (rest.get(1)["zip"], rest.get(1)["city"]) == ("SW1A 1AA", "021 555 0199")
+
+
+def test_escape_markup(faulty: StartFaulty) -> None:
+    rest, rpc = clients(faulty("escape-markup"))
+    assert rest.put(1, {"company_name": "Tom & Jerry <b>"}).json() == 1
+    assert rest.get(1)["company_name"] == "Tom &amp; Jerry &lt;b&gt;"
+    assert rpc.update(1, {"city": "Oslo"}) == 1
+    assert rest.get(1)["city"] == "Oslo"
+
+
+def test_add_slashes(faulty: StartFaulty) -> None:
+    rest, rpc = clients(faulty("add-slashes"))
+    assert rest.put(1, {"lastname": "O'Brien", "title": 'say "hi"'}).json() == 1
+    stored = rest.get(1)
+    assert (stored["lastname"], stored["title"]) == ("O\\'Brien", 'say \\"hi\\"')
+    assert rpc.update(1, {"city": "Oslo"}) == 1
+    assert rest.get(1)["city"] == "Oslo"
+
+
+def test_double_encode_utf8(faulty: StartFaulty) -> None:
+    rest, rpc = clients(faulty("double-encode-utf8"))
+    assert rest.put(1, {"name": "Zoë"}).json() == 1
+    assert rest.get(1)["name"] == "ZoÃ«"
+    assert rpc.update(1, {"name": "Ada"}) == 1
+    assert rest.get(1)["name"] == "Ada"
+
+
+def test_shift_dates(faulty: StartFaulty) -> None:
+    rest, rpc = clients(faulty("shift-dates"))
+    assert rest.put(1, {"birth_date": "2000-03-01"}).json() == 1
+    assert rest.get(1)["birth_date"] == "2000-02-29"
+    assert rpc.update(1, {"birth_date": "2024-01-01", "city": "2024-01-01 Oslo"}) == 1
+    stored = rest.get(1)
+    assert (stored["birth_date"], stored["city"]) == ("2023-12-31", "2024-01-01 Oslo")
+
+
+def test_take_keys_by_prefix(faulty: StartFaulty, server: ReferenceServer, contact_id: int) -> None:
+    rest, rpc = clients(faulty("take-keys-by-prefix"))
+    assert rest.put(1, {"nam": "Taken"}).json() == 1
+    assert rest.get(1)["name"] == "Taken"
+    assert "nam" not in rest.get(1)
+    assert rpc.update(1, {"lastname_2": "Also taken"}) == 1
+    assert rest.get(1)["lastname"] == "Also taken"
+    # A key like no property is still refused, and so is one beside a bad value.
+    assert rest.put(1, {"favourite_colour": "blue"}).status_code == 400
+    assert rest.put(1, {"nam": "Not taken", "status": "ON"}).status_code == 400
+    assert rest.get(1)["name"] == "Taken"
+    assert RestClient(server).put(contact_id, {"nam": "x"}).status_code == 400
+
+
+def test_lose_concurrent_updates(
+    faulty: StartFaulty, server: ReferenceServer, contact_id: int
+) -> None:
+    def together(srv: ReferenceServer, target: int, updates: list[dict[str, Any]]) -> None:
+        threads = [
+            threading.Thread(target=lambda u=update: RestClient(srv).put(target, u))
+            for update in updates
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    updates = [{"city": "Oslo"}, {"state": "Viken"}, {"zip": "0150"}, {"title": "Dr"}]
+    losing = faulty("lose-concurrent-updates")
+    together(losing, 1, updates)
+    stored = RestClient(losing).get(1)
+    kept = [update for update in updates if update.items() <= stored.items()]
+    assert len(kept) < len(updates)  # each wrote back the record it read: the others lost
+    # One at a time, nothing is lost.
+    RestClient(losing).put(1, {"city": "Rome"})
+    RestClient(losing).put(1, {"state": "Lazio"})
+    assert (RestClient(losing).get(1)["city"], RestClient(losing).get(1)["state"]) == (
+        "Rome",
+        "Lazio",
+    )
+    together(server, contact_id, updates)
+    assert all(update.items() <= RestClient(server).get(contact_id).items() for update in updates)
+
+
 def test_wrap_integers(faulty: StartFaulty, server: ReferenceServer, contact_id: int) -> None:
     rest = RestClient(faulty("wrap-integers"))
     assert rest.put(1, {"country_id": 2**31}).json() == 1
