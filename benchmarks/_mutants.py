@@ -127,6 +127,8 @@ class Result:
     """The requirements that failed (for an exit 1)."""
     not_verifiable: tuple[str, ...] = ()
     """The requirements the run could not judge (a mutant that breaks the read-back)."""
+    verdict: str | None = None
+    """certify's last word, ``CERTIFIED`` or ``NOT CERTIFIED``; None when it crashed first."""
     diff: str = ""
     output: str = ""
 

@@ -15,7 +15,6 @@ TARGET = 0.95
 """At least 95% of the mutants that are not equivalent must be killed."""
 LIBRARIES = ("updatecontact-contract", "cosmic-ray", "hypothesis")
 _EXITS = {
-    1: "exit 1: not certified (a requirement failed)",
     2: "exit 2: could not run",
     3: "exit 3: a contact left changed",
 }
@@ -175,16 +174,28 @@ def _kills(run: MutationRun) -> list[str]:
         if result.outcome is Outcome.TIMED_OUT:
             ways["time-out"] += 1
         elif result.outcome is Outcome.KILLED:
-            ways[_EXITS.get(result.exit_code or 0, f"exit {result.exit_code}")] += 1
+            ways[_how_killed(result)] += 1
             failed.update(result.failed)
     if not ways:
         return []
     lines = ["How the mutants were killed:", "", "| how | mutants |", "|---|---:|"]
     lines += [f"| {way} | {count:,} |" for way, count in sorted(ways.items())]
-    lines += ["", "The requirements that failed (a mutant may fail several):", ""]
-    lines += ["| requirement | mutants it failed on |", "|---|---:|"]
-    lines += [f"| {name} | {count:,} |" for name, count in sorted(failed.items())]
-    return [*lines, ""]
+    lines.append("")
+    if failed:
+        lines += ["The requirements that failed (a mutant may fail several):", ""]
+        lines += ["| requirement | mutants it failed on |", "|---|---:|"]
+        lines += [f"| {name} | {count:,} |" for name, count in sorted(failed.items())]
+        lines.append("")
+    return lines
+
+
+def _how_killed(result: Result) -> str:
+    if result.exit_code == 1 and result.verdict == "NOT CERTIFIED":
+        return "exit 1: not certified (a requirement failed)"
+    if result.exit_code in _EXITS:
+        return _EXITS[result.exit_code]
+    # Python's own exit 1 for an uncaught exception: a mutant that breaks an import, say.
+    return f"exit {result.exit_code}, no verdict: the command crashed"
 
 
 def _survivors(run: MutationRun) -> list[str]:

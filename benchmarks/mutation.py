@@ -104,6 +104,7 @@ _MARKED = re.compile(rf"^{re.escape(_certify_mutant.MARK)} (-?\d+) after ([\d.]+
 # certify's closing table: one row per requirement, its verdict second.
 _FAILED = re.compile(r"^(UC-[A-Z0-9]+)\s+FAIL\b", re.MULTILINE)
 _NOT_VERIFIABLE = re.compile(r"^(UC-[A-Z0-9]+)\s+N/V\b", re.MULTILINE)
+_VERDICT = re.compile(r"^(NOT CERTIFIED|CERTIFIED): ", re.MULTILINE)
 
 Progress = Callable[[str], None]
 
@@ -431,6 +432,7 @@ def _result(data: Mapping[str, Any], timeout: float) -> Result:
         code,
         failed=tuple(_FAILED.findall(output)),
         not_verifiable=tuple(_NOT_VERIFIABLE.findall(output)),
+        verdict=verdict[1] if (verdict := _VERDICT.search(output)) else None,
         diff=diff,
         output=output,
     )
