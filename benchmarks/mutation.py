@@ -20,7 +20,8 @@ there, and every process it starts sees the copy first on ``PYTHONPATH``, with
 ``PYTHONDONTWRITEBYTECODE=1`` so that no stale bytecode can hide a mutant. Before any mutant,
 the script checks that ``contract`` imports from the copy and that the unmutated copy
 certifies. The folder is removed at the end unless ``--keep`` is given (then ``cosmic-ray
-dump``, ``cr-report`` and ``cr-html`` can read the sessions in it).
+dump``, ``cr-report`` and ``cr-html`` can read the sessions in it, and ``--rescore DIR``
+reports the run again with the readings as they are then, running nothing).
 
 Mutations inside annotations are not run: every module mutated has ``from __future__ import
 annotations``, so an annotation is never evaluated and its mutants cannot change behaviour.
@@ -65,6 +66,7 @@ from benchmarks._mutants import (
     Mutant,
     Mutation,
     Outcome,
+    Reading,
     Result,
     assign_ids,
     load_readings,
@@ -98,6 +100,9 @@ TEST_BENCH = (
 SEED = 1
 TIMEOUT = 60.0
 RUNNER = "certify_mutant.py"
+SESSION = "session.sqlite"
+RECORD = "run.json"
+"""What a kept workspace remembers of its run, for ``--rescore``."""
 WAIT_SECONDS = 0.5
 PROGRESS_SECONDS = 30.0
 _MARKED = re.compile(rf"^{re.escape(_certify_mutant.MARK)} (-?\d+) after ([\d.]+) s$", re.MULTILINE)
@@ -344,7 +349,7 @@ class Job:
     @property
     def session(self) -> Path:
         """The job's own cosmic-ray session."""
-        return self.folder / "session.sqlite"
+        return self.folder / SESSION
 
     def done(self) -> int:
         """Mutants this job has finished."""
@@ -438,13 +443,16 @@ def _result(data: Mapping[str, Any], timeout: float) -> Result:
     )
 
 
-def _collect(jobs: Sequence[Job], timeout: float) -> dict[str, Result]:
-    """Every job's results, by the mutants' stable ids."""
+def _collect(
+    folders: Sequence[Path], mutants: Sequence[Mutant], timeout: float
+) -> dict[str, Result]:
+    """The results of the mutants run in the jobs' *folders*, by the mutants' stable ids;
+    a mutant another job ran is skipped in this job's session, and left out."""
+    ids = {mutant.mutation.job_id: mutant.id for mutant in mutants}
     results = {}
-    for job in jobs:
-        ids = {mutant.mutation.job_id: mutant.id for mutant in job.mutants}
-        for item, data in _dump(job.session, job.folder):
-            if item["job_id"] in ids and data is not None:
+    for folder in folders:
+        for item, data in _dump(folder / SESSION, folder):
+            if data is not None and data["worker_outcome"] != "skipped":
                 results[ids[item["job_id"]]] = _result(data, timeout)
     return results
 
@@ -473,7 +481,7 @@ def measure(root: Path, settings: Settings, progress: Progress) -> MutationRun:
     config = _write_config(root, settings.modules, settings.seed, settings.timeout)
     baseline = _baseline(root, folders[0], settings.seed, settings.timeout)
     progress(f"the unmutated copy is certified in {baseline:.1f} s")
-    template = root / "session.sqlite"
+    template = root / SESSION
     _cosmic_ray("init", str(config), str(template), folder=folders[0])
     mutants, sources = _mutants(template, folders[0])
     annotations = _in_annotations(mutants, sources)
@@ -491,15 +499,64 @@ def measure(root: Path, settings: Settings, progress: Progress) -> MutationRun:
     )
     jobs = _prepare_jobs(template, folders, chosen)
     _run_jobs(jobs, config, progress)
-    return MutationRun(
+    run = MutationRun(
         settings=settings,
         mutants=mutants,
         in_annotations=frozenset(annotations),
         chosen=chosen,
-        results=_collect(jobs, settings.timeout),
+        results=_collect(folders, mutants, settings.timeout),
         baseline_seconds=baseline,
         wall_seconds=time.monotonic() - started,
         date=datetime.now(timezone.utc).date().isoformat(),
+    )
+    _record(root, run)
+    return run
+
+
+def _record(root: Path, run: MutationRun) -> None:
+    """What ``--rescore`` needs besides the sessions: the settings and the times."""
+    settings = run.settings
+    record = {
+        "command": settings.command,
+        "modules": settings.modules,
+        "seed": settings.seed,
+        "timeout": settings.timeout,
+        "jobs": settings.jobs,
+        "sample": settings.sample,
+        "baseline_seconds": run.baseline_seconds,
+        "wall_seconds": run.wall_seconds,
+        "date": run.date,
+    }
+    (root / RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+
+
+def rescore(root: Path, readings: Mapping[str, Reading]) -> MutationRun:
+    """The run kept in *root* (``--keep``), read again with *readings*: no mutant is run."""
+    try:
+        record = json.loads((root / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise SystemExit(f"{root} holds no finished run (run with --keep to keep one)") from None
+    settings = Settings(
+        command=record["command"],
+        modules=tuple(record["modules"]),
+        seed=record["seed"],
+        timeout=record["timeout"],
+        jobs=record["jobs"],
+        sample=record["sample"],
+        readings=readings,
+    )
+    folders = sorted(root.glob("job-*"))
+    mutants, sources = _mutants(root / SESSION, folders[0])
+    results = _collect(folders, mutants, settings.timeout)
+    return MutationRun(
+        settings=settings,
+        mutants=mutants,
+        in_annotations=frozenset(_in_annotations(mutants, sources)),
+        chosen=[mutant for mutant in mutants if mutant.id in results],
+        results=results,
+        baseline_seconds=record["baseline_seconds"],
+        wall_seconds=record["wall_seconds"],
+        date=record["date"],
     )
 
 
@@ -543,6 +600,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep", action="store_true", help="keep the temporary workspace, and say where"
     )
     parser.add_argument(
+        "--rescore",
+        type=Path,
+        metavar="WORKSPACE",
+        help="run nothing: report again the run kept in WORKSPACE (--keep), with the readings "
+        "as they are now",
+    )
+    parser.add_argument(
         "--no-readme",
         action="store_true",
         help=f"print only: leave README.md and {SURVIVORS.name} as they are",
@@ -564,6 +628,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("cosmic-ray is not installed: pip install -e '.[bench]'")
     if args.jobs < 1 or (args.sample is not None and args.sample < 1) or args.timeout <= 0:
         raise SystemExit("--jobs and --sample must be at least 1, --timeout above 0")
+    readings = load_readings(READINGS)
+    run = rescore(args.rescore, readings) if args.rescore else _measured(args, given, readings)
+    markdown = render(run)
+    print(markdown)
+    survivors = args.survivors or (None if args.no_readme else SURVIVORS)
+    if survivors is not None:
+        survivors.write_text(render_survivors(run), encoding="utf-8")
+        _say(f"survivors written to {survivors}")
+    if not args.no_readme:
+        replace_section("mutation", markdown)
+        _say("results written to README.md")
+    return 0
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _measured(
+    args: argparse.Namespace, given: list[str], readings: Mapping[str, Reading]
+) -> MutationRun:
+    """Run the benchmark in a temporary workspace, removed at the end unless ``--keep``."""
     settings = Settings(
         command=shlex.join(["python", "benchmarks/mutation.py", *given]),
         modules=_modules(args.modules),
@@ -571,31 +657,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout=args.timeout,
         jobs=args.jobs,
         sample=args.sample,
-        readings=load_readings(READINGS),
+        readings=readings,
     )
     started = time.monotonic()
 
     def progress(line: str) -> None:
-        print(f"[{time.monotonic() - started:6.0f} s] {line}", file=sys.stderr, flush=True)
+        _say(f"[{time.monotonic() - started:6.0f} s] {line}")
 
     root = Path(tempfile.mkdtemp(prefix="mutation-"))
     try:
-        run = measure(root, settings, progress)
+        return measure(root, settings, progress)
     finally:
         if args.keep:
-            progress(f"workspace kept in {root}")
+            progress(f"workspace kept in {root} (report it again with --rescore {root})")
         else:
             shutil.rmtree(root, ignore_errors=True)
-    markdown = render(run)
-    print(markdown)
-    survivors = args.survivors or (None if args.no_readme else SURVIVORS)
-    if survivors is not None:
-        survivors.write_text(render_survivors(run), encoding="utf-8")
-        progress(f"survivors written to {survivors}")
-    if not args.no_readme:
-        replace_section("mutation", markdown)
-        progress("results written to README.md")
-    return 0
 
 
 if __name__ == "__main__":
