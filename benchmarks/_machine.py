@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -36,10 +37,10 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def library_versions() -> dict[str, str]:
-    """The installed version of each library compared, or ``not installed``."""
+def library_versions(names: Sequence[str] = LIBRARIES) -> dict[str, str]:
+    """The installed version of each library named, or ``not installed``."""
     versions = {}
-    for name in LIBRARIES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -47,9 +48,10 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def describe() -> list[str]:
-    """The machine as Markdown list items."""
-    libraries = ", ".join(f"{name} {version}" for name, version in library_versions().items())
+def describe(names: Sequence[str] = LIBRARIES) -> list[str]:
+    """The machine as Markdown list items, with the versions of the libraries *names*."""
+    versions = library_versions(names)
+    libraries = ", ".join(f"{name} {version}" for name, version in versions.items())
     return [
         f"- CPU: {cpu_model()}; {usable_cores()} usable of {os.cpu_count()} logical cores",
         f"- OS: {platform.system()} ({platform.machine()})",
