@@ -34,6 +34,8 @@ class SentRequest:
     body: bytes
     rpc_call: tuple[str, tuple[Any, ...]] | None = None
     sign_in: tuple[str, str] | None = (DEFAULT_USER, f"${KEY_VARIABLE}")
+    scheme: str = "Basic"
+    """The HTTP authentication scheme *sign_in* went under."""
 
 
 @dataclass(frozen=True)

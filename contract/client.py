@@ -12,6 +12,7 @@ import json
 import threading
 import time
 import xmlrpc.client
+from base64 import b64encode
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -51,14 +52,24 @@ __all__ = [
     "EndpointUnreachable",
     "Exchange",
     "InstallLost",
+    "OtherScheme",
     "ReadBackUnavailable",
     "RequestWithheld",
     "SentRequest",
 ]
 
 
-Credentials = tuple[str, str] | None | Literal["session"]
-"""Who a request signs in as: the endpoint's user ("session"), other credentials, or nobody."""
+@dataclass(frozen=True)
+class OtherScheme:
+    """The endpoint's own user and key, under an HTTP authentication scheme other than
+    Basic (``Bearer``): an install must refuse them so as much as a wrong key."""
+
+    scheme: str
+
+
+Credentials = tuple[str, str] | None | Literal["session"] | OtherScheme
+"""Who a request signs in as: the endpoint's user ("session"), other credentials, the
+endpoint's under another scheme, or nobody."""
 
 
 class _NoCredentials(requests.auth.AuthBase):
@@ -66,6 +77,17 @@ class _NoCredentials(requests.auth.AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers.pop("Authorization", None)
+        return request
+
+
+class _UnderScheme(requests.auth.AuthBase):
+    """Sends ``user:key`` encoded as Basic does, under another scheme's name."""
+
+    def __init__(self, scheme: str, user: str, key: str) -> None:
+        self.header = f"{scheme} {b64encode(f'{user}:{key}'.encode()).decode('ascii')}"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self.header
         return request
 
 
@@ -110,6 +132,10 @@ class _Outgoing:
     body: bytes
     headers: dict[str, str]
     credentials: Credentials = "session"
+
+
+def _scheme(credentials: Credentials) -> str:
+    return credentials.scheme if isinstance(credentials, OtherScheme) else "Basic"
 
 
 class EndpointUnreachable(ConnectionError):
@@ -360,6 +386,8 @@ class ContactClient:
         auth: requests.auth.AuthBase | tuple[str, str] | None = None
         if credentials is None:
             auth = _NoCredentials()
+        elif isinstance(credentials, OtherScheme):
+            auth = _UnderScheme(credentials.scheme, self.endpoint.user, self.endpoint.api_key)
         elif credentials != "session":
             auth = credentials
         try:
@@ -436,7 +464,14 @@ class ContactClient:
             headers["Content-Type"] = content_type
         url = self.endpoint.contact_url(contact_id)
         response, raw = self._send(_Outgoing("rest", "PUT", url, body, headers, credentials))
-        sent = SentRequest("PUT", url, headers, body, sign_in=self._sign_in(credentials))
+        sent = SentRequest(
+            "PUT",
+            url,
+            headers,
+            body,
+            sign_in=self._sign_in(credentials),
+            scheme=_scheme(credentials),
+        )
         return rest_answer(sent, response, raw)
 
     def send_xmlrpc(
@@ -450,14 +485,16 @@ class ContactClient:
         headers = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml"}
         url = self.endpoint.rpc_url
         response, raw = self._send(_Outgoing("xmlrpc", "POST", url, body, headers, credentials))
-        sent = SentRequest("POST", url, headers, body, rpc_call, self._sign_in(credentials))
+        sent = SentRequest(
+            "POST", url, headers, body, rpc_call, self._sign_in(credentials), _scheme(credentials)
+        )
         return xmlrpc_answer(sent, response, raw)
 
     def _sign_in(self, credentials: Credentials) -> tuple[str, str] | None:
         """How a request signed in, in words that hold no secret."""
         if credentials is None:
             return None
-        if credentials == "session":
+        if credentials == "session" or isinstance(credentials, OtherScheme):
             return (self.endpoint.user, f"${KEY_VARIABLE}")
         user, key = credentials
         if key == self.endpoint.api_key:

@@ -38,10 +38,19 @@ def _credentials_word(user: str, key: str) -> str:
     return f'"{_in_double_quotes(user)}:{shown_key}"'
 
 
+def _under_scheme_header(scheme: str, user: str, key: str) -> str:
+    """An ``Authorization`` header, as one shell word, with ``user:key`` encoded as Basic
+    does, under another *scheme*."""
+    encoded = f"$(printf '%s' {_credentials_word(user, key)} | base64 | tr -d '\\n')"
+    return f'"Authorization: {_in_double_quotes(scheme)} {encoded}"'
+
+
 def curl_command(sent: SentRequest) -> str:
     """A ``curl`` command that sends the same request."""
     words = ["curl", "-sS", "-i", "-X", sent.method, shlex.quote(sent.url)]
-    if sent.sign_in is not None:
+    if sent.sign_in is not None and sent.scheme != "Basic":
+        words += ["-H", _under_scheme_header(sent.scheme, *sent.sign_in)]
+    elif sent.sign_in is not None:
         words += ["-u", _credentials_word(*sent.sign_in)]
     for name, value in sent.headers.items():
         words += ["-H", shlex.quote(f"{name}: {value}")]
@@ -69,6 +78,17 @@ signed = url._replace(netloc=f"{{quote(user, safe='')}}:{{quote(key, safe='')}}@
 proxy = xmlrpc.client.ServerProxy(signed.geturl(), allow_none=True)
 print(proxy.{method}(*{params!r}))"""
 
+_UNDER_SCHEME_POST = """\
+import base64
+import os
+import requests
+
+user, key = {user}, {key}
+token = base64.b64encode(f"{{user}}:{{key}}".encode()).decode()
+headers = {{**{headers!r}, "Authorization": {scheme!r} + " " + token}}
+answer = requests.post({url!r}, data={body!r}, headers=headers)
+print(answer.status_code, answer.text)"""
+
 _XMLRPC_ANONYMOUS_CALL = """\
 import xmlrpc.client
 
@@ -84,6 +104,16 @@ def _python_key(word: str) -> str:
 def python_snippet(sent: SentRequest) -> str:
     """A short Python program that sends the same XML-RPC call."""
     sign_in = sent.sign_in
+    if sign_in is not None and sent.scheme != "Basic":
+        user, key = repr(sign_in[0]), _python_key(sign_in[1])
+        return _UNDER_SCHEME_POST.format(
+            user=user,
+            key=key,
+            headers=sent.headers,
+            scheme=sent.scheme,
+            url=sent.url,
+            body=sent.body,
+        )
     if sent.rpc_call is None:
         auth = "None" if sign_in is None else f"({sign_in[0]!r}, {_python_key(sign_in[1])})"
         return _RAW_POST.format(url=sent.url, body=sent.body, headers=sent.headers, auth=auth)

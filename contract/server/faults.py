@@ -258,6 +258,14 @@ FAULTS: dict[str, Fault] = _registry(
         planted.letting_anyone_in,
     ),
     Fault(
+        "accept-any-scheme",
+        requirements.AUTH,
+        "the right user and key are accepted under any authentication scheme "
+        "(`Bearer dXNlcjprZXk=`), not only Basic",
+        "authorised",
+        planted.ignoring_the_scheme,
+    ),
+    Fault(
         "crash-on-non-object",
         requirements.MALFORMED,
         "a REST body that is JSON but not an object (`[]`, `1`) is answered 500",

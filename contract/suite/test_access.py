@@ -10,7 +10,7 @@ import pytest
 
 from contract import checks, requirements
 from contract.answers import Answer
-from contract.client import Credentials, ReadBackUnavailable
+from contract.client import Credentials, OtherScheme, ReadBackUnavailable
 from contract.coverage import Probe, free_text, one_property
 from contract.pytest_plugin.cases import Cases, Draws, each_payload
 from contract.pytest_plugin.certifier import Certifier, Refusal
@@ -119,6 +119,8 @@ def _wrong_credentials(user: str, key: str) -> list[tuple[str, Credentials]]:
         ("a wrong API key", (user, key + "-wrong")),
         ("an empty API key", (user, "")),
         ("an unknown user", (user + "-nobody", key)),
+        # Basic auth is the documented way in: the right key under another name is no key.
+        ("the right user and key under the Bearer scheme", OtherScheme("Bearer")),
     ]
 
 

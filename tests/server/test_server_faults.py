@@ -6,6 +6,7 @@ fault alone; some also send the same request to the fault-free session server.
 
 from __future__ import annotations
 
+import base64
 import re
 import subprocess
 import sys
@@ -627,3 +628,22 @@ def test_the_docs_table_matches_the_registry() -> None:
     registered = [(f.name, f.requirement.id, f.description) for f in FAULTS.values()]
     assert [tuple(row) for row in rows] == registered
     assert readme_table() in section, "paste readme_table() into docs/reference-server.md"
+
+
+def test_accept_any_scheme(faulty: StartFaulty, server: ReferenceServer, contact_id: int) -> None:
+    srv = faulty("accept-any-scheme")
+    url = f"{srv.url}{CONTACTS_PATH}/1"
+    token = base64.b64encode(f"{srv.user}:{srv.api_key}".encode()).decode()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert requests.put(url, json={"city": "Oslo"}, headers=bearer, timeout=10).status_code == 200
+    wrong = base64.b64encode(f"{srv.user}:wrong".encode()).decode()
+    refused = requests.put(
+        url, json={"city": "Rome"}, headers={"Authorization": f"Bearer {wrong}"}, timeout=10
+    )
+    assert refused.status_code == 401
+    healthy = f"{server.url}{CONTACTS_PATH}/{contact_id}"
+    token = base64.b64encode(f"{server.user}:{server.api_key}".encode()).decode()
+    answer = requests.put(
+        healthy, json={"city": "Oslo"}, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert answer.status_code == 401
