@@ -10,10 +10,11 @@ import pytest
 from hypothesis import strategies as st
 
 from contract import checks, requirements
-from contract.coverage import ROUND, Probe, concurrent_rounds
+from contract.coverage import ROUND, Probe, concurrent_rounds, sendable
 from contract.pytest_plugin.cases import Cases, Draws
 from contract.pytest_plugin.certifier import Certifier
 from contract.pytest_plugin.marker import certifies
+from contract.strategies import property_values
 
 
 def _send_together(certifier: Certifier, updates: list[dict[str, Any]]) -> None:
@@ -35,14 +36,21 @@ def _send_together(certifier: Certifier, updates: list[dict[str, Any]]) -> None:
 
 def _rounds_drawn(certifier: Certifier) -> st.SearchStrategy[list[dict[str, Any]]]:
     """A round: :data:`ROUND` valid updates of one property each, all different, each over
-    a transport of the run."""
+    a transport of the run (values that XML-RPC carries too, whichever it goes over)."""
+    names = sendable(certifier.contract, certifier.unsent)
     transports = certifier.settings.transports
-    one_each = st.tuples(
-        st.sampled_from(transports), certifier.valid_updates("xmlrpc", ordinary=True)
-    ).map(lambda drawn: {"transport": drawn[0], "payload": dict([next(iter(drawn[1].items()))])})
-    return st.lists(
-        one_each, min_size=ROUND, max_size=ROUND, unique_by=lambda u: next(iter(u["payload"]))
-    )
+
+    def update(name: str) -> st.SearchStrategy[dict[str, Any]]:
+        value = property_values(name, "xmlrpc", certifier.extension, ordinary=True)
+        return st.fixed_dictionaries(
+            {
+                "transport": st.sampled_from(transports),
+                "payload": st.fixed_dictionaries({name: value}),
+            }
+        )
+
+    chosen = st.lists(st.sampled_from(names), min_size=ROUND, max_size=ROUND, unique=True)
+    return chosen.flatmap(lambda picked: st.tuples(*map(update, picked)).map(list))
 
 
 @certifies(requirements.CONCURRENT, share=0.12)
