@@ -155,10 +155,16 @@ class Certificate:
     @property
     def certified(self) -> bool:
         """Every requirement passed or could not be verified, and at least one passed; with
-        :attr:`require_full_coverage`, every writable property was exercised too."""
-        if self.require_full_coverage and not self.coverage.complete:
+        :attr:`require_full_coverage`, every writable property was exercised and every
+        requirement verified too."""
+        if self.require_full_coverage and (not self.coverage.complete or self.unverified):
             return False
         return self.fold.certified
+
+    @property
+    def unverified(self) -> list[RequirementResult]:
+        """The requirements the run could not verify (*not verifiable*), with why."""
+        return [result for result in self.results if result.verdict == "not verifiable"]
 
     @property
     def coverage_refused(self) -> bool:

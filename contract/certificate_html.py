@@ -106,7 +106,8 @@ def _verdict_box(certificate: Certificate) -> str:
     elif certificate.coverage_refused:
         meaning = (
             "Every requirement passed or could not be verified, but the run was asked to "
-            "exercise every writable property and left some out."
+            "exercise every writable property and verify every requirement, and left some "
+            "out."
         )
     headline = certificate.coverage.headline()
     if headline:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 EXITS = {
     Exit.OK: "certified: every requirement passed or could not be verified",
     Exit.FAILED: "not certified: a requirement failed, or (--require-full-coverage) a "
-    "writable property was not exercised",
+    "writable property was not exercised or a requirement not verified",
     Exit.CANNOT_RUN: "could not run: bad options, no UpdateContact API at the URL, the "
     "contact missing, the install unreachable for every attempt of a request (--retries) "
     "or refusing the credentials, the install lost mid-run, an interrupt, a replay that "

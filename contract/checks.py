@@ -95,6 +95,18 @@ def same_value(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
+def the_contact_read(contact_id: int, contact: Contact) -> None:
+    """A read-back of contact *contact_id* is that contact: where it shows an ``id``, it is
+    that id (written as a number or as digits, as the install chooses)."""
+    shown = contact.get("id", contact_id)
+    if str(shown).strip() != str(contact_id) or isinstance(shown, bool):
+        raise CheckFailed(
+            requirements.PERSIST,
+            f"the read-back of contact {contact_id} to be contact {contact_id}",
+            f"it holds id {_compact(shown)}",
+        )
+
+
 def changed(before: Contact, after: Contact) -> bool:
     """True when any property differs between the two reads."""
     return bool(_changed(before, after, before.keys() | after.keys()))
@@ -159,12 +171,45 @@ def well_formed(answer: Answer, payload: object) -> None:
         )
 
 
+def fault_well_formed(answer: Answer, payload: object) -> None:
+    """An XML-RPC fault is written as the specification says: an int faultCode and a
+    string faultString, which every XML-RPC client reads as a fault."""
+    if answer.fault is not None and answer.malformed is not None:
+        raise CheckFailed(
+            requirements.RESPONSE,
+            "a fault as XML-RPC writes one (an int faultCode and a string faultString)",
+            answer.malformed,
+            answer=answer,
+            payload=payload,
+        )
+
+
 def rejected(answer: Answer, requirement: Requirement, payload: object, why: str) -> None:
     """An invalid request is refused with a 4xx or an XML-RPC fault."""
     no_server_error(answer, payload)
     if not answer.rejected:
         expected = f"a refusal (4xx or XML-RPC fault) of {why}"
         raise CheckFailed(requirement, expected, answer.summary(), answer=answer, payload=payload)
+
+
+AUTH_REFUSALS = frozenset({401, 403})
+"""How HTTP refuses credentials: the status that tells a client to sign in again."""
+
+
+def refused_for_credentials(
+    answer: Answer, requirement: Requirement, payload: object, why: str
+) -> None:
+    """A request with missing or wrong credentials is refused as HTTP refuses them: 401 or
+    403 (over XML-RPC a fault will do too); no other 4xx says why."""
+    rejected(answer, requirement, payload, why)
+    if answer.status not in AUTH_REFUSALS and answer.fault is None:
+        raise CheckFailed(
+            requirement,
+            f"HTTP 401 or 403{' or a fault' if answer.transport == 'xmlrpc' else ''} for {why}",
+            answer.summary(),
+            answer=answer,
+            payload=payload,
+        )
 
 
 def unchanged(

@@ -47,12 +47,12 @@ T = TypeVar("T")
 __all__ = [
     "MAX_BODY_BYTES",
     "Answer",
+    "AuthorizationHeader",
     "ContactClient",
     "Credentials",
     "EndpointUnreachable",
     "Exchange",
     "InstallLost",
-    "OtherScheme",
     "ReadBackUnavailable",
     "RequestWithheld",
     "SentRequest",
@@ -60,16 +60,19 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class OtherScheme:
-    """The endpoint's own user and key, under an HTTP authentication scheme other than
-    Basic (``Bearer``): an install must refuse them so as much as a wrong key."""
+class AuthorizationHeader:
+    """An ``Authorization`` header the run writes itself: *scheme* and *token*. Without a
+    token, the endpoint's own user and key encoded as Basic does, under *scheme* (the
+    right key under ``Bearer`` is no key); with one, that text as it is (``Basic café``,
+    which is no Base64)."""
 
     scheme: str
+    token: str | None = None
 
 
-Credentials = tuple[str, str] | None | Literal["session"] | OtherScheme
-"""Who a request signs in as: the endpoint's user ("session"), other credentials, the
-endpoint's under another scheme, or nobody."""
+Credentials = tuple[str, str] | None | Literal["session"] | AuthorizationHeader
+"""Who a request signs in as: the endpoint's user ("session"), other credentials, an
+Authorization header written out, or nobody."""
 
 
 class _NoCredentials(requests.auth.AuthBase):
@@ -80,11 +83,14 @@ class _NoCredentials(requests.auth.AuthBase):
         return request
 
 
-class _UnderScheme(requests.auth.AuthBase):
-    """Sends ``user:key`` encoded as Basic does, under another scheme's name."""
+class _Written(requests.auth.AuthBase):
+    """Sends an ``Authorization`` header as written (see :class:`AuthorizationHeader`)."""
 
-    def __init__(self, scheme: str, user: str, key: str) -> None:
-        self.header = f"{scheme} {b64encode(f'{user}:{key}'.encode()).decode('ascii')}"
+    def __init__(self, written: AuthorizationHeader, user: str, key: str) -> None:
+        token = written.token
+        if token is None:
+            token = b64encode(f"{user}:{key}".encode()).decode("ascii")
+        self.header = f"{written.scheme} {token}"
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = self.header
@@ -132,10 +138,18 @@ class _Outgoing:
     body: bytes
     headers: dict[str, str]
     credentials: Credentials = "session"
+    framed: bool = True
+    """False to send no ``Content-Length`` (nor ``Transfer-Encoding``): a request that, as
+    HTTP/1.1 reads it, has no body."""
 
 
-def _scheme(credentials: Credentials) -> str:
-    return credentials.scheme if isinstance(credentials, OtherScheme) else "Basic"
+def _written(credentials: Credentials) -> dict[str, Any]:
+    """How a written Authorization header shows in a :class:`SentRequest`."""
+    if not isinstance(credentials, AuthorizationHeader):
+        return {}
+    if credentials.token is None:
+        return {"scheme": credentials.scheme}
+    return {"authorization": f"{credentials.scheme} {credentials.token}"}
 
 
 class EndpointUnreachable(ConnectionError):
@@ -386,14 +400,17 @@ class ContactClient:
         auth: requests.auth.AuthBase | tuple[str, str] | None = None
         if credentials is None:
             auth = _NoCredentials()
-        elif isinstance(credentials, OtherScheme):
-            auth = _UnderScheme(credentials.scheme, self.endpoint.user, self.endpoint.api_key)
+        elif isinstance(credentials, AuthorizationHeader):
+            auth = _Written(credentials, self.endpoint.user, self.endpoint.api_key)
         elif credentials != "session":
             auth = credentials
         try:
             session = self._session_for(transport)
+            prepared = _prepared(session, method, url, body, headers, auth)
+            if not outgoing.framed:
+                prepared.headers.pop("Content-Length", None)
             response = session.send(
-                _prepared(session, method, url, body, headers, auth),
+                prepared,
                 timeout=self.endpoint.timeout,
                 verify=self._verify[transport],
                 proxies=session.proxies,
@@ -457,20 +474,22 @@ class ContactClient:
         content_type: str | None,
         *,
         credentials: Credentials = "session",
+        framed: bool = True,
     ) -> Answer:
         """PUT any body to a contact: the way to send what no valid client would."""
         headers = {"Accept": "application/json"}
         if content_type is not None:
             headers["Content-Type"] = content_type
         url = self.endpoint.contact_url(contact_id)
-        response, raw = self._send(_Outgoing("rest", "PUT", url, body, headers, credentials))
+        outgoing = _Outgoing("rest", "PUT", url, body, headers, credentials, framed)
+        response, raw = self._send(outgoing)
         sent = SentRequest(
             "PUT",
             url,
             headers,
             body,
             sign_in=self._sign_in(credentials),
-            scheme=_scheme(credentials),
+            **_written(credentials),
         )
         return rest_answer(sent, response, raw)
 
@@ -480,13 +499,21 @@ class ContactClient:
         *,
         rpc_call: tuple[str, tuple[Any, ...]] | None = None,
         credentials: Credentials = "session",
+        framed: bool = True,
     ) -> Answer:
         """POST any XML-RPC document to the install."""
         headers = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml"}
         url = self.endpoint.rpc_url
-        response, raw = self._send(_Outgoing("xmlrpc", "POST", url, body, headers, credentials))
+        outgoing = _Outgoing("xmlrpc", "POST", url, body, headers, credentials, framed)
+        response, raw = self._send(outgoing)
         sent = SentRequest(
-            "POST", url, headers, body, rpc_call, self._sign_in(credentials), _scheme(credentials)
+            "POST",
+            url,
+            headers,
+            body,
+            rpc_call,
+            self._sign_in(credentials),
+            **_written(credentials),
         )
         return xmlrpc_answer(sent, response, raw)
 
@@ -494,7 +521,10 @@ class ContactClient:
         """How a request signed in, in words that hold no secret."""
         if credentials is None:
             return None
-        if credentials == "session" or isinstance(credentials, OtherScheme):
+        if isinstance(credentials, AuthorizationHeader):
+            written_out = credentials.token is not None  # shown as written, no key in it
+            return None if written_out else (self.endpoint.user, f"${KEY_VARIABLE}")
+        if credentials == "session":
             return (self.endpoint.user, f"${KEY_VARIABLE}")
         user, key = credentials
         if key == self.endpoint.api_key:

@@ -315,3 +315,73 @@ def unknown_lookalikes(contract: Contract, *, exclude: Collection[str] = ()) -> 
         for key in keys
         if key not in known and len(key) >= 3
     ]
+
+
+DEEP = 1000
+"""How deep a value is nested in :func:`deeply_nested`: past what a recursive reader of
+JSON or XML-RPC holds."""
+
+
+def _call(contact_id: int, params: str, *, closed: bool = True) -> str:
+    """An UpdateContact methodCall of *params* (each a ``<param>``), optionally cut off."""
+    head = (
+        "<?xml version='1.0'?><methodCall><methodName>contacts.UpdateContact</methodName>"
+        f"<params><param><value><int>{contact_id}</int></value></param>{params}"
+    )
+    return head + ("</params></methodCall>" if closed else "")
+
+
+def _struct(name: str, value: str) -> str:
+    return (
+        "<param><value><struct><member>"
+        f"<name>{name}</name><value>{value}</value>"
+        "</member></struct></value></param>"
+    )
+
+
+def not_xmlrpc_calls(
+    contract: Contract, contact_id: int, *, exclude: Collection[str] = ()
+) -> list[str]:
+    """Well-formed XML that is no valid UpdateContact call, each otherwise a valid update of
+    the contact under test (so that one taken anyway shows, and is put back): another
+    root element, no parameters, a third parameter, an id that is no int, and a call cut
+    off before its end."""
+    name = free_text(contract, exclude=exclude)[0]
+    change = _struct(name, "<string>malformed call</string>")
+    no_params = (
+        "<?xml version='1.0'?><methodCall><methodName>contacts.UpdateContact</methodName>"
+        "</methodCall>"
+    )
+    bad_id = _call(contact_id, change).replace(
+        f"<int>{contact_id}</int>", "<boolean>2</boolean>", 1
+    )
+    return [
+        "<?xml version='1.0'?><contact/>",
+        no_params,
+        _call(contact_id, change + "<param><value><string>extra</string></value></param>"),
+        bad_id,
+        _call(contact_id, change, closed=False),
+    ]
+
+
+def deeply_nested(contract: Contract, *, exclude: Collection[str] = ()) -> str:
+    """A REST update body whose one property holds a JSON array nested :data:`DEEP` deep.
+
+    Over XML-RPC the same depth takes 43 KB, too much to keep in every recording: the
+    reference server's own tests send that one."""
+    name = free_text(contract, exclude=exclude)[0]
+    return '{"' + name + '": ' + "[" * DEEP + "]" * DEEP + "}"
+
+
+HUGE_REST_IDS = ("9223372036854775808", "99999999999999999999")
+"""Contact ids past what a signed 64-bit column holds: to be refused, not answered 5xx."""
+
+
+def huge_xmlrpc_ids(contract: Contract, *, exclude: Collection[str] = ()) -> list[str]:
+    """UpdateContact calls whose id is past 64 bits, as ``<i8>`` and as ``<int>``."""
+    name = free_text(contract, exclude=exclude)[0]
+    change = _struct(name, "<string>huge id</string>")
+    return [
+        _call(0, change).replace("<int>0</int>", "<i8>9223372036854775808</i8>", 1),
+        _call(0, change).replace("<int>0</int>", "<int>-18446744073709551616</int>", 1),
+    ]

@@ -167,8 +167,8 @@ def _parsed(request: requests.PreparedRequest, body: bytes) -> Any:
         if "xml" in content_type or body.lstrip().startswith(b"<?xml"):
             return xmlrpc.client.loads(body)
         return json.loads(body)
-    except (ValueError, xmlrpc.client.Error, ExpatError):
-        return body
+    except (ValueError, TypeError, RecursionError, xmlrpc.client.Error, ExpatError):
+        return body  # not JSON or XML-RPC that Python reads (as a malformed body is not)
 
 
 def _seed(

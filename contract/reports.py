@@ -95,17 +95,22 @@ def verdict_words(certificate: Certificate) -> str:
 
 
 def coverage_lines(certificate: Certificate) -> list[str]:
-    """Why each property was not exercised, what a run that must exercise them all made of
-    it, and the command that fills the contact; nothing when the run exercised every one."""
+    """Why each property was not exercised, what a run that must exercise them all (and
+    verify every requirement) made of it, and the command that fills the contact; nothing
+    when the run exercised every one and was not refused for want of coverage."""
     coverage = certificate.coverage
-    if coverage.complete:
-        return []
     lines = [f"not exercised: {coverage.reasons[name]}" for name in coverage.not_exercised]
     if certificate.coverage_refused:
+        lines += [
+            f"not verified: {result.id}: {(result.reason or '').removeprefix('not verifiable: ')}"
+            for result in certificate.unverified
+        ]
         lines.append(
             "not certified for that alone: the run was asked to exercise every writable "
-            "property (require full coverage)"
+            "property and verify every requirement (require full coverage)"
         )
+    if coverage.complete:
+        return lines
     url = certificate.options.get("url")
     for contact_id, reasons in certificate.unexercised.items():
         if any(not why.startswith(REFUSED_VALID) for why in reasons.values()):

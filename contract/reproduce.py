@@ -48,7 +48,9 @@ def _under_scheme_header(scheme: str, user: str, key: str) -> str:
 def curl_command(sent: SentRequest) -> str:
     """A ``curl`` command that sends the same request."""
     words = ["curl", "-sS", "-i", "-X", sent.method, shlex.quote(sent.url)]
-    if sent.sign_in is not None and sent.scheme != "Basic":
+    if sent.authorization is not None:
+        words += ["-H", shlex.quote(f"Authorization: {sent.authorization}")]
+    elif sent.sign_in is not None and sent.scheme != "Basic":
         words += ["-H", _under_scheme_header(sent.scheme, *sent.sign_in)]
     elif sent.sign_in is not None:
         words += ["-u", _credentials_word(*sent.sign_in)]
@@ -104,6 +106,9 @@ def _python_key(word: str) -> str:
 def python_snippet(sent: SentRequest) -> str:
     """A short Python program that sends the same XML-RPC call."""
     sign_in = sent.sign_in
+    if sent.authorization is not None:
+        headers = {**sent.headers, "Authorization": sent.authorization}
+        return _RAW_POST.format(url=sent.url, body=sent.body, headers=headers, auth="None")
     if sign_in is not None and sent.scheme != "Basic":
         user, key = repr(sign_in[0]), _python_key(sign_in[1])
         return _UNDER_SCHEME_POST.format(

@@ -232,9 +232,10 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "require-full-coverage",
-        "certify only a run that exercised every writable property: one that left any "
-        "out, because the run could not have put their values back, is not certified "
-        "(exit 1), naming each and why",
+        "certify only a run that exercised every writable property and verified every "
+        "requirement: one that left a property out (its value could not have been put "
+        "back) or could not verify a requirement is not certified (exit 1), naming each "
+        "and why",
         switch=True,
     ),
     Option(

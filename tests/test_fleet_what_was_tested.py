@@ -189,7 +189,10 @@ def test_require_full_coverage_makes_an_install_that_left_properties_out_not_cer
     )
     result = Running("fleet", "fleet.toml", "--out", "out", cwd=tmp_path, env=env).finish()
     assert result.returncode == Exit.FAILED, result.stdout + result.stderr
-    why = "every writable property must be exercised (require_full_coverage)"
+    why = (
+        "every writable property must be exercised and every requirement verified "
+        "(require_full_coverage)"
+    )
     assert f"fresh: NOT CERTIFIED, {HEADLINE}: {why} [" in result.stdout
     assert "2 installs: 1 certified, 1 not certified, 0 could not run, 0 not restored" in (
         result.stdout

@@ -56,7 +56,7 @@ def _properties_sent(recording: Path) -> list[dict[str, Any]]:
             elif entry["kind"] == "exchange" and request["method"] == "POST":
                 params, method = xmlrpc.client.loads(body)
                 properties = params[1] if method == UPDATE_METHOD and len(params) == 2 else None
-        except (ValueError, xmlrpc.client.ResponseError, ExpatError):
+        except (ValueError, TypeError, RecursionError, xmlrpc.client.ResponseError, ExpatError):
             continue  # a malformed body, on purpose
         if isinstance(properties, dict):
             sent.append(properties)

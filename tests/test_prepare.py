@@ -30,7 +30,7 @@ def _certify(server: Served, cwd: Path, *options: str) -> tuple[Any, dict[str, A
     report = cwd / "certificate.json"
     result = certify(
         *("--url", server.url, "--user", USER, "--api-key", server.api_key),
-        *("--contact-id", str(FRESH), "--examples", "1", "--seed", "3", "--transport", "rest"),
+        *("--contact-id", str(FRESH), "--examples", "1", "--seed", "3"),
         *("--report", str(report), *options),
         cwd=cwd,
     )

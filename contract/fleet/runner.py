@@ -40,7 +40,10 @@ STOP_GRACE_SECONDS = 60.0
 """How long a stopped run may take to put its contact back before it is killed."""
 
 _REQUIREMENT_STATUS = {"not run": "not exercised", "error": "failed"}
-FULL_COVERAGE_REQUIRED = "every writable property must be exercised (require_full_coverage)"
+FULL_COVERAGE_REQUIRED = (
+    "every writable property must be exercised and every requirement verified "
+    "(require_full_coverage)"
+)
 """Why an install whose every requirement held is not certified."""
 
 
@@ -109,10 +112,11 @@ def _held_but_partial(
     coverage: InstallCoverage | None,
 ) -> bool:
     """True when a run is not certified only because it was to exercise every writable
-    property and did not."""
+    property and verify every requirement, and did not."""
     held = all(status in ("passed", "not verifiable") for status in requirements.values())
     partial = coverage is not None and coverage.partial
-    return bool(certificate.get("require_full_coverage")) and partial and held
+    unverified = "not verifiable" in requirements.values()
+    return bool(certificate.get("require_full_coverage")) and (partial or unverified) and held
 
 
 def _last_error(output: str) -> str | None:

@@ -154,6 +154,7 @@ class Certifier:
                 f"contact {self.contact_id} to exist",
                 "it no longer reads back (404)",
             )
+        checks.the_contact_read(self.contact_id, contact)
         self._last_read = (self.client.requests_sent, contact)
         return dict(contact)
 
@@ -179,16 +180,19 @@ class Certifier:
         if contact_id is None and credentials == "session":
             self._aimed_right(answer)
         checks.no_server_error(answer, payload)
+        checks.fault_well_formed(answer, payload)
         return answer
 
-    def send_body(self, transport: Transport, body: bytes) -> Answer:
-        """Send *body* as it is, as the contact under test's update over *transport*."""
+    def send_body(self, transport: Transport, body: bytes, *, framed: bool = True) -> Answer:
+        """Send *body* as it is, as the contact under test's update over *transport*;
+        unless *framed*, with no ``Content-Length``."""
         if transport == "rest":
-            answer = self.client.send_rest(self.contact_id, body, "application/json")
+            answer = self.client.send_rest(self.contact_id, body, "application/json", framed=framed)
         else:
-            answer = self.client.send_xmlrpc(body)
+            answer = self.client.send_xmlrpc(body, framed=framed)
         self._aimed_right(answer)
         checks.no_server_error(answer, body)
+        checks.fault_well_formed(answer, body)
         return answer
 
     def _aimed_right(self, answer: Answer) -> None:
@@ -222,14 +226,19 @@ class Certifier:
                 checks.unchanged(before, after, requirement, answer=answer, payload=payload)
         return answer
 
-    def refused_in_batch(self, requirement: Requirement, refusals: Sequence[Refusal]) -> None:
+    def refused_in_batch(
+        self,
+        requirement: Requirement,
+        refusals: Sequence[Refusal],
+        judge: Callable[[Answer, Requirement, object, str], None] = checks.rejected,
+    ) -> None:
         """Send the refusals side by side (see :meth:`ContactClient.concurrently`): each must
-        be refused, and one read before and one after prove that none changed anything.
-        Sending stops at the first answer that is no refusal."""
+        be refused (as *judge* says), and one read before and one after prove that none
+        changed anything. Sending stops at the first answer that is no refusal."""
         before = self.read()
         sent = self._side_by_side(refusals)
         for (payload, why, _), answer in sent:
-            checks.rejected(answer, requirement, payload, why)
+            judge(answer, requirement, payload, why)
         if not sent:
             return
         after = self.read()

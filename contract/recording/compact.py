@@ -85,7 +85,7 @@ def json_style(body: bytes) -> tuple[str, Any] | None:
     try:
         text = body.decode("utf-8")
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past what the decoder holds: kept whole
         return None
     if json.dumps(value, ensure_ascii=False) == text:
         return "json", value
@@ -335,8 +335,8 @@ class Compactor:
                 text = json.dumps(candidate, ensure_ascii=False)
                 # Rebuilt from what the file will hold, exactly as a replay will rebuild it.
                 exact = _rebuilt_body(json.loads(text), base, self.mirror.draws) == body
-            except (ValueError, TypeError, KeyError, IndexError):
-                continue
+            except (ValueError, TypeError, KeyError, IndexError, RecursionError, OverflowError):
+                continue  # not rebuilt from its short form (too deep, an int XML-RPC lacks)
             if exact and len(text) < size:
                 best, size = candidate, len(text)
         return out | best
@@ -380,7 +380,14 @@ class Compactor:
         elif kind == "request":
             try:
                 params, called = xmlrpc.client.loads(text)
-            except (ValueError, TypeError, LookupError, xmlrpc.client.Error, ExpatError):
+            except (
+                ValueError,
+                TypeError,
+                LookupError,
+                RecursionError,
+                xmlrpc.client.Error,
+                ExpatError,
+            ):
                 return candidates
             if called is not None:
                 call = {"method": called, "params": list(params)}

@@ -137,7 +137,11 @@ def parse_method_call(body: bytes) -> tuple[str, tuple[Any, ...]]:
     method = unmarshaller.getmethodname()
     if not isinstance(method, str):
         raise XMLRPCRequestError("not an XML-RPC methodCall: no methodName")
-    return method, tuple(_shown_as_sent(param) for param in params)
+    try:
+        return method, tuple(_shown_as_sent(param) for param in params)
+    except RecursionError:
+        # The unmarshaller reads any depth; a value this deep is no contact's.
+        raise XMLRPCRequestError("not a valid XML-RPC call: a value nested too deep") from None
 
 
 def _escape(text: str) -> str:

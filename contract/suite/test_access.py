@@ -4,14 +4,15 @@ no contact but the one it names."""
 from __future__ import annotations
 
 import functools
+import itertools
 from typing import Any
 
 import pytest
 
 from contract import checks, requirements
 from contract.answers import Answer
-from contract.client import Credentials, OtherScheme, ReadBackUnavailable
-from contract.coverage import Probe, free_text, one_property
+from contract.client import AuthorizationHeader, Credentials, ReadBackUnavailable
+from contract.coverage import HUGE_REST_IDS, Probe, free_text, huge_xmlrpc_ids, one_property
 from contract.pytest_plugin.cases import Cases, Draws, each_payload
 from contract.pytest_plugin.certifier import Certifier, Refusal
 from contract.pytest_plugin.marker import certifies
@@ -19,7 +20,7 @@ from contract.transports import Transport
 
 # Far above any real install's contacts; each is confirmed unknown before it is used.
 _UNKNOWN_ID_CANDIDATES = [2**31 - 1 - step * 7919 for step in range(20)]
-_BAD_REST_IDS = ["abc", "0", "-1", "1.5", "1e3", "0x10", "%00", "1;DROP"]
+_BAD_REST_IDS = ["abc", "0", "-1", "1.5", "1e3", "0x10", "%00", "1;DROP", *HUGE_REST_IDS]
 _BAD_XMLRPC_IDS: list[object] = ["abc", 0, -1, 1.5, "", [1], {"id": 1}]
 # An ordinary update: what these requirements judge is where it goes, not its values.
 _PROBE_PAYLOAD = {"name": "access probe"}
@@ -96,21 +97,33 @@ def test_malformed_ids_are_refused(
         {"payload": _PROBE_PAYLOAD, "property": None, "kind": "a malformed id", "id": bad_id}
         for bad_id in ids
     ]
+    if transport == "xmlrpc":  # ids past 64 bits, which xmlrpc.client will not write
+        calls = huge_xmlrpc_ids(contract_certifier.contract, exclude=contract_certifier.unsent)
+        probes += [
+            {"payload": call, "property": None, "kind": "an id past 64 bits", "body": True}
+            for call in calls
+        ]
+
+    def send(probe: Probe) -> Answer:
+        if probe.get("body"):
+            return contract_certifier.send_body(transport, probe["payload"].encode())
+        return contract_certifier.update(probe["payload"], transport, contact_id=probe["id"])
 
     def refuse(fixed: list[Probe]) -> None:
         refusals: list[Refusal] = [
             (
                 probe["payload"],
-                f"the malformed id {probe['id']!r}",
-                functools.partial(
-                    contract_certifier.update, probe["payload"], transport, contact_id=probe["id"]
-                ),
+                "an id past 64 bits" if probe.get("body") else f"the malformed id {probe['id']!r}",
+                functools.partial(send, probe),
             )
             for probe in fixed
         ]
         contract_certifier.refused_in_batch(requirements.BADID, refusals)
 
     contract_cases.cover(probes, refuse)
+
+
+_NOT_BASE64 = AuthorizationHeader("Basic", "caf\u00e9:cl\u00e9")
 
 
 def _wrong_credentials(user: str, key: str) -> list[tuple[str, Credentials]]:
@@ -120,7 +133,9 @@ def _wrong_credentials(user: str, key: str) -> list[tuple[str, Credentials]]:
         ("an empty API key", (user, "")),
         ("an unknown user", (user + "-nobody", key)),
         # Basic auth is the documented way in: the right key under another name is no key.
-        ("the right user and key under the Bearer scheme", OtherScheme("Bearer")),
+        ("the right user and key under the Bearer scheme", AuthorizationHeader("Bearer")),
+        ("the right user and key under an ApiKey scheme", AuthorizationHeader("ApiKey")),
+        ("a Basic token that is no Base64, with a letter beyond ASCII", _NOT_BASE64),
     ]
 
 
@@ -142,9 +157,13 @@ def test_missing_or_wrong_credentials_are_refused(
             )
             for what, credentials in _wrong_credentials(endpoint.user, endpoint.api_key)
         ]
-        contract_certifier.refused_in_batch(requirements.AUTH, refusals)
+        contract_certifier.refused_in_batch(
+            requirements.AUTH, refusals, checks.refused_for_credentials
+        )
 
     def batch(payloads: list[dict[str, Any]]) -> None:
+        # Every kind of wrong credentials went with the fixed case; the drawn payloads take
+        # them in turn, one each.
         wrong = _wrong_credentials(endpoint.user, endpoint.api_key)
         refusals: list[Refusal] = [
             (
@@ -154,10 +173,11 @@ def test_missing_or_wrong_credentials_are_refused(
                     contract_certifier.update, payload, transport, credentials=credentials
                 ),
             )
-            for payload in payloads
-            for what, credentials in wrong
+            for payload, (what, credentials) in zip(payloads, itertools.cycle(wrong))
         ]
-        contract_certifier.refused_in_batch(requirements.AUTH, refusals)
+        contract_certifier.refused_in_batch(
+            requirements.AUTH, refusals, checks.refused_for_credentials
+        )
 
     probe: Probe = {"payload": _PROBE_PAYLOAD, "property": None, "kind": "wrong credentials"}
     contract_cases.cover([probe], lambda fixed: refuse(fixed[0]["payload"]))

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from contract import requirements
-from contract.coverage import Probe, bad_formats, outside_enums, with_valid_sibling, wrong_types
+from contract.coverage import (
+    Probe,
+    bad_formats,
+    not_xmlrpc_calls,
+    outside_enums,
+    with_valid_sibling,
+    wrong_types,
+)
 from contract.pytest_plugin.cases import Cases, Draws
 from contract.pytest_plugin.certifier import Certifier, Refusal
 from contract.pytest_plugin.marker import certifies
@@ -201,23 +208,34 @@ _NOT_XMLRPC = [
 def test_bodies_that_are_not_a_json_object_are_refused(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
+    certifier = contract_certifier
     bodies = _NOT_AN_OBJECT if transport == "rest" else _NOT_XMLRPC
+    calls = not_xmlrpc_calls(certifier.contract, certifier.contact_id, exclude=certifier.unsent)
     probes: list[Probe] = [
         {"payload": body.decode("latin-1"), "property": None, "kind": "a malformed body"}
         for body in bodies
     ]
+    if transport == "xmlrpc":
+        probes += [{"payload": call, "property": None, "kind": "no valid call"} for call in calls]
+    # No Content-Length: to HTTP/1.1 a request with no body at all.
+    probes.append({"payload": "", "property": None, "kind": "no body", "framed": False})
 
     def refuse(fixed: list[Probe]) -> None:
         refusals: list[Refusal] = [
             (
                 probe["payload"],
-                "a body that is not a JSON object",
+                "a body that is not a JSON object"
+                if transport == "rest"
+                else "a body that is no valid UpdateContact call",
                 functools.partial(
-                    contract_certifier.send_body, transport, probe["payload"].encode("latin-1")
+                    certifier.send_body,
+                    transport,
+                    probe["payload"].encode("latin-1"),
+                    framed=probe.get("framed", True),
                 ),
             )
             for probe in fixed
         ]
-        contract_certifier.refused_in_batch(requirements.MALFORMED, refusals)
+        certifier.refused_in_batch(requirements.MALFORMED, refusals)
 
     contract_cases.cover(probes, refuse)
