@@ -65,7 +65,7 @@ class ReferenceApp:
         method = str(environ.get("REQUEST_METHOD", ""))
         path = str(environ.get("PATH_INFO", ""))
         if path == self.xmlrpc_path:
-            return self._xmlrpc(environ, method)
+            return self.xmlrpc_answer(self._xmlrpc(environ, method))
         match = CONTACT_PATH.fullmatch(path)
         if match is None:
             return error_response(404, "no such resource; contacts are at /api/2.0/contacts/{id}")
@@ -112,6 +112,10 @@ class ReferenceApp:
 
     def rest_answer(self, method: str, path_id: str, response: Response) -> Response:
         """The answer to a *method* request on the contact path with *path_id*, as sent."""
+        return response
+
+    def xmlrpc_answer(self, response: Response) -> Response:
+        """The answer to a request on the XML-RPC path, as sent."""
         return response
 
     # ------------------------------------------------------------------------------------

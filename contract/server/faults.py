@@ -10,7 +10,7 @@ A fault replaces one step of the server (see :mod:`contract.server.planted`):
 - the contact service's (:class:`~contract.server.service.ContactService`): which
   ``rules`` it checks, what it ``stored``, what it ``answer``\\ s, the ``answered_id``;
 - the application's (:class:`~contract.server.app.ReferenceApp`): whether a request is
-  ``authorised``, and the ``rest_answer`` it sends.
+  ``authorised``, and the ``rest_answer`` and ``xmlrpc_answer`` it sends.
 """
 
 from __future__ import annotations
@@ -62,6 +62,21 @@ FAULTS: dict[str, Fault] = _registry(
         "a successful REST update answers `Content-Type: text/plain` (the body is still the id)",
         "rest_answer",
         planted.answering_text_plain,
+    ),
+    Fault(
+        "write-ints-as-i8",
+        requirements.RESPONSE,
+        "XML-RPC answers write every int (the id, a fault's code) as `<i8>`, which is no "
+        "XML-RPC type",
+        "xmlrpc_answer",
+        planted.writing_ints_as_i8,
+    ),
+    Fault(
+        "read-back-another-id",
+        requirements.PERSIST,
+        "a read-back shows the id one higher than the contact's",
+        "rest_answer",
+        planted.reading_back_another_id,
     ),
     Fault(
         "drop-department",
@@ -256,6 +271,13 @@ FAULTS: dict[str, Fault] = _registry(
         "any credentials, or none, are accepted",
         "authorised",
         planted.letting_anyone_in,
+    ),
+    Fault(
+        "refuse-credentials-with-400",
+        requirements.AUTH,
+        "over REST, missing or wrong credentials are refused with 400 instead of 401",
+        "rest_answer",
+        planted.refusing_credentials_with_400,
     ),
     Fault(
         "accept-any-scheme",

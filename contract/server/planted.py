@@ -23,6 +23,7 @@ from contract.server.steps import (
     Rules,
     Service,
     Stored,
+    XmlRpcAnswer,
     integer_names,
     letting_in,
 )
@@ -413,6 +414,35 @@ def ignoring_the_scheme(
         return authorised(f"Basic {token}")  # whatever name the scheme goes under
 
     return any_scheme
+
+
+def writing_ints_as_i8(app: object, xmlrpc_answer: XmlRpcAnswer) -> XmlRpcAnswer:
+    def as_i8(response: Response) -> Response:
+        response = xmlrpc_answer(response)
+        body = response.body.replace(b"<int>", b"<i8>").replace(b"</int>", b"</i8>")
+        return dataclasses.replace(response, body=body)
+
+    return as_i8
+
+
+def refusing_credentials_with_400(app: object, rest_answer: RestAnswer) -> RestAnswer:
+    def with_400(method: str, path_id: str, response: Response) -> Response:
+        response = rest_answer(method, path_id, response)
+        return dataclasses.replace(response, status=400) if response.status == 401 else response
+
+    return with_400
+
+
+def reading_back_another_id(app: object, rest_answer: RestAnswer) -> RestAnswer:
+    def another(method: str, path_id: str, response: Response) -> Response:
+        response = rest_answer(method, path_id, response)
+        if method != "GET" or response.status != 200:
+            return response
+        contact = json.loads(response.body)
+        contact["id"] = int(path_id) + 1
+        return dataclasses.replace(response, body=json.dumps(contact).encode())
+
+    return another
 
 
 def answering_text_plain(app: object, rest_answer: RestAnswer) -> RestAnswer:

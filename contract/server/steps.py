@@ -3,10 +3,10 @@ step's place.
 
 The contact service's steps are which ``rules`` it checks, what it ``stored``, what it
 ``answer``\\ s and the ``answered_id``; the application's are whether a request is
-``authorised`` and the ``rest_answer`` it sends. An override receives the part it changes
-and the step it replaces, and returns the step to use instead: a planted fault
-(:mod:`contract.server.faults`) breaks the contract that way, an install profile
-(:mod:`contract.server.profiles`) plays a legal variant of it.
+``authorised``, and the ``rest_answer`` and ``xmlrpc_answer`` it sends. An override
+receives the part it changes and the step it replaces, and returns the step to use
+instead: a planted fault (:mod:`contract.server.faults`) breaks the contract that way, an
+install profile (:mod:`contract.server.profiles`) plays a legal variant of it.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class PlantedAnswer(Exception):
 
 
 RestAnswer = Callable[[str, str, Response], Response]
+XmlRpcAnswer = Callable[[Response], Response]
 Override = tuple[str, Callable[[Any, Any], Any]]
 """The name of a step, and the function that makes its replacement."""
 

@@ -647,3 +647,37 @@ def test_accept_any_scheme(faulty: StartFaulty, server: ReferenceServer, contact
         healthy, json={"city": "Oslo"}, headers={"Authorization": f"Bearer {token}"}, timeout=10
     )
     assert answer.status_code == 401
+
+
+def test_write_ints_as_i8(faulty: StartFaulty) -> None:
+    srv = faulty("write-ints-as-i8")
+    call = xmlrpc.client.dumps((1, {"city": "Oslo"}), "contacts.UpdateContact")
+    auth = (srv.user, srv.api_key)
+    answer = requests.post(f"{srv.url}/api/2.0/xmlrpc", data=call, auth=auth, timeout=10)
+    assert b"<i8>1</i8>" in answer.content
+    assert b"<int>" not in answer.content
+    refused = xmlrpc.client.dumps((1, {"status": "ON"}), "contacts.UpdateContact")
+    fault = requests.post(f"{srv.url}/api/2.0/xmlrpc", data=refused, auth=auth, timeout=10)
+    assert b"<name>faultCode</name><value><i8>" in fault.content.replace(b"\n", b"")
+
+
+def test_refuse_credentials_with_400(faulty: StartFaulty) -> None:
+    srv = faulty("refuse-credentials-with-400")
+    url = f"{srv.url}{CONTACTS_PATH}/1"
+    assert requests.put(url, json={"city": "Oslo"}, timeout=10).status_code == 400
+    wrong = requests.put(url, json={"city": "Oslo"}, auth=(srv.user, "wrong"), timeout=10)
+    assert wrong.status_code == 400
+    right = requests.put(url, json={"city": "Oslo"}, auth=(srv.user, srv.api_key), timeout=10)
+    assert right.status_code == 200
+    wrong_rpc = XMLRPCClient(srv, key="wrong")
+    with pytest.raises(xmlrpc.client.ProtocolError) as refused:
+        wrong_rpc.update(1, {"city": "Rome"})
+    assert refused.value.errcode == 401  # over XML-RPC the answer is still 401
+
+
+def test_read_back_another_id(faulty: StartFaulty) -> None:
+    rest, rpc = clients(faulty("read-back-another-id"))
+    assert rest.get(1)["id"] == 2
+    assert rest.put(1, {"city": "Oslo"}).json() == 1
+    assert rest.get(1)["city"] == "Oslo"  # the contact's own values, under another id
+    assert rpc.update(1, {"city": "Rome"}) == 1
