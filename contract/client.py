@@ -138,9 +138,6 @@ class _Outgoing:
     body: bytes
     headers: dict[str, str]
     credentials: Credentials = "session"
-    framed: bool = True
-    """False to send no ``Content-Length`` (nor ``Transfer-Encoding``): a request that, as
-    HTTP/1.1 reads it, has no body."""
 
 
 def _written(credentials: Credentials) -> dict[str, Any]:
@@ -406,11 +403,8 @@ class ContactClient:
             auth = credentials
         try:
             session = self._session_for(transport)
-            prepared = _prepared(session, method, url, body, headers, auth)
-            if not outgoing.framed:
-                prepared.headers.pop("Content-Length", None)
             response = session.send(
-                prepared,
+                _prepared(session, method, url, body, headers, auth),
                 timeout=self.endpoint.timeout,
                 verify=self._verify[transport],
                 proxies=session.proxies,
@@ -474,15 +468,13 @@ class ContactClient:
         content_type: str | None,
         *,
         credentials: Credentials = "session",
-        framed: bool = True,
     ) -> Answer:
         """PUT any body to a contact: the way to send what no valid client would."""
         headers = {"Accept": "application/json"}
         if content_type is not None:
             headers["Content-Type"] = content_type
         url = self.endpoint.contact_url(contact_id)
-        outgoing = _Outgoing("rest", "PUT", url, body, headers, credentials, framed)
-        response, raw = self._send(outgoing)
+        response, raw = self._send(_Outgoing("rest", "PUT", url, body, headers, credentials))
         sent = SentRequest(
             "PUT",
             url,
@@ -499,12 +491,11 @@ class ContactClient:
         *,
         rpc_call: tuple[str, tuple[Any, ...]] | None = None,
         credentials: Credentials = "session",
-        framed: bool = True,
     ) -> Answer:
         """POST any XML-RPC document to the install."""
         headers = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml"}
         url = self.endpoint.rpc_url
-        outgoing = _Outgoing("xmlrpc", "POST", url, body, headers, credentials, framed)
+        outgoing = _Outgoing("xmlrpc", "POST", url, body, headers, credentials)
         response, raw = self._send(outgoing)
         sent = SentRequest(
             "POST",

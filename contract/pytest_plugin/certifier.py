@@ -183,13 +183,12 @@ class Certifier:
         checks.fault_well_formed(answer, payload)
         return answer
 
-    def send_body(self, transport: Transport, body: bytes, *, framed: bool = True) -> Answer:
-        """Send *body* as it is, as the contact under test's update over *transport*;
-        unless *framed*, with no ``Content-Length``."""
+    def send_body(self, transport: Transport, body: bytes) -> Answer:
+        """Send *body* as it is, as the contact under test's update over *transport*."""
         if transport == "rest":
-            answer = self.client.send_rest(self.contact_id, body, "application/json", framed=framed)
+            answer = self.client.send_rest(self.contact_id, body, "application/json")
         else:
-            answer = self.client.send_xmlrpc(body, framed=framed)
+            answer = self.client.send_xmlrpc(body)
         self._aimed_right(answer)
         checks.no_server_error(answer, body)
         checks.fault_well_formed(answer, body)

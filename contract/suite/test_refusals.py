@@ -217,8 +217,6 @@ def test_bodies_that_are_not_a_json_object_are_refused(
     ]
     if transport == "xmlrpc":
         probes += [{"payload": call, "property": None, "kind": "no valid call"} for call in calls]
-    # No Content-Length: to HTTP/1.1 a request with no body at all.
-    probes.append({"payload": "", "property": None, "kind": "no body", "framed": False})
 
     def refuse(fixed: list[Probe]) -> None:
         refusals: list[Refusal] = [
@@ -228,10 +226,7 @@ def test_bodies_that_are_not_a_json_object_are_refused(
                 if transport == "rest"
                 else "a body that is no valid UpdateContact call",
                 functools.partial(
-                    certifier.send_body,
-                    transport,
-                    probe["payload"].encode("latin-1"),
-                    framed=probe.get("framed", True),
+                    certifier.send_body, transport, probe["payload"].encode("latin-1")
                 ),
             )
             for probe in fixed
