@@ -287,8 +287,6 @@ def run_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # waitress warns whenever requests queue behind busy threads, which a benchmark does on purpose.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     with StopSignals() as stop:
         try:
             server = ReferenceServer(_options(args))
