@@ -17,10 +17,8 @@ from contract.requirements import Requirement
 from contract.schema import Contract
 from contract.validation import UpdateValidator
 
-SCOPES = ("writable", "enum", "format")
 REFUSED_VALID = "the install refuses "
 """How the reason begins for a valid value the install refuses: a fault (UC-ACCEPT)."""
-"""What a requirement's tests may exercise (see :attr:`Requirement.exercises`)."""
 
 
 def _shown(value: Any) -> str:
@@ -51,7 +49,9 @@ def why_not_exercised(
 
 
 def scopes(contract: Contract) -> dict[str, tuple[str, ...]]:
-    """The writable properties each scope of :data:`SCOPES` covers, in the contract's order."""
+    """The writable properties each scope a requirement may exercise covers (see
+    :attr:`Requirement.exercises`: ``writable``, ``enum``, ``format``), in the contract's
+    order."""
     return {
         "writable": contract.writable,
         "enum": tuple(name for name in contract.writable if contract.enum(name) is not None),
