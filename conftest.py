@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import contract
-from contract.collector import RUN_THRESHOLDS
+from contract.run.gc_pause import RUN_THRESHOLDS
 
 pytest_plugins = ["pytester"]
 

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from contract.guards import GuardedSafeTransport, GuardedTransport, guard, guarded_proxy
-    from contract.schema import Contract, SchemaExtensionError, load_contract
-    from contract.validation import (
+    from contract.spec.schema import Contract, SchemaExtensionError, load_contract
+    from contract.spec.validation import (
         UpdateValidator,
         is_valid_update,
         iter_violations,
         validate_update,
         validator_for,
     )
-    from contract.violations import DeprecatedPropertyWarning, PayloadError, Violation
+    from contract.spec.violations import DeprecatedPropertyWarning, PayloadError, Violation
 
 __version__ = "0.1.0"
 
@@ -33,17 +33,17 @@ _HOMES = {
     "GuardedTransport": "contract.guards",
     "guard": "contract.guards",
     "guarded_proxy": "contract.guards",
-    "Contract": "contract.schema",
-    "SchemaExtensionError": "contract.schema",
-    "load_contract": "contract.schema",
-    "UpdateValidator": "contract.validation",
-    "is_valid_update": "contract.validation",
-    "iter_violations": "contract.validation",
-    "validate_update": "contract.validation",
-    "validator_for": "contract.validation",
-    "DeprecatedPropertyWarning": "contract.violations",
-    "PayloadError": "contract.violations",
-    "Violation": "contract.violations",
+    "Contract": "contract.spec.schema",
+    "SchemaExtensionError": "contract.spec.schema",
+    "load_contract": "contract.spec.schema",
+    "UpdateValidator": "contract.spec.validation",
+    "is_valid_update": "contract.spec.validation",
+    "iter_violations": "contract.spec.validation",
+    "validate_update": "contract.spec.validation",
+    "validator_for": "contract.spec.validation",
+    "DeprecatedPropertyWarning": "contract.spec.violations",
+    "PayloadError": "contract.spec.violations",
+    "Violation": "contract.spec.violations",
 }
 
 __all__ = [

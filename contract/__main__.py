@@ -33,7 +33,7 @@ def run() -> int:
     """Run the ``contract`` command line; return its exit code. Until the command starts,
     a signal just ends the process; then SIGINT and SIGTERM both raise KeyboardInterrupt,
     which each command handles."""
-    from contract import cli
+    from contract.cli import main as cli
 
     args = cli.parse_args()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -10,11 +10,11 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from contract import requirements
-from contract.answers import Answer
-from contract.policies import Policy
-from contract.reproduce import reproduction
-from contract.requirements import Requirement
+from contract.exchange.answers import Answer
+from contract.exchange.reproduce import reproduction
+from contract.spec import requirements
+from contract.spec.policies import Policy
+from contract.spec.requirements import Requirement
 
 Contact = Mapping[str, Any]
 

@@ -2,7 +2,7 @@
 
 Each guard plugs into a client people already use and checks every update on its way
 out with the same validator as :func:`contract.validate_update`, raising the same
-:class:`~contract.violations.PayloadError` (and nothing is sent):
+:class:`~contract.spec.violations.PayloadError` (and nothing is sent):
 
 - :func:`guard` on a ``requests.Session``, an ``httpx.Client`` or an ``httpx.AsyncClient``
   checks the JSON body of every ``PUT …/api/2.0/contacts/:id``;
@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 from xml.parsers.expat import ExpatError
 
-from contract.api import UPDATE_METHOD
-from contract.schema import Contract
-from contract.validation import Extension, UpdateValidator, validator_for
-from contract.violations import PayloadError, got, violation
+from contract.spec.api import UPDATE_METHOD
+from contract.spec.schema import Contract
+from contract.spec.validation import Extension, UpdateValidator, validator_for
+from contract.spec.violations import PayloadError, got, violation
 
 if TYPE_CHECKING:
     import ssl
@@ -86,7 +86,7 @@ def _decoded(body: bytes, encoding: str) -> bytes:
 class UpdateCheck:
     """The check every guard runs: one validator, built once, for the contract or the
     contract plus *extension* (a schema extension's mapping or file, or a whole
-    :class:`~contract.schema.Contract`), as :func:`contract.validator_for` takes it."""
+    :class:`~contract.spec.schema.Contract`), as :func:`contract.validator_for` takes it."""
 
     def __init__(self, extension: Extension | Contract | None = None) -> None:
         if isinstance(extension, Contract):
@@ -107,7 +107,7 @@ class UpdateCheck:
     def properties(self, properties: object) -> None:
         """Raise :class:`PayloadError` when *properties* is no valid update payload, with
         the violations :func:`contract.validate_update` gives (and its
-        :class:`~contract.violations.DeprecatedPropertyWarning` for a valid payload that
+        :class:`~contract.spec.violations.DeprecatedPropertyWarning` for a valid payload that
         uses a deprecated property)."""
         self.validator.validate(properties)
 
@@ -179,10 +179,10 @@ def guard(client: Client, *, extension: Extension | Contract | None = None) -> C
     *client* is a ``requests.Session``, an ``httpx.Client`` or an ``httpx.AsyncClient``.
     Every ``PUT`` to ``…/api/2.0/contacts/:id`` (the path may have a prefix) has its body
     checked: a body that is no JSON object of valid properties raises
-    :class:`~contract.violations.PayloadError` with the violations
+    :class:`~contract.spec.violations.PayloadError` with the violations
     :func:`contract.validate_update` gives, and nothing is sent. Other requests pass
     untouched. *extension* adds an install's custom fields, as in ``validate_update``
-    (a :class:`~contract.schema.Contract` works too).
+    (a :class:`~contract.spec.schema.Contract` works too).
 
     A session keeps its adapters: each one mounted is wrapped (retries and all), so mount
     your own adapters before guarding. An httpx client gets a request event hook.
@@ -220,7 +220,7 @@ class _CheckedCalls(xmlrpc.client.Transport):
 
 class GuardedTransport(_CheckedCalls):
     """An ``xmlrpc.client`` transport (plain HTTP) that refuses an invalid
-    ``contacts.UpdateContact`` call with :class:`~contract.violations.PayloadError`
+    ``contacts.UpdateContact`` call with :class:`~contract.spec.violations.PayloadError`
     before sending it; any other call passes. *extension* as in :func:`guard`; the other
     arguments are ``xmlrpc.client.Transport``'s."""
 
@@ -267,7 +267,7 @@ def guarded_proxy(
 ) -> xmlrpc.client.ServerProxy:
     """An ``xmlrpc.client.ServerProxy`` for *uri* whose transport refuses an invalid
     ``contacts.UpdateContact(id, properties)`` with
-    :class:`~contract.violations.PayloadError` before sending it.
+    :class:`~contract.spec.violations.PayloadError` before sending it.
 
     The id must be an integer and the properties valid (the violations are those of
     :func:`contract.validate_update`); other methods pass untouched. Credentials go in

@@ -8,7 +8,7 @@ import subprocess
 import textwrap
 from dataclasses import dataclass
 
-from contract.requirements import CATALOGUE
+from contract.spec.requirements import CATALOGUE
 
 REQUIREMENTS = [requirement.id for requirement in CATALOGUE]
 CERTIFYING = re.compile(r"certifying (\S+) \(seed (\d+)\)")

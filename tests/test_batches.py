@@ -21,16 +21,16 @@ from hypothesis import strategies as st
 
 from conftest import SUITE, Wsgi, served
 from contract.checks import CheckFailed
-from contract.client import ContactClient, RequestWithheld
-from contract.endpoint import Endpoint
-from contract.pytest_plugin.cases import BatchUndecided, Cases, Draws
-from contract.pytest_plugin.certifier import Certifier, Refusal
-from contract.pytest_plugin.contact import ContactUnderTest
-from contract.requirements import ATOMIC, PERSIST
-from contract.schema import load_contract
+from contract.exchange.endpoint import Endpoint
+from contract.run.cases import BatchUndecided, Cases, Draws
+from contract.run.certifier import Certifier, Refusal
+from contract.run.client import ContactClient, RequestWithheld
+from contract.run.contact import ContactUnderTest
+from contract.run.settings import Door, resolve
+from contract.run.throttle import RateLimit
 from contract.server import ReferenceServer
-from contract.settings import Door, resolve
-from contract.throttle import RateLimit
+from contract.spec.requirements import ATOMIC, PERSIST
+from contract.spec.schema import load_contract
 
 
 def _read(server: ReferenceServer, contact_id: int) -> Any:

@@ -21,16 +21,16 @@ from pathlib import Path
 
 import pytest
 
-from contract import requirements
-from contract.certificate import Certificate
-from contract.certificate_html import STATUS, to_html
-from contract.fold import BOTH
-from contract.outcomes import Failure, Limit, Outcome
-from contract.reports import summary_lines, to_markdown
-from contract.requirements import CATALOGUE
-from contract.restoring import Restored
+from contract.report.certificate import Certificate
+from contract.report.html import STATUS, to_html
+from contract.report.verdicts import BOTH
+from contract.report.writers import summary_lines, to_markdown
+from contract.run.outcomes import Failure, Limit, Outcome
+from contract.run.restoring import Restored
+from contract.run.settings import Door, spelt
 from contract.server import ReferenceServer
-from contract.settings import Door, spelt
+from contract.spec import requirements
+from contract.spec.requirements import CATALOGUE
 from tests.chromium import BROWSER, chromium
 from tests.conftest import clean_environment
 

@@ -32,7 +32,7 @@ import pytest
 
 import contract
 from conftest import run_contract
-from contract.schema import load_contract
+from contract.spec.schema import load_contract
 from tests.certify_output import (
     PROGRESS,
     REQUIREMENTS,

@@ -11,7 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from contract.collector import RUN_THRESHOLDS
+from contract.run.gc_pause import RUN_THRESHOLDS
 
 EXAMPLES = "1"
 
@@ -98,7 +98,7 @@ def test_an_installed_plugin_a_conftest_and_an_ini_file_do_not_join_a_run(
 # and after it.
 _IN_PROCESS = f"""
 import gc, json
-from contract import cli
+from contract.cli import main as cli
 
 def state():
     return [gc.get_freeze_count(), list(gc.get_threshold())]

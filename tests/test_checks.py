@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from contract import checks, requirements
-from contract.answers import Answer, SentRequest
+from contract import checks
 from contract.checks import CheckFailed
-from contract.policies import Policy
-from contract.requirements import Requirement
+from contract.exchange.answers import Answer, SentRequest
+from contract.spec import requirements
+from contract.spec.policies import Policy
+from contract.spec.requirements import Requirement
 
 SENT = SentRequest("PUT", "https://crm.example/api/2.0/contacts/7", {}, b'{"name": "Ada"}')
 

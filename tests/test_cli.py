@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import RunCli
-from contract.schema import SCHEMA_NAMES, bundle, load_schema_file
+from contract.spec.schema import SCHEMA_NAMES, bundle, load_schema_file
 
 VALID = {"name": "Ada", "status": "off"}
 INVALID = {"status": "ON", "score": 1}

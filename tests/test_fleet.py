@@ -21,15 +21,15 @@ from typing import Any
 import pytest
 
 from conftest import key_forms
-from contract.cli import parse_args
-from contract.commands import Exit
+from contract.cli.exits import Exit
+from contract.cli.main import parse_args
+from contract.cli.serve import _options as server_options
 from contract.fleet.file import parse_fleet
 from contract.fleet.ramp import RampUp
 from contract.fleet.report import exit_code, fleet_data, write_fleet_report
 from contract.fleet.runner import Outcome
 from contract.fleet.shard import Shard
 from contract.server import ReferenceServer
-from contract.server.cli import _options as server_options
 from tests.chromium import BROWSER, chromium
 from tests.conftest import USER, Running, Served, clean_environment, free_port, read_contact, serve
 

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from contract import requirements
-from contract.certificate import Certificate
-from contract.exercised import scopes
-from contract.fold import Fold, RequirementResult
-from contract.outcomes import Failure, Outcome, Problem, Stop
-from contract.reports import summary_lines, to_html, to_markdown, write_report
-from contract.requirements import CATALOGUE
-from contract.restoring import Restored
-from contract.schema import load_contract
+from contract.report.certificate import Certificate
+from contract.report.verdicts import Fold, RequirementResult
+from contract.report.writers import summary_lines, to_html, to_markdown, write_report
+from contract.run.exercised import scopes
+from contract.run.outcomes import Failure, Outcome, Problem, Stop
+from contract.run.restoring import Restored
+from contract.spec import requirements
+from contract.spec.requirements import CATALOGUE
+from contract.spec.schema import load_contract
 
 
 def failure(requirement: requirements.Requirement = requirements.ENUM) -> Failure:

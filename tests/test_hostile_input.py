@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 import contract
 from conftest import THOROUGH, run_contract
 from contract import PayloadError, Violation
-from contract.bulk import BulkResult, check_stream
-from contract.records import InputError
+from contract.spec.bulk import BulkResult, check_stream
+from contract.spec.payload_files import InputError
 
 #: Each drawn value is also checked as the value of one of these, in turn: every property,
 #: a misspelt one and the empty name.

@@ -23,8 +23,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 
 from conftest import Wsgi, run_contract, served
-from contract.client import MAX_BODY_BYTES, ContactClient
-from contract.endpoint import Endpoint
+from contract.exchange.endpoint import Endpoint
+from contract.run.client import MAX_BODY_BYTES, ContactClient
 from contract.server import ReferenceServer
 
 KEY = "misbehaving-test-key"

@@ -17,11 +17,11 @@ from xml.parsers.expat import ExpatError
 import requests
 
 from conftest import Wsgi, run_contract, served
-from contract.api import UPDATE_METHOD
 from contract.recording.compact import Expander
 from contract.recording.lines import body_of
-from contract.schema import load_contract
 from contract.server import ReferenceServer
+from contract.spec.api import UPDATE_METHOD
+from contract.spec.schema import load_contract
 from tests.certify_output import PROGRESS, parse
 from tests.conftest import USER, Served, certify, read_contact, serve
 

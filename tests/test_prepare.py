@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from conftest import run_contract
-from contract.schema import load_contract
-from contract.validation import validator_for
+from contract.spec.schema import load_contract
+from contract.spec.validation import validator_for
 from tests.certify_output import parse
 from tests.conftest import USER, Served, certify, read_contact, serve
 

@@ -20,14 +20,14 @@ import pytest
 
 from conftest import RunCli
 from contract import load_contract
-from contract.certify import EXITS as CERTIFY_EXITS
-from contract.cli import VALIDATE_EXITS, parse_args
-from contract.commands import Exit
+from contract.cli.certify import EXITS as CERTIFY_EXITS
+from contract.cli.exits import Exit
+from contract.cli.main import VALIDATE_EXITS, parse_args
+from contract.cli.prepare import EXITS as PREPARE_EXITS
+from contract.cli.restore import EXITS as RESTORE_EXITS
 from contract.fleet.command import EXITS as FLEET_EXITS
-from contract.prepare import EXITS as PREPARE_EXITS
-from contract.requirements import CATALOGUE
-from contract.restore import EXITS as RESTORE_EXITS
-from contract.settings import OPTIONS, Door
+from contract.run.settings import OPTIONS, Door
+from contract.spec.requirements import CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -272,7 +272,7 @@ def test_the_profile_table_is_the_registry() -> None:
 
 
 def test_the_coverage_table_names_every_kind_of_fixed_case() -> None:
-    from contract.coverage import bad_formats, stored_exactly, wrong_types
+    from contract.run.coverage import bad_formats, stored_exactly, wrong_types
 
     contract = load_contract()
     section = DOCS[DOCS.index("**Systematic before random.**") : DOCS.index("**Limits.**")]

@@ -15,9 +15,8 @@ from urllib.parse import quote
 import pytest
 
 from conftest import SUITE, RunCli, Wsgi, key_forms, run_contract, served
-from contract.answers import Exchange
-from contract.client import ContactClient, EndpointUnreachable
-from contract.endpoint import Endpoint
+from contract.exchange.answers import Exchange
+from contract.exchange.endpoint import Endpoint
 from contract.recording import (
     REDACTED,
     InvalidRecording,
@@ -32,10 +31,11 @@ from contract.recording import (
 )
 from contract.recording.compact import Expander
 from contract.recording.lines import body_fields, body_of, draw_fields, drawn_value, dumps
-from contract.requirements import CATALOGUE
-from contract.schema import load_contract
+from contract.run.client import ContactClient, EndpointUnreachable
 from contract.server import ReferenceServer
 from contract.server.xmlrpc_codec import dump_fault
+from contract.spec.requirements import CATALOGUE
+from contract.spec.schema import load_contract
 from contract.strategies import InvalidCase
 
 COOKIE = "session-cookie-value-4242"

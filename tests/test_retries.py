@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from conftest import served
-from contract.answers import Exchange
-from contract.client import ContactClient, EndpointUnreachable, InstallLost
-from contract.endpoint import Endpoint
-from contract.retrying import FIRST_WAIT, LONGEST_WAIT, Backoff
+from contract.exchange.answers import Exchange
+from contract.exchange.endpoint import Endpoint
+from contract.run.client import ContactClient, EndpointUnreachable, InstallLost
+from contract.run.retrying import FIRST_WAIT, LONGEST_WAIT, Backoff
 from tests.conftest import free_port
 
 KEY = "retries-test-key"

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 
 import contract
 from conftest import draw_many
-from contract.property_rules import has_lone_surrogate
+from contract.spec.rules import has_lone_surrogate
 from contract.strategies import RULES, InvalidCase, invalid_updates, property_values, valid_updates
 
 CONTRACT = contract.load_contract()

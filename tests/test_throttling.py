@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 
 from conftest import SUITE, RunCli, Wsgi, served
-from contract.server import ReferenceServer
-from contract.throttle import (
+from contract.run.throttle import (
     DEFAULT_RETRY_WAIT,
     MAX_RETRY_WAIT,
     RateLimit,
     Throttle,
     retry_after,
 )
+from contract.server import ReferenceServer
 
 
 @pytest.mark.parametrize(

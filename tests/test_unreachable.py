@@ -9,8 +9,8 @@ import pytest
 import urllib3.util.connection
 
 from conftest import served
-from contract.client import ContactClient, EndpointUnreachable
-from contract.endpoint import Endpoint
+from contract.exchange.endpoint import Endpoint
+from contract.run.client import ContactClient, EndpointUnreachable
 from tests.conftest import free_port
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from contract.commands import Exit, add_command
+from contract.cli.exits import Exit, add_command
 
 EXITS = {
     Exit.OK: "every install is certified",
@@ -173,8 +173,8 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
     from contract.fleet.report import write_fleet_report as write
     from contract.fleet.runner import Outcome, Stopped, certify_fleet, previous_outcome
     from contract.fleet.shard import Shard
-    from contract.interrupts import interrupt_on_sigterm
-    from contract.schema import load_contract
+    from contract.run.interrupts import interrupt_on_sigterm
+    from contract.spec.schema import load_contract
 
     try:
         shard = Shard.parse(args.shard) if args.shard else None

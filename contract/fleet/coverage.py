@@ -1,5 +1,5 @@
 """An install's coverage as the fleet reports it: how many of the writable properties its
-run exercised, and why it left any out (see :mod:`contract.exercised`)."""
+run exercised, and why it left any out (see :mod:`contract.run.exercised`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.exercised import headline
+from contract.run.exercised import headline
 
 
 @dataclass(frozen=True)

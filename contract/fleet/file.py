@@ -14,8 +14,8 @@ from typing import Any, cast
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from contract.schema import schema_directory
-from contract.settings import OPTION, Door, SettingsError, resolve
+from contract.run.settings import OPTION, Door, SettingsError, resolve
+from contract.spec.schema import schema_directory
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from contract import __version__
-from contract.commands import Exit
+from contract.cli.exits import Exit
 from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED, VERDICTS, Outcome
-from contract.requirements import CATALOGUE
+from contract.spec.requirements import CATALOGUE
 
 FLEET_JSON = "fleet.json"
 FLEET_MD = "fleet.md"

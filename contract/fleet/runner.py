@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract.commands import Exit
+from contract.cli.exits import Exit
 from contract.fleet.coverage import InstallCoverage
 from contract.fleet.file import Fleet, Install
 from contract.fleet.ramp import RampUp

@@ -22,12 +22,12 @@ import sys
 from typing import Any, NoReturn
 
 PRELOADED = (
-    "contract.cli",
-    "contract.certify",
-    "contract.progress",
-    "contract.cli_options",
+    "contract.cli.main",
+    "contract.cli.certify",
+    "contract.report.progress",
+    "contract.cli.options",
     "contract.pytest_plugin",
-    "contract.reports",
+    "contract.report.writers",
     "contract.suite.test_access",
     "contract.suite.test_policies",
     "contract.suite.test_refusals",

@@ -16,12 +16,7 @@ from typing import Any
 import pytest
 from _pytest.junitxml import xml_key  # where pytest keeps its JUnit writer
 
-from contract.certificate import Certificate
-from contract.exercised import prepare_command, scopes
-from contract.fold import RequirementResult
-from contract.outcomes import Outcome, Problem, Stop, StopRun
 from contract.pytest_plugin import hookspecs
-from contract.pytest_plugin.certifier import Certifier, Tally
 from contract.pytest_plugin.fixtures import CLIENT
 from contract.pytest_plugin.marker import EXAMPLES, MARKER, REQUIREMENT, certifies
 from contract.pytest_plugin.options import add_options, settings_from_options
@@ -38,11 +33,16 @@ from contract.pytest_plugin.outcome import (
 from contract.pytest_plugin.run import RUN, ContractRun, contract_run
 from contract.pytest_plugin.tape import finish, open_tape, test_id
 from contract.recording import Replayer
-from contract.reports import not_exercised_notice, summary_lines, write_report
-from contract.requirements import UnknownRequirementError, requirement
-from contract.restoring import Restored
-from contract.schema import load_contract
-from contract.settings import Door, RunSettings, SettingsError
+from contract.report.certificate import Certificate
+from contract.report.verdicts import RequirementResult
+from contract.report.writers import not_exercised_notice, summary_lines, write_report
+from contract.run.certifier import Certifier, Tally
+from contract.run.exercised import prepare_command, scopes
+from contract.run.outcomes import Outcome, Problem, Stop, StopRun
+from contract.run.restoring import Restored
+from contract.run.settings import Door, RunSettings, SettingsError
+from contract.spec.requirements import UnknownRequirementError, requirement
+from contract.spec.schema import load_contract
 
 pytest_plugins = ["contract.pytest_plugin.fixtures"]
 __all__ = ["certifies"]

@@ -7,24 +7,24 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from contract.client import ContactClient, EndpointUnreachable
-from contract.controls import run_control
-from contract.interrupts import StopAtNextRequest
-from contract.outcomes import Problem, Stop, StopRun
-from contract.pytest_plugin.cases import Cases
-from contract.pytest_plugin.certifier import Certifier
-from contract.pytest_plugin.contact import (
+from contract.pytest_plugin.marker import EXAMPLES, REQUIREMENT
+from contract.pytest_plugin.run import ContractRun, contract_run
+from contract.pytest_plugin.tape import replayed_contact
+from contract.recording import RecordedCase, Recorder, Replayer
+from contract.run.cases import Cases
+from contract.run.certifier import Certifier
+from contract.run.client import ContactClient, EndpointUnreachable
+from contract.run.contact import (
     ContactSetupError,
     ContactUnderTest,
     open_contact,
     witness_candidates,
 )
-from contract.pytest_plugin.marker import EXAMPLES, REQUIREMENT
-from contract.pytest_plugin.run import ContractRun, contract_run
-from contract.pytest_plugin.tape import replayed_contact
-from contract.recording import RecordedCase, Recorder, Replayer
-from contract.schema import Contract
-from contract.settings import MOCK_URL, Door, RunSettings, SettingsError
+from contract.run.controls import run_control
+from contract.run.interrupts import StopAtNextRequest
+from contract.run.outcomes import Problem, Stop, StopRun
+from contract.run.settings import MOCK_URL, Door, RunSettings, SettingsError
+from contract.spec.schema import Contract
 
 if TYPE_CHECKING:
     from contract.mock import MockEndpoint

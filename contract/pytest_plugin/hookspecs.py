@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from contract.certificate import Certificate
-    from contract.fold import RequirementResult
-    from contract.settings import RunSettings
+    from contract.report.certificate import Certificate
+    from contract.report.verdicts import RequirementResult
+    from contract.run.settings import RunSettings
 
 
 @pytest.hookspec(firstresult=True)

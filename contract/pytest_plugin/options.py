@@ -1,5 +1,6 @@
-"""The plugin's door to the run's options: ``--contract-…`` flags and ini keys, generated from
-:data:`contract.settings.OPTIONS`, and read back into :class:`~contract.settings.RunSettings`."""
+"""The plugin's door to the run's options: ``--contract-…`` flags and ini keys, generated
+from :data:`contract.run.settings.OPTIONS`, and read back into
+:class:`~contract.run.settings.RunSettings`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from contract.settings import OPTIONS, Door, Raw, RunSettings, SettingsError, resolve
+from contract.run.settings import OPTIONS, Door, Raw, RunSettings, SettingsError, resolve
 
 GROUP = "contract"
 GROUP_TITLE = "UpdateContact contract certification"

@@ -1,4 +1,4 @@
-"""A suite test's report as an :class:`~contract.outcomes.Outcome`, and what travels with it.
+"""A suite test's report as an :class:`~contract.run.outcomes.Outcome`, and what travels with it.
 
 Under pytest-xdist only test reports reach the controller, so an outcome rides in the
 report's ``user_properties`` as JSON; so do each worker's census (how many tests
@@ -16,10 +16,10 @@ from collections.abc import Iterable, Iterator
 import pytest
 
 from contract.checks import CheckFailed
-from contract.outcomes import Failure, Outcome, stop_of
-from contract.pytest_plugin.certifier import Tally
 from contract.pytest_plugin.marker import REQUIREMENT
-from contract.requirements import Requirement, requirement
+from contract.run.certifier import Tally
+from contract.run.outcomes import Failure, Outcome, stop_of
+from contract.spec.requirements import Requirement, requirement
 
 if sys.version_info >= (3, 11):
     _ExceptionGroup = BaseExceptionGroup  # noqa: F821 (a builtin from 3.11 on)

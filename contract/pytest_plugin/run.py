@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from contract.certificate import Certificate
-from contract.client import ContactClient
-from contract.interrupts import interrupts_deferred
-from contract.outcomes import Stop
-from contract.pytest_plugin.contact import ContactUnderTest, restore
 from contract.pytest_plugin.tape import Tape
 from contract.recording import Replayer
-from contract.run_report import not_restored_line
-from contract.schema import Contract
-from contract.settings import RunSettings
+from contract.report.certificate import Certificate
+from contract.report.run_facts import not_restored_line
+from contract.run.client import ContactClient
+from contract.run.contact import ContactUnderTest, restore
+from contract.run.interrupts import interrupts_deferred
+from contract.run.outcomes import Stop
+from contract.run.settings import RunSettings
+from contract.spec.schema import Contract
 
 
 @dataclass

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from contract.pytest_plugin.contact import ContactUnderTest, read_contact
 from contract.recording import (
     REPLAY_HOST,
     InvalidRecording,
@@ -22,9 +21,10 @@ from contract.recording import (
     merge,
     part_path,
 )
-from contract.schema import Contract
-from contract.settings import RunSettings
-from contract.transports import TRANSPORTS, Transport
+from contract.run.contact import ContactUnderTest, read_contact
+from contract.run.settings import RunSettings
+from contract.spec.schema import Contract
+from contract.spec.transports import TRANSPORTS, Transport
 
 Tape = Recorder | Replayer
 # Replay sends no credentials anywhere; the client still needs a key to hold.

@@ -11,7 +11,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from contract import __version__
-from contract.answers import Exchange
+from contract.exchange.answers import Exchange
 from contract.recording.compact import Compactor
 from contract.recording.lines import FORMAT, body_fields, draw_fields, dumps, is_gzip, open_text
 from contract.recording.redaction import Redactor

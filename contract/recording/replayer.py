@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 import requests
 import responses
 
-from contract.outcomes import Problem, Stop
 from contract.recording.lines import RecordedAnswer, RecordedCase, Recording
 from contract.recording.recorder import Scope
-from contract.unreachable import LastingConnectionError
+from contract.run.outcomes import Problem, Stop
+from contract.run.unreachable import LastingConnectionError
 
 REPLAY_HOST = "https://recorded.invalid"
 """Where a replayed run sends its requests: nowhere, as ``responses`` answers them all."""

@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from contract import requirements
-from contract.requirements import Requirement
 from contract.server import planted
 from contract.server.steps import Override
+from contract.spec import requirements
+from contract.spec.requirements import Requirement
 
 
 @dataclass(frozen=True)

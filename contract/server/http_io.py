@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from contract.violations import Violation
+from contract.spec.violations import Violation
 
 JSON_TYPE = "application/json"
 XML_TYPE = "text/xml; charset=utf-8"

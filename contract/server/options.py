@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract.api import DEFAULT_USER, XMLRPC_PATH
-from contract.policies import TREATMENTS, Treatment
 from contract.server.faults import check_fault_names, fault_overrides
 from contract.server.profiles import PROFILES, check_profile_name
 from contract.server.steps import Override
+from contract.spec.api import DEFAULT_USER, XMLRPC_PATH
+from contract.spec.policies import TREATMENTS, Treatment
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_XMLRPC_PATH = XMLRPC_PATH

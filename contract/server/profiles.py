@@ -25,7 +25,7 @@ from contract.server.steps import (
     letting_in,
 )
 from contract.server.updates import UpdateRequest
-from contract.violations import Violation, violation
+from contract.spec.violations import Violation, violation
 
 LONG_TEXT = 255
 INT_LIMIT = 2**31

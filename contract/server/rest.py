@@ -9,7 +9,7 @@ from typing import Any
 from contract.server.http_io import Response, error_response, json_response, violations_response
 from contract.server.service import ContactService
 from contract.server.updates import NotFound, Rejected
-from contract.violations import Violation
+from contract.spec.violations import Violation
 
 CONTACT_PATH = re.compile(r"/api/2\.0/contacts/(?P<id>[^/]*)")
 CONTACT_METHODS = ("GET", "HEAD", "PUT")

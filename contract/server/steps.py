@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from contract.schema import Contract
 from contract.server.http_io import Response
 from contract.server.store import ContactStore
 from contract.server.updates import UpdateOutcome, UpdateRequest
-from contract.violations import Violation
+from contract.spec.schema import Contract
+from contract.spec.violations import Violation
 
 
 class Service(Protocol):

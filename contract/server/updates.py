@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contract.transports import Transport
-from contract.violations import Violation
+from contract.spec.transports import Transport
+from contract.spec.violations import Violation
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from contract.api import GET_METHOD, UPDATE_METHOD
 from contract.server.http_io import XML_TYPE, Response
 from contract.server.service import ContactService
 from contract.server.updates import NotFound, Rejected
@@ -34,7 +33,8 @@ from contract.server.xmlrpc_codec import (
     parse_method_call,
     xmlrpc_type,
 )
-from contract.violations import PayloadError
+from contract.spec.api import GET_METHOD, UPDATE_METHOD
+from contract.spec.violations import PayloadError
 
 FAULT_INVALID_PROPERTIES = 400
 FAULT_NOT_FOUND = 404

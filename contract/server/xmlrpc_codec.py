@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.parsers import expat
 
-from contract.violations import name_type
+from contract.spec.violations import name_type
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 

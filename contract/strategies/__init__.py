@@ -14,7 +14,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contract.schema import Contract
+from contract.spec.schema import Contract
+from contract.spec.transports import TRANSPORTS, Transport
+from contract.spec.validation import Extension, validator_for
 from contract.strategies._invalid import (
     bad_format_values,
     has_format,
@@ -24,8 +26,6 @@ from contract.strategies._invalid import (
 )
 from contract.strategies._limits import TransportLimits, limits_for
 from contract.strategies._values import UnsupportedSchemaError, values_for
-from contract.transports import TRANSPORTS, Transport
-from contract.validation import Extension, validator_for
 
 Payload = dict[str, Any]
 

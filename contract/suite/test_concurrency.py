@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from contract import checks, requirements
-from contract.coverage import ROUND, Probe, concurrent_rounds, sendable
-from contract.pytest_plugin.cases import Cases, Draws
-from contract.pytest_plugin.certifier import Certifier
+from contract import checks
 from contract.pytest_plugin.marker import certifies
+from contract.run.cases import Cases, Draws
+from contract.run.certifier import Certifier
+from contract.run.coverage import ROUND, Probe, concurrent_rounds, sendable
+from contract.spec import requirements
 from contract.strategies import property_values
 
 

@@ -7,17 +7,18 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contract import checks, requirements
-from contract.answers import Answer
+from contract import checks
 from contract.checks import Contact
-from contract.coverage import Probe, read_only_probes, unknown_lookalikes
-from contract.policies import Policy
-from contract.pytest_plugin.cases import BatchUndecided, Cases, Draws
-from contract.pytest_plugin.certifier import Certifier, Refusal
+from contract.exchange.answers import Answer
 from contract.pytest_plugin.marker import certifies
-from contract.requirements import Requirement
+from contract.run.cases import BatchUndecided, Cases, Draws
+from contract.run.certifier import Certifier, Refusal
+from contract.run.coverage import Probe, read_only_probes, unknown_lookalikes
+from contract.spec import requirements
+from contract.spec.policies import Policy
+from contract.spec.requirements import Requirement
+from contract.spec.transports import Transport
 from contract.strategies import property_values
-from contract.transports import Transport
 
 # A name no contact property has, nor resembles.
 _UNKNOWN = "contract_unknown_property"

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from contract import requirements
-from contract.coverage import (
+from contract.pytest_plugin.marker import certifies
+from contract.run.cases import Cases, Draws
+from contract.run.certifier import Certifier, Refusal
+from contract.run.coverage import (
     Probe,
     bad_formats,
     not_xmlrpc_calls,
@@ -16,12 +18,10 @@ from contract.coverage import (
     with_valid_sibling,
     wrong_types,
 )
-from contract.pytest_plugin.cases import Cases, Draws
-from contract.pytest_plugin.certifier import Certifier, Refusal
-from contract.pytest_plugin.marker import certifies
-from contract.requirements import Requirement
+from contract.spec import requirements
+from contract.spec.requirements import Requirement
+from contract.spec.transports import Transport
 from contract.strategies import InvalidCase
-from contract.transports import Transport
 
 # The rule each requirement breaks, and how a failure names it.
 _BROKEN_RULE: dict[Requirement, tuple[str, str]] = {

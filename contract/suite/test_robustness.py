@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from contract import checks, requirements
-from contract.coverage import (
+from contract import checks
+from contract.pytest_plugin.marker import certifies
+from contract.run.cases import Cases, Draws, FixedDraws, each_payload
+from contract.run.certifier import Certifier
+from contract.run.coverage import (
     Probe,
     as_real_data,
     bad_formats,
@@ -20,13 +23,11 @@ from contract.coverage import (
     outside_enums,
     wrong_types,
 )
-from contract.pytest_plugin.cases import Cases, Draws, FixedDraws, each_payload
-from contract.pytest_plugin.certifier import Certifier
-from contract.pytest_plugin.marker import certifies
-from contract.schema import Contract
+from contract.spec import requirements
+from contract.spec.schema import Contract
+from contract.spec.transports import Transport
+from contract.spec.validation import validator_for
 from contract.strategies import limits_for
-from contract.transports import Transport
-from contract.validation import validator_for
 
 # Values as real data holds them (numbers as text, markup, names in other scripts) must
 # get the same verdict over both transports: a few of the updates UC-PERSIST sends in full.

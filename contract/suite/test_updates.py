@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract import checks, requirements
-from contract.answers import Answer
-from contract.coverage import (
+from contract import checks
+from contract.exchange.answers import Answer
+from contract.pytest_plugin.marker import certifies
+from contract.run.cases import Cases, Draws, each_payload
+from contract.run.certifier import Certifier
+from contract.run.coverage import (
     Probe,
     as_real_data,
     every_writable,
@@ -14,11 +17,9 @@ from contract.coverage import (
     one_property,
     stored_exactly,
 )
-from contract.pytest_plugin.cases import Cases, Draws, each_payload
-from contract.pytest_plugin.certifier import Certifier
-from contract.pytest_plugin.marker import certifies
-from contract.transports import Transport
-from contract.validation import validator_for
+from contract.spec import requirements
+from contract.spec.transports import Transport
+from contract.spec.validation import validator_for
 
 
 def _valid(certifier: Certifier, data: Draws, transport: Transport) -> dict[str, Any]:

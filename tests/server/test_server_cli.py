@@ -21,7 +21,7 @@ from typing import IO
 import pytest
 import requests
 
-from contract.server.cli import API_KEY_VARIABLE
+from contract.cli.serve import API_KEY_VARIABLE
 
 from .clients import CONTACTS_PATH
 
@@ -243,7 +243,7 @@ def test_bad_options_exit_2(args: list[str]) -> None:
 # that signal's number. A wait that missed its signal would sleep until the time-out.
 _WAITS = """
 import os, signal, threading
-from contract.server.cli import StopSignals
+from contract.cli.serve import StopSignals
 
 with StopSignals() as stop:
     os.kill(os.getpid(), signal.SIGTERM)

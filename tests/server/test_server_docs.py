@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from contract.cli.serve import add_serve_command
 from contract.server import xmlrpc as xmlrpc_module
-from contract.server.cli import add_serve_command
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "reference-server.md"

@@ -20,11 +20,11 @@ import pytest
 import requests
 
 from contract import load_contract
-from contract.requirements import CATALOGUE, requirement
 from contract.server import ReferenceApp, ReferenceServer, ServerOptions
 from contract.server.faults import FAULTS, UnknownFaultError
 from contract.server.planted import LONG_NAME_LIMIT, reset_value
 from contract.server.service import ContactService
+from contract.spec.requirements import CATALOGUE, requirement
 
 from .clients import CONTACTS_PATH, RestClient, XMLRPCClient
 from .test_server_cli import serve

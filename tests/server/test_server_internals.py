@@ -23,7 +23,7 @@ from contract.server.service import ContactService
 from contract.server.store import ContactStore, UnstorableValueError, encode_value
 from contract.server.updates import Rejected
 from contract.server.xmlrpc import FAULT_INTERNAL_ERROR
-from contract.validation import UpdateValidator, validator_for
+from contract.spec.validation import UpdateValidator, validator_for
 
 from .clients import XMLRPC_PATH, RestClient, XMLRPCClient
 

@@ -1,0 +1,7 @@
+"""The run: the engine that certifies an install. It sends (client, retries, pacing),
+decides which cases to send (coverage, Hypothesis, controls), judges what came back
+(the certifier, with :mod:`contract.checks`), and puts the contact back afterwards.
+
+It knows nothing of pytest's hooks or of how a verdict is written out: the plugin drives
+it, and the report wing writes what it found.
+"""
