@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from contract.errors import ContractError
 from contract.exchange.answers import Answer
 from contract.exchange.reproduce import reproduction
 from contract.spec import requirements
@@ -19,7 +20,7 @@ from contract.spec.requirements import Requirement
 Contact = Mapping[str, Any]
 
 
-class CheckFailed(AssertionError):
+class CheckFailed(ContractError, AssertionError):
     """A requirement of the contract that the install does not meet."""
 
     def __init__(

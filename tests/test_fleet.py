@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 from conftest import key_forms
-from contract.cli.exits import Exit
 from contract.cli.main import parse_args
 from contract.cli.serve import _options as server_options
+from contract.errors import Exit
 from contract.fleet.file import parse_fleet
 from contract.fleet.ramp import RampUp
 from contract.fleet.report import exit_code, fleet_data, write_fleet_report

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from conftest import Wsgi, served
-from contract.cli.exits import Exit
+from contract.errors import Exit
 from contract.fleet.coverage import InstallCoverage
 from contract.fleet.file import FLEET_KEYS, parse_fleet
 from contract.fleet.report import fleet_data, write_fleet_report

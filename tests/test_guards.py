@@ -243,7 +243,7 @@ def test_a_schema_extension_is_honoured(
 def test_the_validator_is_built_once_per_guard(
     server: ReferenceServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import contract.guards
+    import contract.guards.check
 
     built: list[object] = []
 
@@ -252,7 +252,7 @@ def test_the_validator_is_built_once_per_guard(
             built.append(self)
             super().__init__(*args)
 
-    monkeypatch.setattr(contract.guards, "UpdateValidator", Counting)
+    monkeypatch.setattr(contract.guards.check, "UpdateValidator", Counting)
     guarded = contract.guard(session(server), extension=contract.load_contract(EXTENSION))
     for _ in range(3):
         assert guarded.put(url(server, 1), json={"loyalty_tier": "gold"}).status_code == 200
@@ -288,7 +288,7 @@ def test_anything_else_is_no_client_to_guard() -> None:
 
 def test_importing_contract_imports_no_httpx() -> None:
     code = (
-        "import sys, contract, contract.guards, contract.guard_adapters, requests;"
+        "import sys, contract, contract.guards, contract.guards.adapters, requests;"
         "contract.guard(requests.Session()); contract.guarded_proxy('http://127.0.0.1:1/');"
         "assert 'httpx' not in sys.modules, 'httpx imported'"
     )

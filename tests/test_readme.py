@@ -21,11 +21,11 @@ import pytest
 from conftest import RunCli
 from contract import load_contract
 from contract.cli.certify import EXITS as CERTIFY_EXITS
-from contract.cli.exits import Exit
+from contract.cli.fleet import EXITS as FLEET_EXITS
 from contract.cli.main import VALIDATE_EXITS, parse_args
 from contract.cli.prepare import EXITS as PREPARE_EXITS
 from contract.cli.restore import EXITS as RESTORE_EXITS
-from contract.fleet.command import EXITS as FLEET_EXITS
+from contract.errors import Exit
 from contract.run.settings import OPTIONS, Door
 from contract.spec.requirements import CATALOGUE
 

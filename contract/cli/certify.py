@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from contract.cli.exits import Exit, add_command
+from contract.cli.command import add_command
+from contract.errors import CannotRun, Exit
 from contract.run.gc_pause import collector_spared
 from contract.run.interrupts import StopAtNextRequest, interrupt_on_sigterm
 from contract.run.settings import MOCK_URL, OPTIONS, Door, RunSettings, SettingsError, resolve
@@ -49,10 +50,6 @@ INSECURE = (
     "whoever sits in between can read the API key"
 )
 _NAMES = tuple(option.name for option in OPTIONS)
-
-
-class CannotRun(Exception):
-    """The certification cannot start or finish; the message is the one-line reason."""
 
 
 def add_certify_command(commands: Any) -> argparse.ArgumentParser:

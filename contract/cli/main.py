@@ -13,11 +13,12 @@ from typing import IO, NoReturn
 
 from contract import __version__
 from contract.cli.certify import add_certify_command
-from contract.cli.exits import Exit, add_command
+from contract.cli.command import add_command
+from contract.cli.fleet import add_fleet_command
 from contract.cli.prepare import add_prepare_command
 from contract.cli.restore import add_restore_command
 from contract.cli.serve import add_serve_command
-from contract.fleet.command import add_fleet_command
+from contract.errors import CannotRun, Exit
 from contract.spec.bulk import (
     BulkResult,
     check_stream,
@@ -36,10 +37,6 @@ from contract.spec.schema import (
     load_schema_file,
 )
 from contract.spec.validation import UpdateValidator
-
-
-class CommandError(Exception):
-    """A command could not run; the message is its one-line reason."""
 
 
 def _print_json(data: object) -> None:
@@ -68,11 +65,11 @@ def _open_input(name: str) -> IO[bytes]:
         return sys.stdin.buffer
     path = Path(name)
     if path.is_dir():
-        raise CommandError(f"{name}: is a directory, not a file of payloads")
+        raise CannotRun(f"{name}: is a directory, not a file of payloads")
     try:
         return path.open("rb")
     except OSError as error:
-        raise CommandError(f"{name}: cannot read it: {error.strerror}") from None
+        raise CannotRun(f"{name}: cannot read it: {error.strerror}") from None
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -90,11 +87,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     try:
         check_stream(stream, validator, report, result, unreadable=unreadable)
     except InputError as error:
-        raise CommandError(f"{args.file}: {error}") from None
+        raise CannotRun(f"{args.file}: {error}") from None
     except BrokenPipeError:
         raise  # the reader of the report went away: main() handles that
     except OSError as error:  # standard input opened for writing only, a failing disk, …
-        raise CommandError(f"{args.file}: cannot read it: {error.strerror or error}") from None
+        raise CannotRun(f"{args.file}: cannot read it: {error.strerror or error}") from None
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -224,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the parsed command; return its exit code."""
     try:
         return int(args.handler(args))
-    except (CommandError, SchemaExtensionError) as error:
+    except (CannotRun, SchemaExtensionError) as error:
         sys.stderr.write(f"contract {args.command}: {error}\n")
         return Exit.CANNOT_RUN
     except BrokenPipeError:

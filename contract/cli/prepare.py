@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contract.cli.exits import Exit, add_command
+from contract.cli.command import add_command
+from contract.errors import CannotRun, Exit
 from contract.run.settings import Door, RunSettings, SettingsError, resolve
 
 if TYPE_CHECKING:
@@ -43,10 +44,6 @@ _NAMES = (
     "allow-insecure-http",
     "schema-extension",
 )
-
-
-class CannotPrepare(Exception):
-    """The contact cannot be prepared; the message is the one-line reason."""
 
 
 def add_prepare_command(commands: Any) -> argparse.ArgumentParser:
@@ -137,9 +134,9 @@ def _prepare(args: argparse.Namespace) -> int:
         try:
             contact = client.read(contact_id)
         except ReadBackUnavailable as error:
-            raise CannotPrepare(f"contact {contact_id} cannot be read back: {error}") from None
+            raise CannotRun(f"contact {contact_id} cannot be read back: {error}") from None
         if contact is None:
-            raise CannotPrepare(f"contact {contact_id} does not exist on {endpoint.base_url}")
+            raise CannotRun(f"contact {contact_id} does not exist on {endpoint.base_url}")
         plan = planned_values(load_contract(settings.schema_extension), contact, contact_id)
         out = sys.stdout
         if not plan:
@@ -184,6 +181,6 @@ def run_prepare(args: argparse.Namespace) -> int:
         return _prepare(args)
     except SettingsError as error:
         sys.stderr.write(f"contract prepare: could not run: {error.text(Door.CLI)}\n")
-    except (CannotPrepare, EndpointUnreachable) as error:
+    except (CannotRun, EndpointUnreachable) as error:
         sys.stderr.write(f"contract prepare: could not run: {error}\n")
     return Exit.CANNOT_RUN

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from contract.cli.exits import Exit, add_command
+from contract.cli.command import add_command
+from contract.errors import Exit
 from contract.run.settings import Door, SettingsError, resolve
 
 EXITS = {

@@ -14,7 +14,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from contract.cli.exits import Exit, add_command
+from contract.cli.command import add_command
+from contract.errors import Exit
 from contract.server.options import (
     DEFAULT_CONTACTS,
     DEFAULT_HOST,

@@ -6,7 +6,8 @@ with ``--shard K/N`` and folded back with ``contract fleet merge``.
 - :mod:`contract.fleet.runner`: each install's certification, in a process of its own,
   started by :mod:`contract.fleet.starter` (forked from :mod:`contract.fleet.zygote`)
   when :mod:`contract.fleet.ramp` gives it its turn;
-- :mod:`contract.fleet.report` and :mod:`contract.fleet.report_html`: the fleet report;
+- :mod:`contract.fleet.report` (with :mod:`contract.fleet.totals` and
+  :mod:`contract.fleet.report_html`): the fleet report;
 - :mod:`contract.fleet.merge`: shard outputs into one report;
-- :mod:`contract.fleet.command`: the command line.
+- the command line that offers it is :mod:`contract.cli.fleet`.
 """

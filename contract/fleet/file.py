@@ -14,6 +14,7 @@ from typing import Any, cast
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from contract.errors import ContractError
 from contract.run.settings import OPTION, Door, SettingsError, resolve
 from contract.spec.schema import schema_directory
 
@@ -49,7 +50,7 @@ _SECRET_KEYS = ("api_key", "apikey", "key", "password", "secret", "token")
 _NOT_A_DEFAULT = ("name", "url")
 
 
-class FleetFileError(ValueError):
+class FleetFileError(ContractError, ValueError):
     """A fleet file that cannot be used: :attr:`problems` holds one line per problem."""
 
     def __init__(self, problems: list[str]) -> None:

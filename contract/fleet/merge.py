@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from contract.errors import ContractError
 from contract.fleet.report import FLEET_JSON, fleet_data
 from contract.fleet.runner import Outcome
 
 
-class MergeError(ValueError):
+class MergeError(ContractError, ValueError):
     """Outputs that cannot be merged: :attr:`problems` holds one line per problem."""
 
     def __init__(self, problems: list[str]) -> None:

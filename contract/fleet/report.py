@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from contract import __version__
-from contract.cli.exits import Exit
-from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED, VERDICTS, Outcome
+from contract.errors import Exit
+from contract.fleet.report_html import to_html
+from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED, Outcome
+from contract.fleet.totals import counted, interruption, sentence, totals
 from contract.spec.requirements import CATALOGUE
 
 FLEET_JSON = "fleet.json"
@@ -19,34 +21,6 @@ FLEET_MD = "fleet.md"
 FLEET_HTML = "fleet.html"
 
 _MARK = {"passed": "✓", "failed": "✗", "not verifiable": "?", "not exercised": "\u2013"}
-
-PARTIAL_COVERAGE = "partial coverage"
-"""The total of installs whose run left a writable property out."""
-TOTALS = (
-    (CERTIFIED, "certified"),
-    (NOT_CERTIFIED, "not certified"),
-    (COULD_NOT_RUN, "could not run"),
-    ("not restored", "not restored"),
-    (PARTIAL_COVERAGE, "with partial coverage"),
-)
-"""Each total of ``fleet.json`` beside ``installs``, and the words that say it."""
-
-
-def totals(outcomes: Iterable[Outcome]) -> dict[str, int]:
-    """How many installs came to each verdict, how many were left changed, and how many
-    runs left a writable property out."""
-    outcomes = list(outcomes)
-    counts = {"installs": len(outcomes)}
-    counts |= {verdict: sum(o.verdict == verdict for o in outcomes) for verdict in VERDICTS}
-    counts["not restored"] = sum(not o.restored for o in outcomes)
-    counts[PARTIAL_COVERAGE] = sum(o.partial_coverage for o in outcomes)
-    return counts
-
-
-def counted(count: Mapping[str, int]) -> str:
-    """``1 certified, 0 not certified, …, 1 with partial coverage``: the totals in the
-    words that the final line, the interrupt line, ``fleet.md`` and ``fleet.html`` share."""
-    return ", ".join(f"{count[key]} {words}" for key, words in TOTALS)
 
 
 def exit_code(outcomes: Iterable[Outcome], *, interrupted: bool = False) -> Exit:
@@ -85,27 +59,6 @@ def fleet_data(
         "requirements": [requirement.id for requirement in CATALOGUE],
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
-
-
-def interruption(data: Mapping[str, Any]) -> str | None:
-    """``interrupted: the report holds 3 of 5 installs (…); 2 were not started``, or
-    ``None`` for a fleet that ran to its end."""
-    if not data.get("interrupted"):
-        return None
-    count = data["totals"]
-    unstarted = len(data.get("not_started", []))
-    said = (
-        f"interrupted: the report holds {count['installs']} of {count['installs'] + unstarted} "
-        f"installs ({counted(count)})"
-    )
-    if unstarted:
-        said += f"; {unstarted} {'was' if unstarted == 1 else 'were'} not started"
-    return said
-
-
-def sentence(words: str) -> str:
-    """*words* starting with a capital, as a report's sentence starts."""
-    return words[:1].upper() + words[1:]
 
 
 def progress_line(outcome: Outcome, decided: Sequence[Outcome], of: int) -> str:
@@ -181,8 +134,6 @@ def to_markdown(data: dict[str, Any]) -> str:
 
 def write_fleet_report(data: dict[str, Any], out: Path) -> None:
     """``fleet.json``, ``fleet.md`` and ``fleet.html`` in *out*."""
-    from contract.fleet.report_html import to_html
-
     (out / FLEET_JSON).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (out / FLEET_MD).write_text(to_markdown(data), "utf-8")
     (out / FLEET_HTML).write_text(to_html(data), "utf-8")

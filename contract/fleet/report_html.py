@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from contract.fleet.report import TOTALS, interruption, sentence
 from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED
+from contract.fleet.totals import TOTALS, interruption, sentence
 
 _STATUS = {
     "passed": ("✓", "passed", "ok"),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract.cli.exits import Exit
+from contract.errors import ContractError, Exit
 from contract.fleet.coverage import InstallCoverage
 from contract.fleet.file import Fleet, Install
 from contract.fleet.ramp import RampUp
@@ -153,7 +153,7 @@ class _Stopping:
                 _signal_group(run, signal.SIGTERM)
 
 
-class NotStarted(Exception):
+class NotStarted(ContractError):
     """A stop came while the run waited for its turn: it never started."""
 
 
@@ -344,7 +344,7 @@ def certify_fleet(
     return outcomes
 
 
-class Stopped(Exception):
+class Stopped(ContractError):
     """The fleet run was stopped; :attr:`outcomes` holds the installs decided by then."""
 
     def __init__(self, outcomes: list[Outcome]) -> None:

@@ -16,6 +16,7 @@ import gc
 import importlib
 import json
 import os
+import runpy
 import select
 import signal
 import sys
@@ -72,9 +73,9 @@ def _child(request: dict[str, Any]) -> NoReturn:
         os.dup2(null, 0)
         os.close(null)
         sys.argv = ["contract", *request["argv"]]
-        from contract.__main__ import run
-
-        code = run()
+        # What ``python -m contract`` runs, by name: the fleet starts commands, as a shell
+        # does, and stands below the command line that offers it. It ends the process.
+        runpy.run_module("contract", run_name="__main__", alter_sys=True)
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else 2
     except BaseException as error:

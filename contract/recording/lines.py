@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from contract.errors import ContractError
 from contract.strategies import InvalidCase
 
 FORMAT = 2
@@ -37,7 +38,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 _ESCAPED = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 
 
-class InvalidRecording(ValueError):
+class InvalidRecording(ContractError, ValueError):
     """The file is not a recording this version can replay; the message names the line."""
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import requests
 import responses
 
+from contract.errors import ContractError
 from contract.recording.lines import RecordedAnswer, RecordedCase, Recording
 from contract.recording.recorder import Scope
 from contract.run.outcomes import Problem, Stop
@@ -26,7 +27,7 @@ _TRANSFER_HEADERS = frozenset(
 _METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS")
 
 
-class NotInRecording(Exception):
+class NotInRecording(ContractError):
     """The replayed run needs something the recording does not hold."""
 
     def __init__(self, what: str) -> None:

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import StopTest, UnsatisfiedAssumption
 
 from contract.checks import CheckFailed
+from contract.errors import ContractError
 from contract.pytest_plugin.tape import Tape
 from contract.recording import RecordedCase, Recorder, ReplayedDraws, Replayer
 from contract.run.shrink_budget import DrawLog, RequestMeter, ShrinkBudget, Withheld
@@ -32,7 +33,7 @@ _PROBES = "coverage"
 _BATCH_SIZE = "batch"
 
 
-class BatchUndecided(Exception):
+class BatchUndecided(ContractError):
     """A batch cannot judge its examples together (the install accepted some that a
     policy lets it accept): they are to be run one by one."""
 

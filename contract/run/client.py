@@ -25,6 +25,7 @@ import requests.auth
 import requests.structures
 
 from contract import __version__
+from contract.errors import ContractError
 from contract.exchange.answers import (
     Answer,
     Exchange,
@@ -149,7 +150,7 @@ def _written(credentials: Credentials) -> dict[str, Any]:
     return {"authorization": f"{credentials.scheme} {credentials.token}"}
 
 
-class EndpointUnreachable(ConnectionError):
+class EndpointUnreachable(ContractError, ConnectionError):
     """The install could not be reached, or did not answer in time; the message says why."""
 
     def __init__(self, detail: str) -> None:
@@ -161,7 +162,7 @@ class InstallLost(StopRun):
     """The install stopped answering in the middle of a certification run."""
 
 
-class ReadBackUnavailable(RuntimeError):
+class ReadBackUnavailable(ContractError, RuntimeError):
     """The install does not answer ``GET /api/2.0/contacts/:id`` with a contact."""
 
     def __init__(self, reason: str, url: str, status: int) -> None:
@@ -190,7 +191,7 @@ def _lost(
     return lost, "connection" if lost.heals else "unreachable"
 
 
-class RequestWithheld(Exception):
+class RequestWithheld(ContractError):
     """A request was asked for while requests are withheld (see :meth:`ContactClient.withheld`)."""
 
 

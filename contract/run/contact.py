@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract.errors import ContractError
 from contract.exchange.answers import Answer
 from contract.run.client import ContactClient, EndpointUnreachable, InstallLost, ReadBackUnavailable
 from contract.run.controls import Spell, misdirected, misdirected_status, not_found
@@ -17,7 +18,7 @@ from contract.run.restoring import Restored, put_back, refused_properties, still
 from contract.spec.schema import Contract
 
 
-class ContactSetupError(RuntimeError):
+class ContactSetupError(ContractError, RuntimeError):
     """The contact under test cannot be used; the message says why."""
 
 

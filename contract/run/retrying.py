@@ -13,6 +13,8 @@ import random
 from collections.abc import Callable
 from typing import TypeVar
 
+from contract.errors import ContractError
+
 DEFAULT_RETRIES = 3
 """How often a request lost to the network is sent again before the run gives up."""
 MAX_RETRIES = 10
@@ -25,7 +27,7 @@ LONGEST_WAIT = 2.0
 T = TypeVar("T")
 
 
-class Lost(Exception):
+class Lost(ContractError):
     """An attempt the network lost: why, in a person's words, and whether another attempt
     may fare better. :attr:`attempts` says how many were made, once the last one is lost."""
 

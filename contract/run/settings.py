@@ -18,6 +18,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
+from contract.errors import ContractError
 from contract.exchange.endpoint import KEY_VARIABLE, USER_VARIABLE, Endpoint
 from contract.run.retrying import DEFAULT_RETRIES, MAX_RETRIES
 from contract.run.throttle import RateLimit
@@ -273,7 +274,7 @@ def spelt(template: str, door: Door) -> str:
     return _SPELLED.sub(lambda match: OPTION[match.group(1)].spelling(door), template)
 
 
-class SettingsError(ValueError):
+class SettingsError(ContractError, ValueError):
     """An option that cannot be used, or options that do not go together.
 
     The message is written once, naming options as ``{--name}``; :meth:`text` spells

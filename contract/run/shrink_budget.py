@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 from hypothesis import strategies as st
 
 from contract.checks import CheckFailed
+from contract.errors import ContractError
 from contract.run.client import RequestWithheld
 
 T = TypeVar("T")
@@ -50,7 +51,7 @@ class DrawLog:
         return value
 
 
-class Withheld(Exception):
+class Withheld(ContractError):
     """An example past the budget: not sent, and to be counted as passing."""
 
 

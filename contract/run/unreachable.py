@@ -23,6 +23,8 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 
+from contract.errors import ContractError
+
 _NETWORK_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -41,7 +43,7 @@ _LASTING_CAUSES = (
 already tried again within the time-out), or none that could be trusted."""
 
 
-class LastingConnectionError(requests.ConnectionError):
+class LastingConnectionError(ContractError, requests.ConnectionError):
     """A connection error that no retry heals, whatever its cause: what a replay raises
     where the recorded run met one (see :mod:`contract.recording.replayer`)."""
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from contract.errors import ContractError
 from contract.server import planted
 from contract.server.steps import Override
 from contract.spec import requirements
@@ -345,7 +346,7 @@ def fault_overrides(names: Iterable[str]) -> list[Override]:
     return [(FAULTS[name].step, FAULTS[name].override) for name in sorted(names)]
 
 
-class UnknownFaultError(ValueError):
+class UnknownFaultError(ContractError, ValueError):
     """A fault name that is not in :data:`FAULTS`."""
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from contract.errors import ContractError
 from contract.spec.violations import Violation
 
 JSON_TYPE = "application/json"
@@ -52,7 +53,7 @@ def violations_response(violations: Iterable[Violation], status: int = 400) -> R
     return json_response(status, {"errors": [violation.to_dict() for violation in violations]})
 
 
-class BodyTooLargeError(Exception):
+class BodyTooLargeError(ContractError):
     """The request body is over the server's limit."""
 
 

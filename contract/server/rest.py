@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from contract.errors import ContractError
 from contract.server.http_io import Response, error_response, json_response, violations_response
 from contract.server.service import ContactService
 from contract.server.updates import NotFound, Rejected
@@ -23,7 +24,7 @@ _INTEGER_TOO_LONG = "integer string conversion"
 _ID = re.compile(r"[1-9][0-9]{0,18}", re.ASCII)
 
 
-class UnreadableJSONError(ValueError):
+class UnreadableJSONError(ContractError, ValueError):
     """A body that is not JSON this server can read."""
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
+from contract.errors import ContractError
 from contract.server.http_io import Response
 from contract.server.store import ContactStore
 from contract.server.updates import UpdateOutcome, UpdateRequest
@@ -32,7 +33,7 @@ class Service(Protocol):
         """The id an accepted update is answered with."""
 
 
-class PlantedAnswer(Exception):
+class PlantedAnswer(ContractError):
     """An answer a fault imposes from inside the service; the application sends it."""
 
     def __init__(self, status: int, message: str) -> None:

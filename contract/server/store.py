@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from contract.errors import ContractError
+
 SQLITE_MAX_INTEGER = 2**63 - 1
 
 _SCHEMA = """
@@ -37,7 +39,7 @@ _UPSERT = (
 )
 
 
-class UnstorableValueError(ValueError):
+class UnstorableValueError(ContractError, ValueError):
     """A value that has no JSON form (a Decimal, a NaN, a set...)."""
 
     def __init__(self, name: str, value: object) -> None:

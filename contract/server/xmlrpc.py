@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from contract.errors import ContractError
 from contract.server.http_io import XML_TYPE, Response
 from contract.server.service import ContactService
 from contract.server.updates import NotFound, Rejected
@@ -48,7 +49,7 @@ FAULT_INTERNAL_ERROR = -32603
 LIST_METHOD = "system.listMethods"
 
 
-class XMLRPCFault(Exception):
+class XMLRPCFault(ContractError):
     """A fault to answer with."""
 
     def __init__(self, code: int, message: str) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.parsers import expat
 
+from contract.errors import ContractError
 from contract.spec.violations import name_type
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
@@ -24,15 +25,15 @@ INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-class XMLRPCParseError(ValueError):
+class XMLRPCParseError(ContractError, ValueError):
     """The body is not well-formed XML, or declares a DOCTYPE or entities."""
 
 
-class XMLRPCRequestError(ValueError):
+class XMLRPCRequestError(ContractError, ValueError):
     """Well-formed XML that is not an XML-RPC method call."""
 
 
-class UnrepresentableError(ValueError):
+class UnrepresentableError(ContractError, ValueError):
     """A value XML-RPC cannot carry (text with characters XML 1.0 forbids)."""
 
 

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
 
+from contract.errors import ContractError
+
 _CHUNK = 1 << 16
 _MAX_RECORD = 16 << 20
 _TOO_LARGE = f"records larger than {_MAX_RECORD >> 20} MiB are refused"
@@ -31,7 +33,7 @@ class Record(NamedTuple):
     value: Any
 
 
-class InputError(ValueError):
+class InputError(ContractError, ValueError):
     """The input cannot be read as JSON; ``line`` says where reading stopped."""
 
     def __init__(self, reason: str, line: int | None = None) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from contract.errors import ContractError
+
 
 @dataclass(frozen=True)
 class Requirement:
@@ -34,7 +36,7 @@ class Requirement:
         return self.id
 
 
-class UnknownRequirementError(LookupError):
+class UnknownRequirementError(ContractError, LookupError):
     """A requirement id that is not in the catalogue; the message names the closest ones."""
 
 

@@ -22,12 +22,14 @@ from jsonschema.exceptions import best_match
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from contract.errors import ContractError
+
 SchemaName = Literal["contact", "update", "response"]
 SCHEMA_NAMES: tuple[SchemaName, ...] = ("contact", "update", "response")
 Schema = dict[str, Any]
 
 
-class SchemaExtensionError(ValueError):
+class SchemaExtensionError(ContractError, ValueError):
     """A schema extension that cannot be merged into the contract."""
 
 

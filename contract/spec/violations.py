@@ -9,6 +9,8 @@ import reprlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from contract.errors import ContractError
+
 _JSON_TYPE_NAMES: dict[type, str] = {
     dict: "object",
     list: "array",
@@ -50,7 +52,7 @@ def violation(prop: str | None, rule: str, text: str, hint: str = "") -> Violati
     return Violation(prop, rule, f"{text} (rule: {rule}){hint}")
 
 
-class PayloadError(ValueError):
+class PayloadError(ContractError, ValueError):
     """An UpdateContact payload that breaks the contract; ``errors`` lists every violation."""
 
     def __init__(self, errors: Sequence[Violation]) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contract.errors import ContractError
 from contract.spec.real_data import DATES, KIND_KEYWORD, text_values
 from contract.spec.rules import ANNOTATIONS
 from contract.strategies._limits import TransportLimits
@@ -31,7 +32,7 @@ _SUPPORTED = ANNOTATIONS | {
 }
 
 
-class UnsupportedSchemaError(ValueError):
+class UnsupportedSchemaError(ContractError, ValueError):
     """A subschema uses keywords the strategies cannot draw values for."""
 
 

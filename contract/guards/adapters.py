@@ -1,4 +1,4 @@
-"""How :func:`contract.guard` plugs into requests and httpx (see :mod:`contract.guards`).
+"""How :func:`contract.guard` plugs into requests and httpx.
 
 A ``requests.Session`` gets each of its mounted adapters wrapped in a
 :class:`GuardedAdapter`; an httpx client gets a request event hook. This module is
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from requests import PreparedRequest, Response, Session
 from requests.adapters import BaseAdapter
 
-from contract.guards import UpdateCheck
+from contract.guards.check import UpdateCheck
 
 if TYPE_CHECKING:
     import httpx

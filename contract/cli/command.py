@@ -1,24 +1,13 @@
-"""What every ``contract`` command shares: its exit codes, and how it is declared with them."""
+"""How a ``contract`` command is declared: its help ends with what its exit codes say."""
 
 from __future__ import annotations
 
 import argparse
-import enum
 import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-
-class Exit(enum.IntEnum):
-    """What a ``contract`` command's exit code says."""
-
-    OK = 0
-    FAILED = 1
-    CANNOT_RUN = 2
-    NOT_RESTORED = 3
-    """The run (or restore) left a contact different from before."""
-    INTERRUPTED = 130
-    """What shells report for Ctrl-C."""
+from contract.errors import Exit
 
 
 def exit_codes_epilog(meanings: Mapping[Exit, str]) -> str:

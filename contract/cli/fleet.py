@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from contract.cli.exits import Exit, add_command
+from contract.cli.command import add_command
+from contract.errors import Exit
 
 EXITS = {
     Exit.OK: "every install is certified",
@@ -130,14 +131,9 @@ def run_fleet(args: argparse.Namespace) -> int:
 
 def _merge(args: argparse.Namespace) -> int:
     from contract.fleet.merge import MergeError, merge_outputs
-    from contract.fleet.report import (
-        FLEET_HTML,
-        counted,
-        exit_code,
-        interruption,
-        write_fleet_report,
-    )
+    from contract.fleet.report import FLEET_HTML, exit_code, write_fleet_report
     from contract.fleet.runner import Outcome
+    from contract.fleet.totals import counted, interruption
 
     folders = [Path(folder) for folder in args.folders]
     if not folders:
@@ -162,17 +158,11 @@ def _merge(args: argparse.Namespace) -> int:
 
 def _certify(args: argparse.Namespace, path: Path) -> int:
     from contract.fleet.file import FleetFileError, keys_written_in, load_fleet
-    from contract.fleet.report import (
-        FLEET_HTML,
-        counted,
-        exit_code,
-        fleet_data,
-        interruption,
-        progress_line,
-    )
+    from contract.fleet.report import FLEET_HTML, exit_code, fleet_data, progress_line
     from contract.fleet.report import write_fleet_report as write
     from contract.fleet.runner import Outcome, Stopped, certify_fleet, previous_outcome
     from contract.fleet.shard import Shard
+    from contract.fleet.totals import counted, interruption
     from contract.run.interrupts import interrupt_on_sigterm
     from contract.spec.schema import load_contract
 
