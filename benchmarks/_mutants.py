@@ -103,7 +103,7 @@ def assign_ids(mutations: Iterable[Mutation], lines: Mapping[str, Sequence[str]]
     return sorted(mutants, key=lambda mutant: (mutant.module, mutant.mutation.line, mutant.id))
 
 
-class Outcome(enum.Enum):
+class MutantFate(enum.Enum):
     """What became of a mutant that was run."""
 
     KILLED = "killed"
@@ -120,7 +120,7 @@ class Outcome(enum.Enum):
 class Result:
     """One mutant's run."""
 
-    outcome: Outcome
+    outcome: MutantFate
     seconds: float
     exit_code: int | None = None
     failed: tuple[str, ...] = ()
@@ -220,10 +220,10 @@ class Tally:
         """Count one mutant that was run."""
         self.run += 1
         self.seconds += result.seconds
-        if result.outcome in (Outcome.KILLED, Outcome.TIMED_OUT):
+        if result.outcome in (MutantFate.KILLED, MutantFate.TIMED_OUT):
             self.killed += 1
-            self.timed_out += result.outcome is Outcome.TIMED_OUT
-        elif result.outcome is Outcome.ERROR:
+            self.timed_out += result.outcome is MutantFate.TIMED_OUT
+        elif result.outcome is MutantFate.ERROR:
             self.errors += 1
         elif reading is None:
             self.unclassified += 1

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from benchmarks import _machine
-from benchmarks._mutants import READINGS, SURVIVORS, Mutant, Outcome, Reading, Result, Tally
+from benchmarks._mutants import READINGS, SURVIVORS, Mutant, MutantFate, Reading, Result, Tally
 
 TARGET = 0.95
 """At least 95% of the mutants that are not equivalent must be killed."""
@@ -56,13 +56,13 @@ class MutationRun:
 
     def survivors(self) -> list[Mutant]:
         """The mutants certify passed."""
-        return [mutant for mutant in self.chosen if self._outcome(mutant) is Outcome.SURVIVED]
+        return [mutant for mutant in self.chosen if self._outcome(mutant) is MutantFate.SURVIVED]
 
     def errors(self) -> list[Mutant]:
         """The mutants the tool could not make or test."""
-        return [mutant for mutant in self.chosen if self._outcome(mutant) is Outcome.ERROR]
+        return [mutant for mutant in self.chosen if self._outcome(mutant) is MutantFate.ERROR]
 
-    def _outcome(self, mutant: Mutant) -> Outcome | None:
+    def _outcome(self, mutant: Mutant) -> MutantFate | None:
         result = self.results.get(mutant.id)
         return result.outcome if result else None
 
@@ -171,9 +171,9 @@ def _kills(run: MutationRun) -> list[str]:
     ways: Counter[str] = Counter()
     failed: Counter[str] = Counter()
     for result in results:
-        if result.outcome is Outcome.TIMED_OUT:
+        if result.outcome is MutantFate.TIMED_OUT:
             ways["time-out"] += 1
-        elif result.outcome is Outcome.KILLED:
+        elif result.outcome is MutantFate.KILLED:
             ways[_how_killed(result)] += 1
             failed.update(result.failed)
     if not ways:

@@ -64,8 +64,8 @@ from benchmarks._mutants import (
     READINGS,
     SURVIVORS,
     Mutant,
+    MutantFate,
     Mutation,
-    Outcome,
     Reading,
     Result,
     assign_ids,
@@ -425,12 +425,12 @@ def _result(data: Mapping[str, Any], timeout: float) -> Result:
     """What became of one mutant, from its cosmic-ray result."""
     output, diff = str(data.get("output") or ""), str(data.get("diff") or "")
     if data["worker_outcome"] != "normal" or data["test_outcome"] == "incompetent":
-        return Result(Outcome.ERROR, 0.0, diff=diff, output=output)
+        return Result(MutantFate.ERROR, 0.0, diff=diff, output=output)
     if data["test_outcome"] == "killed" and output == "timeout":  # cosmic-ray's own word
-        return Result(Outcome.TIMED_OUT, timeout, diff=diff, output=output)
+        return Result(MutantFate.TIMED_OUT, timeout, diff=diff, output=output)
     marked = _MARKED.search(output)
     code, seconds = (int(marked[1]), float(marked[2])) if marked else (None, 0.0)
-    outcome = Outcome.SURVIVED if data["test_outcome"] == "survived" else Outcome.KILLED
+    outcome = MutantFate.SURVIVED if data["test_outcome"] == "survived" else MutantFate.KILLED
     return Result(
         outcome,
         seconds,

@@ -27,7 +27,7 @@ from contract.errors import Exit
 from contract.fleet.file import parse_fleet
 from contract.fleet.ramp import RampUp
 from contract.fleet.report import exit_code, fleet_data, write_fleet_report
-from contract.fleet.runner import Outcome
+from contract.fleet.runner import InstallResult
 from contract.fleet.shard import Shard
 from contract.server import ReferenceServer
 from tests.chromium import BROWSER, chromium
@@ -267,7 +267,7 @@ def test_a_server_lost_mid_run_marks_its_install_and_leaves_the_others_intact(
     assert after == before
     assert result.returncode in (Exit.CANNOT_RUN, Exit.NOT_RESTORED)
     assert result.returncode == exit_code(
-        Outcome.from_dict(i)
+        InstallResult.from_dict(i)
         for i in json.loads((tmp_path / "out" / "fleet.json").read_text("utf-8"))["installs"]
     )
 
@@ -434,7 +434,7 @@ def test_settings_certify_would_refuse_and_keys_are_named_by_install(tmp_path: P
 def _report(folder: Path, names: Sequence[str], library: str = "0.1.0") -> Path:
     folder.mkdir()
     installs: list[dict[str, Any]] = [
-        Outcome(name, f"https://{name}.example", "certified", 0, True, None).to_dict()
+        InstallResult(name, f"https://{name}.example", "certified", 0, True, None).to_dict()
         for name in names
     ]
     data = {"installs": installs, "library": library, "schema": "abc", "totals": {}}
@@ -477,8 +477,8 @@ def test_shards_are_disjoint_cover_the_fleet_and_adding_an_install_moves_no_othe
 
 
 def test_the_exit_code_is_the_most_serious_outcome() -> None:
-    def outcome(verdict: str, restored: bool = True) -> Outcome:
-        return Outcome("x", "https://x.example", verdict, 0, restored, None)
+    def outcome(verdict: str, restored: bool = True) -> InstallResult:
+        return InstallResult("x", "https://x.example", verdict, 0, restored, None)
 
     certified, failed, gone = (
         outcome("certified"),
@@ -535,7 +535,7 @@ def _chromium_dom(page: Path, query: str, profile: Path) -> str:
 def test_fleet_html_filters_and_sorts_as_its_address_says_in_a_browser(tmp_path: Path) -> None:
     verdicts = {"acme": "certified", "globex": "not certified", "initech": "could not run"}
     outcomes = [
-        Outcome(name, f"https://{name}.example", verdict, 0, True, None)
+        InstallResult(name, f"https://{name}.example", verdict, 0, True, None)
         for name, verdict in verdicts.items()
     ]
     write_fleet_report(fleet_data(outcomes, schema="abc"), tmp_path)

@@ -24,7 +24,7 @@ from contract.errors import Exit
 from contract.fleet.coverage import InstallCoverage
 from contract.fleet.file import FLEET_KEYS, parse_fleet
 from contract.fleet.report import fleet_data, write_fleet_report
-from contract.fleet.runner import Outcome, previous_outcome
+from contract.fleet.runner import InstallResult, previous_outcome
 from contract.server import ReferenceServer
 from contract.spec.schema import schema_directory
 from tests.chromium import BROWSER, chromium
@@ -336,13 +336,13 @@ def test_an_interrupted_fleet_says_the_same_totals_everywhere_and_no_verdict_of_
 
 def test_coverage_round_trips_and_older_certificates_state_none() -> None:
     coverage = InstallCoverage(25, 28, dict.fromkeys(LEFT_OUT, "why"))
-    outcome = Outcome("a", "https://a.example", "certified", 0, True, None, coverage=coverage)
-    assert Outcome.from_dict(json.loads(json.dumps(outcome.to_dict()))) == outcome
+    outcome = InstallResult("a", "https://a.example", "certified", 0, True, None, coverage=coverage)
+    assert InstallResult.from_dict(json.loads(json.dumps(outcome.to_dict()))) == outcome
     assert outcome.partial_coverage
     assert coverage.headline() == HEADLINE
     assert InstallCoverage.from_certificate({"verdict": "certified", "results": []}) is None
     older = {"installs": [{k: v for k, v in outcome.to_dict().items() if k != "coverage"}]}
-    assert Outcome.from_dict(older["installs"][0]).coverage is None
+    assert InstallResult.from_dict(older["installs"][0]).coverage is None
 
 
 def test_every_fleet_key_is_in_the_schema_and_the_docs_table() -> None:
@@ -361,7 +361,7 @@ def test_fleet_html_sorts_by_coverage_and_by_a_requirement_past_rows_that_could_
     if BROWSER is None:
         pytest.skip("no chromium here: .ci/run installs it")
     outcomes = [
-        Outcome(
+        InstallResult(
             "acme",
             "https://acme.example",
             "certified",
@@ -371,7 +371,7 @@ def test_fleet_html_sorts_by_coverage_and_by_a_requirement_past_rows_that_could_
             {"UC-ENUM": "passed"},
             coverage=InstallCoverage(28, 28),
         ),
-        Outcome(
+        InstallResult(
             "globex",
             "https://globex.example",
             "not certified",
@@ -381,7 +381,7 @@ def test_fleet_html_sorts_by_coverage_and_by_a_requirement_past_rows_that_could_
             {"UC-ENUM": "failed"},
             coverage=InstallCoverage(25, 28, dict.fromkeys(LEFT_OUT, "why")),
         ),
-        Outcome("initech", "https://initech.example", "could not run", 2, True, None),
+        InstallResult("initech", "https://initech.example", "could not run", 2, True, None),
     ]
     write_fleet_report(fleet_data(outcomes, schema="abc"), tmp_path)
     page = (tmp_path / "fleet.html").resolve().as_uri()
@@ -410,7 +410,9 @@ def test_resume_keeps_an_install_s_verdict_but_certifies_one_that_could_not_run_
     fleet = parse_fleet(path.read_text(encoding="utf-8"), path)
     folder = tmp_path / "out" / "acme"
     folder.mkdir(parents=True)
-    outcome = Outcome("acme", "https://acme.example", verdict, 0, True, "acme/certificate.json")
+    outcome = InstallResult(
+        "acme", "https://acme.example", verdict, 0, True, "acme/certificate.json"
+    )
     (folder / "outcome.json").write_text(json.dumps(outcome.to_dict()), encoding="utf-8")
     # A stopped run's certificate holds what it decided before the stop.
     (folder / "certificate.json").write_text('{"verdict": "not certified"}', encoding="utf-8")

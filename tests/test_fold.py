@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from contract.report.certificate import Certificate
+from contract.report.html import to_html
 from contract.report.verdicts import Fold, RequirementResult
-from contract.report.writers import summary_lines, to_html, to_markdown, write_report
+from contract.report.writers import summary_lines, to_markdown, write_report
 from contract.run.exercised import scopes
 from contract.run.outcomes import Failure, Outcome, Problem, Stop
 from contract.run.restoring import Restored

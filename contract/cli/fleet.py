@@ -132,7 +132,7 @@ def run_fleet(args: argparse.Namespace) -> int:
 def _merge(args: argparse.Namespace) -> int:
     from contract.fleet.merge import MergeError, merge_outputs
     from contract.fleet.report import FLEET_HTML, exit_code, write_fleet_report
-    from contract.fleet.runner import Outcome
+    from contract.fleet.runner import InstallResult
     from contract.fleet.totals import counted, interruption
 
     folders = [Path(folder) for folder in args.folders]
@@ -152,7 +152,7 @@ def _merge(args: argparse.Namespace) -> int:
     stopped = interruption(data)
     if stopped is not None:
         sys.stderr.write(f"contract fleet: {stopped}\n")
-    outcomes = [Outcome.from_dict(install) for install in data["installs"]]
+    outcomes = [InstallResult.from_dict(install) for install in data["installs"]]
     return exit_code(outcomes, interrupted=data["interrupted"])
 
 
@@ -160,7 +160,7 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
     from contract.fleet.file import FleetFileError, keys_written_in, load_fleet
     from contract.fleet.report import FLEET_HTML, exit_code, fleet_data, progress_line
     from contract.fleet.report import write_fleet_report as write
-    from contract.fleet.runner import Outcome, Stopped, certify_fleet, previous_outcome
+    from contract.fleet.runner import InstallResult, Stopped, certify_fleet, previous_outcome
     from contract.fleet.shard import Shard
     from contract.fleet.totals import counted, interruption
     from contract.run.interrupts import interrupt_on_sigterm
@@ -190,7 +190,7 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
         return _fail(problems)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    kept: list[Outcome] = []
+    kept: list[InstallResult] = []
     to_run = []
     for install in chosen:
         previous = previous_outcome(install, fleet, out) if args.resume else None
@@ -205,9 +205,9 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
         f"{args.parallel} at a time, to {out}",
         flush=True,
     )
-    decided: list[Outcome] = list(kept)
+    decided: list[InstallResult] = list(kept)
 
-    def said(outcome: Outcome) -> None:
+    def said(outcome: InstallResult) -> None:
         decided.append(outcome)
         print(progress_line(outcome, decided, len(chosen)), flush=True)
 

@@ -89,7 +89,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     except InputError as error:
         raise CannotRun(f"{args.file}: {error}") from None
     except BrokenPipeError:
-        raise  # the reader of the report went away: main() handles that
+        raise  # the reader of the report went away: run() says nothing of it
     except OSError as error:  # standard input opened for writing only, a failing disk, …
         raise CannotRun(f"{args.file}: cannot read it: {error.strerror or error}") from None
     finally:
@@ -232,8 +232,3 @@ def run(args: argparse.Namespace) -> int:
         code, said = getattr(args, "interrupted", (Exit.INTERRUPTED, "interrupted"))
         sys.stderr.write(f"contract {args.command}: {said}\n")
         return int(code)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one ``contract`` command; return its exit code."""
-    return run(parse_args(argv))

@@ -10,7 +10,7 @@ from typing import Any
 
 from contract.errors import ContractError
 from contract.fleet.report import FLEET_JSON, fleet_data
-from contract.fleet.runner import Outcome
+from contract.fleet.runner import InstallResult
 
 
 class MergeError(ContractError, ValueError):
@@ -69,7 +69,7 @@ def merge_outputs(folders: Sequence[Path], out: Path) -> dict[str, Any]:
             source = folder / install["name"]
             if source.is_dir() and source.resolve() != (out / install["name"]).resolve():
                 shutil.copytree(source, out / install["name"], dirs_exist_ok=True)
-            outcomes.append(Outcome.from_dict(install))
+            outcomes.append(InstallResult.from_dict(install))
     schema = str(next(iter(runs.values()))["schema"])
     # A shard that was interrupted leaves the whole fleet interrupted, short of its
     # unstarted installs.

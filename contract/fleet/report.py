@@ -12,7 +12,7 @@ from typing import Any
 from contract import __version__
 from contract.errors import Exit
 from contract.fleet.report_html import to_html
-from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED, Outcome
+from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED, InstallResult
 from contract.fleet.totals import counted, interruption, sentence, totals
 from contract.spec.requirements import CATALOGUE
 
@@ -23,7 +23,7 @@ FLEET_HTML = "fleet.html"
 _MARK = {"passed": "✓", "failed": "✗", "not verifiable": "?", "not exercised": "\u2013"}
 
 
-def exit_code(outcomes: Iterable[Outcome], *, interrupted: bool = False) -> Exit:
+def exit_code(outcomes: Iterable[InstallResult], *, interrupted: bool = False) -> Exit:
     """0 when every install is certified; else the most serious of 3 (a contact not
     restored), 2 (an install could not run, or the fleet was interrupted) and 1 (an
     install not certified)."""
@@ -38,7 +38,7 @@ def exit_code(outcomes: Iterable[Outcome], *, interrupted: bool = False) -> Exit
 
 
 def fleet_data(
-    outcomes: Iterable[Outcome],
+    outcomes: Iterable[InstallResult],
     *,
     schema: str,
     shard: str | None = None,
@@ -61,7 +61,7 @@ def fleet_data(
     }
 
 
-def progress_line(outcome: Outcome, decided: Sequence[Outcome], of: int) -> str:
+def progress_line(outcome: InstallResult, decided: Sequence[InstallResult], of: int) -> str:
     """The line printed as *outcome* is decided, with its coverage when partial and the
     running count."""
     count = totals(decided)

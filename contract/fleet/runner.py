@@ -48,7 +48,7 @@ FULL_COVERAGE_REQUIRED = (
 
 
 @dataclass
-class Outcome:
+class InstallResult:
     """What certifying one install came to."""
 
     name: str
@@ -91,7 +91,7 @@ class Outcome:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Outcome:
+    def from_dict(cls, data: Mapping[str, Any]) -> InstallResult:
         """An entry of ``fleet.json`` (or an install's ``outcome.json``) read back."""
         fields = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
         if fields.get("coverage") is not None:
@@ -193,7 +193,7 @@ def certify_install(
     starter: Starter,
     stopping: _Stopping | None = None,
     ramp: RampUp | None = None,
-) -> Outcome:
+) -> InstallResult:
     """Certify one install in its own process, once its turn to start has come (see
     :class:`~contract.fleet.ramp.RampUp`); its files go to ``out/NAME/``."""
     _wait_for_turn(ramp, stopping)
@@ -257,7 +257,7 @@ def certify_install(
     coverage = InstallCoverage.from_certificate(judged)
     if verdict == NOT_CERTIFIED and _held_but_partial(judged, requirements, coverage):
         reason = FULL_COVERAGE_REQUIRED
-    outcome = Outcome(
+    outcome = InstallResult(
         name=install.name,
         url=install.url,
         verdict=verdict,
@@ -274,7 +274,7 @@ def certify_install(
     return outcome
 
 
-def previous_outcome(install: Install, fleet: Fleet, out: Path) -> Outcome | None:
+def previous_outcome(install: Install, fleet: Fleet, out: Path) -> InstallResult | None:
     """The outcome kept in *out* for *install*, when its certificate is newer than the
     fleet file and its run came to a verdict (``--resume``)."""
     folder = out / install.name
@@ -283,7 +283,7 @@ def previous_outcome(install: Install, fleet: Fleet, out: Path) -> Outcome | Non
         return None
     if certificate.stat().st_mtime <= fleet.path.stat().st_mtime:
         return None
-    previous = Outcome.from_dict(json.loads(kept.read_text(encoding="utf-8")))
+    previous = InstallResult.from_dict(json.loads(kept.read_text(encoding="utf-8")))
     # A run stopped part-way (by an interrupt, a time-out) leaves a certificate of what it
     # decided by then: no verdict to keep, so the install is certified again.
     return previous if previous.verdict != COULD_NOT_RUN else None
@@ -297,19 +297,19 @@ def certify_fleet(
     parallel: int,
     timeout: float,
     environ: Mapping[str, str],
-    decided: Callable[[Outcome], None],
+    decided: Callable[[InstallResult], None],
     ramp_up: float = 0.0,
-) -> list[Outcome]:
+) -> list[InstallResult]:
     """Certify *installs*, *parallel* at a time, the first ones *ramp_up* seconds apart;
     *decided* hears each outcome as it comes. A stop (KeyboardInterrupt) stops every run
     under way, which put their contacts back (and *decided* hears them), starts no other,
     and is raised again as :class:`Stopped` once they have ended."""
     stopping = _Stopping()
     ramp = RampUp(parallel, ramp_up)
-    outcomes: list[Outcome] = []
+    outcomes: list[InstallResult] = []
     starter = Starter()
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="install") as pool:
-        pending: set[Future[Outcome]] = {
+        pending: set[Future[InstallResult]] = {
             pool.submit(
                 certify_install,
                 install,
@@ -347,6 +347,6 @@ def certify_fleet(
 class Stopped(ContractError):
     """The fleet run was stopped; :attr:`outcomes` holds the installs decided by then."""
 
-    def __init__(self, outcomes: list[Outcome]) -> None:
+    def __init__(self, outcomes: list[InstallResult]) -> None:
         super().__init__("interrupted")
         self.outcomes = outcomes

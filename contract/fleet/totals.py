@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED, VERDICTS, Outcome
+from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED, VERDICTS, InstallResult
 
 PARTIAL_COVERAGE = "partial coverage"
 """The total of installs whose run left a writable property out."""
@@ -19,7 +19,7 @@ TOTALS = (
 """Each total of ``fleet.json`` beside ``installs``, and the words that say it."""
 
 
-def totals(outcomes: Iterable[Outcome]) -> dict[str, int]:
+def totals(outcomes: Iterable[InstallResult]) -> dict[str, int]:
     """How many installs came to each verdict, how many were left changed, and how many
     runs left a writable property out."""
     outcomes = list(outcomes)

@@ -66,10 +66,6 @@ def _seconds(value: float) -> str:
     return f"{value:.1f} s" if value >= 10 else f"{value:.2f} s"
 
 
-def _anchor(result: RequirementResult) -> str:
-    return f"failure-{result.id}"
-
-
 def _restore_box(certificate: Certificate) -> str:
     lines = restore_lines(certificate)
     if not lines:

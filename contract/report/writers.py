@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from contract.report.certificate import Certificate
-from contract.report.html import to_html as to_html  # still importable from here
+from contract.report.html import to_html
 from contract.report.run_facts import restore_lines, retries_line
 from contract.report.verdicts import RequirementResult
 from contract.run.exercised import REFUSED_VALID, plural, prepare_command
