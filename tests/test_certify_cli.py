@@ -31,7 +31,6 @@ from typing import Any
 import pytest
 
 import contract
-from conftest import run_contract
 from contract.spec.schema import load_contract
 from tests.certify_output import (
     PROGRESS,
@@ -52,6 +51,7 @@ from tests.conftest import (
     clean_environment,
     free_port,
     read_contact,
+    run_contract,
     serve,
     silent_server,
 )

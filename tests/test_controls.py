@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from conftest import SUITE, RunCli, Wsgi, served
+from conftest import SUITE, Wsgi, served
 from contract.server import ReferenceServer
+from tests.conftest import RunCli
 
 KEY = "controls-test-key"
 

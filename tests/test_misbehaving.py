@@ -22,10 +22,11 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
-from conftest import Wsgi, run_contract, served
+from conftest import Wsgi, served
 from contract.exchange.endpoint import Endpoint
 from contract.run.client import MAX_BODY_BYTES, ContactClient
 from contract.server import ReferenceServer
+from tests.conftest import run_contract
 
 KEY = "misbehaving-test-key"
 TEN_MB = 10 * 1024 * 1024

@@ -16,14 +16,14 @@ from xml.parsers.expat import ExpatError
 
 import requests
 
-from conftest import Wsgi, run_contract, served
+from conftest import Wsgi, served
 from contract.recording.compact import Expander
 from contract.recording.lines import body_of
 from contract.server import ReferenceServer
 from contract.spec.api import UPDATE_METHOD
 from contract.spec.schema import load_contract
 from tests.certify_output import PROGRESS, parse
-from tests.conftest import USER, Served, certify, read_contact, serve
+from tests.conftest import USER, Served, certify, read_contact, run_contract, serve
 
 IRREVERSIBLE = ("date_of_birth", "gender", "marital_status")
 FRESH = 2  # with --contacts 1 --fresh-contacts 1
