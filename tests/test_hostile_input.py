@@ -325,14 +325,7 @@ def _validate(path: Path, *options: str, via_stdin: bool) -> subprocess.Complete
     if not via_stdin:
         return run_contract("validate", str(path), *options, timeout=120)
     with path.open("rb") as stdin:
-        return subprocess.run(
-            [sys.executable, "-m", "contract", "validate", "-", *options],
-            stdin=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return run_contract("validate", "-", *options, stdin=stdin, timeout=120)
 
 
 def _source(path: Path, via_stdin: bool) -> str:
