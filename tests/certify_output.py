@@ -55,6 +55,11 @@ def parse(stdout: str) -> Printed:
     )
 
 
+def is_progress(line: str) -> bool:
+    """Whether *line*, as read (its newline too), is a progress line."""
+    return PROGRESS.fullmatch(line.rstrip()) is not None
+
+
 def one_line_reason(result: subprocess.CompletedProcess[str]) -> str:
     """Exit 2, no traceback, and exactly one line on stderr, which is returned."""
     shown = f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"

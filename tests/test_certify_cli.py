@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -33,10 +33,10 @@ import pytest
 import contract
 from contract.spec.schema import load_contract
 from tests.certify_output import (
-    PROGRESS,
     REQUIREMENTS,
     failure_block,
     field_of,
+    is_progress,
     one_line_reason,
     parse,
     reproduction_in,
@@ -561,14 +561,6 @@ def _certify_contact_1(served: Served, cwd: Path, *, default_sigint: bool = Fals
     )
 
 
-def _is_progress(requirement: str | None = None) -> Callable[[str], bool]:
-    def wanted(line: str) -> bool:
-        match = PROGRESS.fullmatch(line.rstrip())
-        return match is not None and requirement in (None, match.group(1))
-
-    return wanted
-
-
 def test_the_contact_reads_back_as_before_after_a_run(served: Served, tmp_path: Path) -> None:
     before = read_contact(served)
     result = _certify_contact_1(served, tmp_path).finish()
@@ -627,7 +619,7 @@ def test_the_contact_is_restored_after_sigint_and_sigterm_at_20_random_moments(
             )
             try:
                 for _ in range(lines):
-                    running.wait_for_line(_is_progress(), timeout=RUN_SECONDS)
+                    running.wait_for_line(is_progress, timeout=RUN_SECONDS)
                 time.sleep(delay)
                 # Held still while the contact is read, so the signal lands at this moment.
                 running.process.send_signal(signal.SIGSTOP)
@@ -723,7 +715,7 @@ def test_a_server_dying_mid_run_leaves_a_restore_file_that_puts_the_contact_back
         before = read_contact(server)
         running = _certify_contact_1(server, tmp_path)
         try:
-            running.wait_for_line(_is_progress(), timeout=RUN_SECONDS)
+            running.wait_for_line(is_progress, timeout=RUN_SECONDS)
             server.process.kill()
             server.process.wait(timeout=30)
             result = running.finish(timeout=DEAD_SERVER_SECONDS)
@@ -749,7 +741,7 @@ def test_an_interrupted_run_that_cannot_restore_says_so(tmp_path: Path) -> None:
         before = read_contact(server)
         running = _certify_contact_1(server, tmp_path, default_sigint=True)
         try:
-            running.wait_for_line(_is_progress(), timeout=RUN_SECONDS)
+            running.wait_for_line(is_progress, timeout=RUN_SECONDS)
             server.process.kill()
             server.process.wait(timeout=30)
             running.process.send_signal(signal.SIGINT)
