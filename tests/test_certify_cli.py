@@ -12,14 +12,12 @@ import concurrent.futures
 import contextlib
 import datetime
 import json
-import os
 import random
 import re
 import secrets
 import shlex
 import signal
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -39,6 +37,8 @@ from tests.certify_output import (
     is_progress,
     one_line_reason,
     parse,
+    paste_into_bash,
+    paste_into_python,
     reproduction_in,
 )
 from tests.conftest import (
@@ -467,14 +467,7 @@ def test_an_out_of_enum_store_fails_uc_enum_with_a_curl_reproduction(
     assert PLACEHOLDERS in reproduction_in(block)
     assert json.loads(words[words.index("--data-binary") + 1]) == payload
     # Pasted into a shell where only the key is set, it gets the failing answer again.
-    pasted = subprocess.run(
-        ["bash", "-c", reproduction_in(block)],
-        env={"PATH": os.environ["PATH"], "CONTRACT_API_KEY": run.served.api_key},
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    pasted = paste_into_bash(reproduction_in(block), run.served.api_key)
     assert pasted.returncode == 0, pasted.stderr
     assert pasted.stdout.startswith("HTTP/1.1 200"), pasted.stdout
     assert str(SEED) in block[-1]
@@ -493,19 +486,6 @@ def test_an_out_of_enum_store_fails_uc_enum_with_a_curl_reproduction(
     assert failure["got"] == got
     assert failure["seed"] == SEED
     assert all(r["failure"] is None for rid, r in results.items() if rid != "UC-ENUM")
-
-
-def _run_snippet(snippet: str, key: str) -> subprocess.CompletedProcess[str]:
-    """Run a pasted Python reproduction where only the key is set."""
-    env = clean_environment(CONTRACT_API_KEY=key)
-    return subprocess.run(
-        [sys.executable, "-c", snippet],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
 
 
 def test_accepting_any_credentials_fails_uc_auth_with_a_python_reproduction(
@@ -529,7 +509,7 @@ def test_accepting_any_credentials_fails_uc_auth_with_a_python_reproduction(
     assert str(SEED) in block[-1]
     _no_secret_anywhere(run)
     # Pasted as it is, it reaches the faulty server and gets the same answer: the id.
-    pasted = _run_snippet(snippet, run.served.api_key)
+    pasted = paste_into_python(snippet, run.served.api_key)
     assert pasted.returncode == 0, pasted.stderr
     assert pasted.stdout.strip() == "1"
     report = run.report.read_text(encoding="utf-8")
