@@ -58,7 +58,7 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _stdin(given: str | IO[bytes] | None) -> int | IO[bytes]:
+def _stdin(given: str | int | IO[bytes] | None) -> int | IO[bytes]:
     if isinstance(given, str):
         return subprocess.PIPE  # written by a thread of its own
     return subprocess.DEVNULL if given is None else given
@@ -70,7 +70,8 @@ class Running:
     The one way the tests start a ``contract`` command: ``python -m contract ARGS`` in
     *cwd* (the tests' own by default), with *env* (by default :func:`clean_environment`:
     no setting of the developer's reaches the command, credentials come in as the test
-    gives them), text output read as it comes, and *stdin* as text, a file, or nothing.
+    gives them), text output read as it comes, and *stdin* as text, a file or a file
+    descriptor, or nothing.
     """
 
     def __init__(
@@ -78,7 +79,7 @@ class Running:
         *args: str,
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
-        stdin: str | IO[bytes] | None = None,
+        stdin: str | int | IO[bytes] | None = None,
         default_sigint: bool = False,
     ) -> None:
         self.args = [sys.executable, "-m", "contract", *args]
@@ -182,7 +183,7 @@ def run_contract(
     *args: str,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
-    stdin: str | IO[bytes] | None = None,
+    stdin: str | int | IO[bytes] | None = None,
     timeout: float = RUN_SECONDS,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``contract ARGS`` as :class:`Running` does, to its end (at most *timeout* s)."""

@@ -455,14 +455,7 @@ def test_unreadable_standard_input_is_refused(tmp_path: Path) -> None:
     """Standard input that cannot be read (opened for writing only)."""
     stdin = os.open(tmp_path / "write-only", os.O_WRONLY | os.O_CREAT)
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "contract", "validate", "-"],
-            stdin=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_contract("validate", "-", stdin=stdin, timeout=120)
     finally:
         os.close(stdin)
     _assert_refused(result, "-", None, "cannot read it: Bad file descriptor")
