@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -97,7 +97,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
-RunCli = Callable[..., subprocess.CompletedProcess[str]]
 SUITE = ("--pyargs", "contract.suite", "-p", "no:cacheprovider")
 """The built-in certification suite, as a pytester run selects it."""
 
@@ -111,27 +110,6 @@ def key_forms(user: str, key: str) -> list[str]:
         base64.b64encode(credential).decode(),
         base64.urlsafe_b64encode(credential).decode(),
     ]
-
-
-def run_contract(
-    *args: str, stdin: str | None = None, timeout: float = 60, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run ``contract …`` as a real subprocess (in *cwd*) and capture its text output."""
-    return subprocess.run(
-        [sys.executable, "-m", "contract", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-@pytest.fixture
-def run_cli() -> RunCli:
-    """:func:`run_contract`, as a fixture."""
-    return run_contract
 
 
 def draw_many(strategy: Any, count: int, *, derandomize: bool = False) -> list[Any]:

@@ -1,14 +1,17 @@
 """Reading what ``contract certify`` printed: its start line, progress lines, summary table,
-verdict line, one-line reasons and failure reports."""
+verdict line, one-line reasons and failure reports; and pasting a failure's reproduction."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 import textwrap
 from dataclasses import dataclass
 
 from contract.spec.requirements import CATALOGUE
+from tests.conftest import clean_environment
 
 REQUIREMENTS = [requirement.id for requirement in CATALOGUE]
 CERTIFYING = re.compile(r"certifying (\S+) \(seed (\d+)\)")
@@ -55,6 +58,11 @@ def parse(stdout: str) -> Printed:
     )
 
 
+def is_progress(line: str) -> bool:
+    """Whether *line*, as read (its newline too), is a progress line."""
+    return PROGRESS.fullmatch(line.rstrip()) is not None
+
+
 def one_line_reason(result: subprocess.CompletedProcess[str]) -> str:
     """Exit 2, no traceback, and exactly one line on stderr, which is returned."""
     shown = f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
@@ -91,3 +99,18 @@ def field_of(block: list[str], name: str) -> str:
     line = next((line for line in block if line.strip().startswith(f"{name}:")), None)
     assert line is not None, f"no `{name}:` line in\n" + "\n".join(block)
     return line.strip().removeprefix(f"{name}:").strip()
+
+
+def paste_into_bash(reproduction: str, key: str) -> subprocess.CompletedProcess[str]:
+    """Run a reproduction (a curl command) pasted into a shell where only the key is set."""
+    env = {"PATH": os.environ["PATH"], "CONTRACT_API_KEY": key}
+    return _pasted(["bash", "-c", reproduction], env)
+
+
+def paste_into_python(reproduction: str, key: str) -> subprocess.CompletedProcess[str]:
+    """Run a reproduction (a Python snippet) where only the key is set."""
+    return _pasted([sys.executable, "-c", reproduction], clean_environment(CONTRACT_API_KEY=key))
+
+
+def _pasted(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=30, check=False)

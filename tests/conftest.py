@@ -1,9 +1,10 @@
 """The harness of the command-line tests: ``contract`` commands and servers as real processes.
 
-``Running`` starts a ``contract …`` subprocess whose output lines a test can wait for;
-``serve`` starts ``contract serve`` on loopback; ``silent_server`` accepts connections and
-never answers. Nothing here passes a key on a command line except to ``contract serve``,
-whose own key it is.
+``Running`` starts a ``contract …`` subprocess whose output lines a test can wait for, and
+``run_contract`` runs one to its end (``certify`` runs ``contract certify``): every test
+that runs the command runs it through these. ``serve`` starts ``contract serve`` on
+loopback; ``silent_server`` accepts connections and never answers. Nothing here passes a
+key on a command line except to ``contract serve``, whose own key it is.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pytest
 import requests
@@ -33,9 +34,9 @@ if TYPE_CHECKING:
 
 USER = "certifier"
 CONTACT_PATH = "/api/2.0/contacts/{id}"
-# How long a whole run may take here before the test gives up on it (a normal one takes
-# 3 to 10 s on 2 cores, several times that on a loaded machine); runs that must stop
-# early get much less.
+# How long a command may take here before the test gives up on it (a whole certification
+# run takes 3 to 10 s on 2 cores, several times that on a loaded machine); runs that must
+# stop early get much less.
 RUN_SECONDS = 300
 LISTENING = re.compile(r"listening on (http://\S+)")
 
@@ -57,14 +58,28 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def _stdin(given: str | int | IO[bytes] | None) -> int | IO[bytes]:
+    if isinstance(given, str):
+        return subprocess.PIPE  # written by a thread of its own
+    return subprocess.DEVNULL if given is None else given
+
+
 class Running:
-    """A ``contract …`` subprocess whose stdout lines a test can wait for as they come."""
+    """A ``contract …`` subprocess whose stdout lines a test can wait for as they come.
+
+    The one way the tests start a ``contract`` command: ``python -m contract ARGS`` in
+    *cwd* (the tests' own by default), with *env* (by default :func:`clean_environment`:
+    no setting of the developer's reaches the command, credentials come in as the test
+    gives them), text output read as it comes, and *stdin* as text, a file or a file
+    descriptor, or nothing.
+    """
 
     def __init__(
         self,
         *args: str,
-        cwd: Path,
+        cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
+        stdin: str | int | IO[bytes] | None = None,
         default_sigint: bool = False,
     ) -> None:
         self.args = [sys.executable, "-m", "contract", *args]
@@ -72,11 +87,12 @@ class Running:
             self.args,
             cwd=cwd,
             env=dict(env) if env is not None else clean_environment(),
-            stdin=subprocess.DEVNULL,
+            stdin=_stdin(stdin),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
+            errors="replace",
             preexec_fn=_default_sigint if default_sigint else None,
         )
         self.stdout_lines: list[str] = []
@@ -86,19 +102,29 @@ class Running:
             threading.Thread(target=self._pump_stdout, daemon=True),
             threading.Thread(target=self._pump_stderr, daemon=True),
         ]
+        if isinstance(stdin, str):
+            self._pumps.append(threading.Thread(target=self._feed, args=(stdin,), daemon=True))
         for pump in self._pumps:
             pump.start()
 
     def _pump_stdout(self) -> None:
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self._lines.put(line)
+        with self.process.stdout as stream:
+            for line in stream:
+                self._lines.put(line)
         self._lines.put(None)
 
     def _pump_stderr(self) -> None:
         assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.stderr_lines.append(line)
+        with self.process.stderr as stream:
+            for line in stream:
+                self.stderr_lines.append(line)
+
+    def _feed(self, text: str) -> None:
+        assert self.process.stdin is not None
+        # A command that stops reading early (a usage error, say) closes the pipe.
+        with contextlib.suppress(BrokenPipeError), self.process.stdin as stream:
+            stream.write(text)
 
     def shown(self) -> str:
         """The command line, API key hidden."""
@@ -153,20 +179,44 @@ class Running:
             self.process.wait(timeout=30)
 
 
+def run_contract(
+    *args: str,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: str | int | IO[bytes] | None = None,
+    timeout: float = RUN_SECONDS,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``contract ARGS`` as :class:`Running` does, to its end (at most *timeout* s)."""
+    return Running(*args, cwd=cwd, env=env, stdin=stdin).finish(timeout)
+
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    """:func:`run_contract`, as a fixture."""
+    return run_contract
+
+
 def certify(
     *args: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = RUN_SECONDS
 ) -> subprocess.CompletedProcess[str]:
     """Run ``contract certify ARGS`` to its end."""
-    return Running("certify", *args, cwd=cwd, env=env).finish(timeout)
+    return run_contract("certify", *args, cwd=cwd, env=env, timeout=timeout)
 
 
 @dataclass
 class Served:
     """A running ``contract serve`` on loopback."""
 
-    process: subprocess.Popen[str]
+    running: Running
     url: str
     api_key: str
+
+    @property
+    def process(self) -> subprocess.Popen[str]:
+        return self.running.process
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it lingers."""
@@ -175,42 +225,22 @@ class Served:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+                self.running.stop()
 
 
 @contextlib.contextmanager
 def serve(*options: str) -> Iterator[Served]:
     """``contract serve --port 0`` with an explicit, random API key, stopped at the end."""
     api_key = "key-" + secrets.token_hex(12)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "contract",
-            "serve",
-            *("--host", "127.0.0.1", "--port", "0"),
-            *("--user", USER, "--api-key", api_key),
-            *options,
-        ],
-        env=clean_environment(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    running = Running(
+        "serve",
+        *("--host", "127.0.0.1", "--port", "0"),
+        *("--user", USER, "--api-key", api_key),
+        *options,
     )
-    served = Served(process, "", api_key)
+    served = Served(running, "", api_key)
     try:
-        lines: queue.Queue[str] = queue.Queue()
-
-        def read_first_line() -> None:
-            assert process.stdout is not None
-            lines.put(process.stdout.readline())
-
-        threading.Thread(target=read_first_line, daemon=True).start()
-        first = lines.get(timeout=30)
+        first = running.wait_for_line(lambda line: True, timeout=30)
         match = LISTENING.match(first)
         assert match, f"contract serve printed {first!r} instead of its address"
         served.url = match.group(1)

@@ -4,14 +4,12 @@ takes them fails UC-AUTH, with a reproduction that, pasted, signs in the same wa
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import USER, certify, clean_environment, serve
+from tests.certify_output import paste_into_bash, paste_into_python
+from tests.conftest import USER, certify, serve
 
 
 @pytest.mark.parametrize("transport", ["rest", "xmlrpc"])
@@ -32,24 +30,8 @@ def test_the_key_under_another_scheme_is_refused_or_fails_uc_auth(
             if row["id"] == "UC-AUTH"
         )
         reproduction = failure["reproduction"]
-        if transport == "rest":
-            pasted = subprocess.run(
-                ["bash", "-c", reproduction],
-                env={"PATH": os.environ["PATH"], "CONTRACT_API_KEY": server.api_key},
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-        else:
-            pasted = subprocess.run(
-                [sys.executable, "-c", reproduction],
-                env=clean_environment(CONTRACT_API_KEY=server.api_key),
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
+        paste = paste_into_bash if transport == "rest" else paste_into_python
+        pasted = paste(reproduction, server.api_key)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "the right user and key under the Bearer scheme" in failure["expected"]
     assert server.api_key not in reproduction

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import requests
 
-from conftest import run_contract
 from contract.server import ReferenceServer
 from contract.server.network import (
     DROPPED_SHARE,
@@ -24,7 +23,7 @@ from contract.server.network import (
     Fate,
     request_bytes,
 )
-from tests.conftest import USER, serve
+from tests.conftest import USER, run_contract, serve
 
 KEY = "bad-network-test-key"
 HOLD = 6.0

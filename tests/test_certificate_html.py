@@ -12,8 +12,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -32,7 +30,7 @@ from contract.server import ReferenceServer
 from contract.spec import requirements
 from contract.spec.requirements import CATALOGUE
 from tests.chromium import BROWSER, chromium
-from tests.conftest import clean_environment
+from tests.conftest import certify, clean_environment
 
 KEY = "html-certificate-test-key"
 HOSTILE = "<script>alert('owned')</script><img src=x onerror=alert(1)>\"'&"
@@ -387,13 +385,8 @@ def _print(page: Path) -> bytes:
 def _certify(folder: Path, *options: str) -> Path:
     report = folder / "certificate.html"
     folder.mkdir()
-    subprocess.run(
-        [sys.executable, "-m", "contract", "certify", *options, "--report", str(report)],
-        cwd=folder,
-        env=clean_environment(CONTRACT_API_KEY=KEY),
-        capture_output=True,
-        timeout=300,
-        check=False,
+    certify(
+        *options, "--report", str(report), cwd=folder, env=clean_environment(CONTRACT_API_KEY=KEY)
     )
     return report
 

@@ -12,17 +12,15 @@ import concurrent.futures
 import contextlib
 import datetime
 import json
-import os
 import random
 import re
 import secrets
 import shlex
 import signal
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,15 +29,16 @@ from typing import Any
 import pytest
 
 import contract
-from conftest import run_contract
 from contract.spec.schema import load_contract
 from tests.certify_output import (
-    PROGRESS,
     REQUIREMENTS,
     failure_block,
     field_of,
+    is_progress,
     one_line_reason,
     parse,
+    paste_into_bash,
+    paste_into_python,
     reproduction_in,
 )
 from tests.conftest import (
@@ -52,6 +51,7 @@ from tests.conftest import (
     clean_environment,
     free_port,
     read_contact,
+    run_contract,
     serve,
     silent_server,
 )
@@ -467,14 +467,7 @@ def test_an_out_of_enum_store_fails_uc_enum_with_a_curl_reproduction(
     assert PLACEHOLDERS in reproduction_in(block)
     assert json.loads(words[words.index("--data-binary") + 1]) == payload
     # Pasted into a shell where only the key is set, it gets the failing answer again.
-    pasted = subprocess.run(
-        ["bash", "-c", reproduction_in(block)],
-        env={"PATH": os.environ["PATH"], "CONTRACT_API_KEY": run.served.api_key},
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    pasted = paste_into_bash(reproduction_in(block), run.served.api_key)
     assert pasted.returncode == 0, pasted.stderr
     assert pasted.stdout.startswith("HTTP/1.1 200"), pasted.stdout
     assert str(SEED) in block[-1]
@@ -493,19 +486,6 @@ def test_an_out_of_enum_store_fails_uc_enum_with_a_curl_reproduction(
     assert failure["got"] == got
     assert failure["seed"] == SEED
     assert all(r["failure"] is None for rid, r in results.items() if rid != "UC-ENUM")
-
-
-def _run_snippet(snippet: str, key: str) -> subprocess.CompletedProcess[str]:
-    """Run a pasted Python reproduction where only the key is set."""
-    env = clean_environment(CONTRACT_API_KEY=key)
-    return subprocess.run(
-        [sys.executable, "-c", snippet],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
 
 
 def test_accepting_any_credentials_fails_uc_auth_with_a_python_reproduction(
@@ -529,7 +509,7 @@ def test_accepting_any_credentials_fails_uc_auth_with_a_python_reproduction(
     assert str(SEED) in block[-1]
     _no_secret_anywhere(run)
     # Pasted as it is, it reaches the faulty server and gets the same answer: the id.
-    pasted = _run_snippet(snippet, run.served.api_key)
+    pasted = paste_into_python(snippet, run.served.api_key)
     assert pasted.returncode == 0, pasted.stderr
     assert pasted.stdout.strip() == "1"
     report = run.report.read_text(encoding="utf-8")
@@ -559,14 +539,6 @@ def _certify_contact_1(served: Served, cwd: Path, *, default_sigint: bool = Fals
         cwd=cwd,
         default_sigint=default_sigint,
     )
-
-
-def _is_progress(requirement: str | None = None) -> Callable[[str], bool]:
-    def wanted(line: str) -> bool:
-        match = PROGRESS.fullmatch(line.rstrip())
-        return match is not None and requirement in (None, match.group(1))
-
-    return wanted
 
 
 def test_the_contact_reads_back_as_before_after_a_run(served: Served, tmp_path: Path) -> None:
@@ -627,7 +599,7 @@ def test_the_contact_is_restored_after_sigint_and_sigterm_at_20_random_moments(
             )
             try:
                 for _ in range(lines):
-                    running.wait_for_line(_is_progress(), timeout=RUN_SECONDS)
+                    running.wait_for_line(is_progress, timeout=RUN_SECONDS)
                 time.sleep(delay)
                 # Held still while the contact is read, so the signal lands at this moment.
                 running.process.send_signal(signal.SIGSTOP)
@@ -723,7 +695,7 @@ def test_a_server_dying_mid_run_leaves_a_restore_file_that_puts_the_contact_back
         before = read_contact(server)
         running = _certify_contact_1(server, tmp_path)
         try:
-            running.wait_for_line(_is_progress(), timeout=RUN_SECONDS)
+            running.wait_for_line(is_progress, timeout=RUN_SECONDS)
             server.process.kill()
             server.process.wait(timeout=30)
             result = running.finish(timeout=DEAD_SERVER_SECONDS)
@@ -749,7 +721,7 @@ def test_an_interrupted_run_that_cannot_restore_says_so(tmp_path: Path) -> None:
         before = read_contact(server)
         running = _certify_contact_1(server, tmp_path, default_sigint=True)
         try:
-            running.wait_for_line(_is_progress(), timeout=RUN_SECONDS)
+            running.wait_for_line(is_progress, timeout=RUN_SECONDS)
             server.process.kill()
             server.process.wait(timeout=30)
             running.process.send_signal(signal.SIGINT)

@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 from contract.run.gc_pause import RUN_THRESHOLDS
+from tests.conftest import certify
 
 EXAMPLES = "1"
 
@@ -83,10 +84,8 @@ def test_an_installed_plugin_a_conftest_and_an_ini_file_do_not_join_a_run(
     assert sorted(log.read_text(encoding="utf-8").splitlines()) == ["conftest", "installed plugin"]
     log.unlink()
 
-    run = _python(
-        ["-m", "contract", "certify", "--mock", "--examples", EXAMPLES, "--seed", "1"],
-        project,
-        env,
+    run = certify(
+        *("--mock", "--examples", EXAMPLES, "--seed", "1"), cwd=project, env=env, timeout=120
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "CERTIFIED: https://install.example (seed 1)" in run.stdout

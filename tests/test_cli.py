@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RunCli
 from contract.spec.schema import SCHEMA_NAMES, bundle, load_schema_file
+from tests.conftest import RunCli
 
 VALID = {"name": "Ada", "status": "off"}
 INVALID = {"status": "ON", "score": 1}

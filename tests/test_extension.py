@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 
 import contract
-from conftest import SUITE, RunCli, draw_many
+from conftest import SUITE, draw_many
 from contract.strategies import InvalidCase, invalid_updates, valid_updates
+from tests.conftest import RunCli
 
 EXTENSION: dict[str, Any] = {
     "properties": {

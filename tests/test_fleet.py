@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +29,16 @@ from contract.fleet.runner import InstallResult
 from contract.fleet.shard import Shard
 from contract.server import ReferenceServer
 from tests.chromium import BROWSER, chromium
-from tests.conftest import USER, Running, Served, clean_environment, free_port, read_contact, serve
+from tests.conftest import (
+    USER,
+    Running,
+    Served,
+    clean_environment,
+    free_port,
+    read_contact,
+    run_contract,
+    serve,
+)
 
 CONTACT = 3
 
@@ -119,15 +126,7 @@ def fleet_file(path: Path, entries: Sequence[tuple[Member, str]], extra: str = "
 
 
 def run_fleet(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "contract", "fleet", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    return run_contract("fleet", *args, cwd=cwd, env=env, timeout=900)
 
 
 def _matrix(out: Path) -> dict[str, tuple[str, int, bool, dict[str, str]]]:
@@ -493,13 +492,7 @@ def test_the_exit_code_is_the_most_serious_outcome() -> None:
 
 
 def test_the_fleet_command_names_its_parts_in_help() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "contract", "fleet", "--help"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ},
-    )
+    result = run_contract("fleet", "--help")
     assert result.returncode == 0
     flags = ("--out", "--parallel", "--install-timeout", "--ramp-up", "--shard", "--resume")
     for flag in (*flags, "merge"):

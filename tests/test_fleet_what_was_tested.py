@@ -28,7 +28,7 @@ from contract.fleet.runner import InstallResult, previous_outcome
 from contract.server import ReferenceServer
 from contract.spec.schema import schema_directory
 from tests.chromium import BROWSER, chromium
-from tests.conftest import USER, Running, clean_environment, read_contact
+from tests.conftest import USER, Running, clean_environment, read_contact, run_contract
 
 ROOT = Path(__file__).parent.parent
 LEFT_OUT = ("date_of_birth", "gender", "marital_status")
@@ -110,7 +110,7 @@ def test_each_install_s_coverage_is_in_every_view_of_the_fleet(
         [Entry("plausible", one, one.plausible_contact_ids[0]), Entry("fresh", other, fresh_id)],
     )
     before = read_contact(other, fresh_id)
-    result = Running("fleet", "fleet.toml", "--out", "out", cwd=tmp_path, env=env).finish()
+    result = run_contract("fleet", "fleet.toml", "--out", "out", cwd=tmp_path, env=env)
     assert result.returncode == Exit.OK, result.stdout + result.stderr
     assert read_contact(other, fresh_id) == before
 
@@ -167,7 +167,7 @@ def test_each_install_s_coverage_is_in_every_view_of_the_fleet(
     page = (tmp_path / "out" / "fleet.html").read_text(encoding="utf-8")
     assert "<li>1 with partial coverage</li>" in page
 
-    merged = Running("fleet", "merge", "out", "--out", "merged", cwd=tmp_path, env=env).finish()
+    merged = run_contract("fleet", "merge", "out", "--out", "merged", cwd=tmp_path, env=env)
     assert merged.returncode == Exit.OK, merged.stderr
     assert "1 with partial coverage" in merged.stdout
     assert {name: i["coverage"] for name, i in _installs(tmp_path / "merged").items()} == {
@@ -187,7 +187,7 @@ def test_require_full_coverage_makes_an_install_that_left_properties_out_not_cer
             Entry("fresh", other, other.fresh_contact_ids[0], "require_full_coverage = true"),
         ],
     )
-    result = Running("fleet", "fleet.toml", "--out", "out", cwd=tmp_path, env=env).finish()
+    result = run_contract("fleet", "fleet.toml", "--out", "out", cwd=tmp_path, env=env)
     assert result.returncode == Exit.FAILED, result.stdout + result.stderr
     why = (
         "every writable property must be exercised and every requirement verified "

@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import contract
-from conftest import THOROUGH, run_contract
+from conftest import THOROUGH
 from contract import PayloadError, Violation
 from contract.spec.bulk import BulkResult, check_stream
 from contract.spec.payload_files import InputError
+from tests.conftest import run_contract
 
 #: Each drawn value is also checked as the value of one of these, in turn: every property,
 #: a misspelt one and the empty name.
@@ -324,14 +325,7 @@ def _validate(path: Path, *options: str, via_stdin: bool) -> subprocess.Complete
     if not via_stdin:
         return run_contract("validate", str(path), *options, timeout=120)
     with path.open("rb") as stdin:
-        return subprocess.run(
-            [sys.executable, "-m", "contract", "validate", "-", *options],
-            stdin=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return run_contract("validate", "-", *options, stdin=stdin, timeout=120)
 
 
 def _source(path: Path, via_stdin: bool) -> str:
@@ -461,14 +455,7 @@ def test_unreadable_standard_input_is_refused(tmp_path: Path) -> None:
     """Standard input that cannot be read (opened for writing only)."""
     stdin = os.open(tmp_path / "write-only", os.O_WRONLY | os.O_CREAT)
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "contract", "validate", "-"],
-            stdin=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_contract("validate", "-", stdin=stdin, timeout=120)
     finally:
         os.close(stdin)
     _assert_refused(result, "-", None, "cannot read it: Bad file descriptor")

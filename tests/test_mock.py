@@ -11,8 +11,8 @@ import pytest
 import requests
 
 import contract.mock
-from conftest import RunCli
 from contract.mock import MockEndpoint
+from tests.conftest import RunCli
 
 KEY = "test-key"
 

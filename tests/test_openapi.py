@@ -8,8 +8,8 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from conftest import RunCli
 from contract import load_contract
+from tests.conftest import RunCli
 
 
 def test_the_document_is_valid_openapi_3_1(run_cli: RunCli) -> None:

@@ -8,11 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import run_contract
 from contract.spec.schema import load_contract
 from contract.spec.validation import validator_for
 from tests.certify_output import parse
-from tests.conftest import USER, Served, certify, read_contact, serve
+from tests.conftest import USER, Served, certify, read_contact, run_contract, serve
 
 FRESH = 2  # with --contacts 1 --fresh-contacts 1
 EMPTY = ("date_of_birth", "tags", "birth_date", "gender", "marital_status")

@@ -18,7 +18,6 @@ else:  # pragma: no cover - Python 3.10
 
 import pytest
 
-from conftest import RunCli
 from contract import load_contract
 from contract.cli.certify import EXITS as CERTIFY_EXITS
 from contract.cli.fleet import EXITS as FLEET_EXITS
@@ -28,6 +27,7 @@ from contract.cli.restore import EXITS as RESTORE_EXITS
 from contract.errors import Exit
 from contract.run.settings import OPTIONS, Door
 from contract.spec.requirements import CATALOGUE
+from tests.conftest import RunCli
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

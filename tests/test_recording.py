@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import SUITE, RunCli, Wsgi, key_forms, run_contract, served
+from conftest import SUITE, Wsgi, key_forms, served
 from contract.exchange.answers import Exchange
 from contract.exchange.endpoint import Endpoint
 from contract.recording import (
@@ -37,6 +37,7 @@ from contract.server.xmlrpc_codec import dump_fault
 from contract.spec.requirements import CATALOGUE
 from contract.spec.schema import load_contract
 from contract.strategies import InvalidCase
+from tests.conftest import RunCli, run_contract
 
 COOKIE = "session-cookie-value-4242"
 

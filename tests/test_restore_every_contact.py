@@ -13,7 +13,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from tests.certify_output import PROGRESS
+from tests.certify_output import is_progress
 from tests.conftest import USER, Running, Served, certify, read_contact, serve, write_contact
 
 CONTACT = 4
@@ -156,7 +156,7 @@ def test_a_witness_someone_else_changed_is_left_as_they_left_it(tmp_path: Path) 
             cwd=tmp_path,
         )
         try:
-            running.wait_for_line(lambda line: PROGRESS.fullmatch(line.rstrip()) is not None, 300)
+            running.wait_for_line(is_progress, 300)
             running.process.send_signal(signal.SIGSTOP)  # changed while the run is held still
             theirs = {"city": "Changed by someone else"}
             write_contact(server, 3, theirs)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RunCli
 from contract.cli.main import build_parser
 from contract.run.settings import OPTIONS, Door, RunSettings, SettingsError, resolve
+from tests.conftest import RunCli
 
 # Values that break a rule, by option; each is given on the command line and to the plugin.
 BAD_VALUES = {

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SUITE, RunCli, Wsgi, served
+from conftest import SUITE, Wsgi, served
 from contract.run.throttle import (
     DEFAULT_RETRY_WAIT,
     MAX_RETRY_WAIT,
@@ -22,6 +22,7 @@ from contract.run.throttle import (
     retry_after,
 )
 from contract.server import ReferenceServer
+from tests.conftest import RunCli
 
 
 @pytest.mark.parametrize(

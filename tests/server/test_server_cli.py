@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import queue
 import re
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import pytest
 import requests
 
 from contract.cli.serve import API_KEY_VARIABLE
+from tests.conftest import Running, clean_environment, run_contract
 
 from .clients import CONTACTS_PATH
 
@@ -33,66 +29,38 @@ LISTENING = re.compile(r"listening on (http://\S+)\n")
 class Served:
     """A running ``contract serve`` and what it printed before it was ready."""
 
-    process: subprocess.Popen[str]
+    running: Running
     url: str
     printed: list[str]
-    lines: queue.Queue[str | None]
-    stderr: IO[str]
+
+    @property
+    def process(self) -> subprocess.Popen[str]:
+        return self.running.process
 
     def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str, str]:
         """Send *signum*; wait for the exit; return its code and the rest of stdout and stderr."""
         self.process.send_signal(signum)
-        code = self.process.wait(timeout=30)
-        rest = "".join(iter(lambda: self.lines.get(timeout=30) or "", ""))
-        self.stderr.seek(0)
-        return code, rest, self.stderr.read()
+        result = self.running.finish(timeout=30)
+        return result.returncode, result.stdout.removeprefix("".join(self.printed)), result.stderr
 
 
 def _environment(api_key: str | None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != API_KEY_VARIABLE}
-    if api_key is not None:
-        env[API_KEY_VARIABLE] = api_key
-    return env
-
-
-def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
-    # A thread, not select(): a buffered text stream may hold several lines already read.
-    for line in stream:
-        lines.put(line)
-    lines.put(None)
+    return clean_environment(**({API_KEY_VARIABLE: api_key} if api_key is not None else {}))
 
 
 @contextmanager
 def serve(*args: str, api_key: str | None = "cli-test-key") -> Iterator[Served]:
     """Start ``contract serve --port 0 ARGS`` and wait until it prints its listening line."""
-    with tempfile.TemporaryFile("w+") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "contract", "serve", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            env=_environment(api_key),
+    running = Running("serve", "--port", "0", *args, env=_environment(api_key))
+    try:
+        listening = running.wait_for_line(
+            lambda line: LISTENING.fullmatch(line) is not None, timeout=READY_SECONDS
         )
-        assert process.stdout is not None
-        lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True).start()
-        printed: list[str] = []
-        try:
-            while True:
-                line = lines.get(timeout=READY_SECONDS)
-                if line is None:
-                    raise AssertionError(f"exited before listening: {printed}")
-                printed.append(line)
-                match = LISTENING.fullmatch(line)
-                if match:
-                    break
-            yield Served(process, match[1], printed, lines, stderr)
-        finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=30)
-            process.stdout.close()
+        url = LISTENING.fullmatch(listening)
+        assert url is not None
+        yield Served(running, url[1], list(running.stdout_lines))
+    finally:
+        running.stop()
 
 
 def test_prints_one_listening_line_and_stops_cleanly_on_sigterm() -> None:
@@ -181,14 +149,7 @@ def test_a_file_database_keeps_updates_across_restarts(tmp_path: Path) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "contract", "serve", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=_environment("k"),
-        stdin=subprocess.DEVNULL,
-    )
+    return run_contract("serve", *args, env=_environment("k"), timeout=60)
 
 
 def test_a_busy_port_is_a_one_line_error() -> None:

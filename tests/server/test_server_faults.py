@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import re
-import subprocess
-import sys
 import threading
 import xmlrpc.client
 from collections.abc import Callable, Iterator
@@ -25,6 +23,7 @@ from contract.server.faults import FAULTS, UnknownFaultError
 from contract.server.planted import LONG_NAME_LIMIT, reset_value
 from contract.server.service import ContactService
 from contract.spec.requirements import CATALOGUE, requirement
+from tests.conftest import run_contract
 
 from .clients import CONTACTS_PATH, RestClient, XMLRPCClient
 from .test_server_cli import serve
@@ -576,13 +575,8 @@ def test_write_neighbour(faulty: StartFaulty, server: ReferenceServer, contact_i
 
 
 def test_fault_option_is_hidden_from_help_but_works() -> None:
-    shown = subprocess.run(
-        [sys.executable, "-m", "contract", "serve", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    shown = run_contract("serve", "--help", timeout=60)
+    assert shown.returncode == 0, shown.stderr
     assert "--fault" not in shown.stdout
     with serve("--contacts", "2", "--fault", "wrong-id", "--fault", "accept-empty") as served:
         url = f"{served.url}{CONTACTS_PATH}/1"
@@ -595,13 +589,7 @@ def test_fault_option_is_hidden_from_help_but_works() -> None:
 
 
 def test_an_unknown_fault_option_is_a_one_line_error() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "contract", "serve", "--port", "0", "--fault", "nope"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    result = run_contract("serve", "--port", "0", "--fault", "nope", timeout=60)
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.splitlines()
