@@ -1,13 +1,16 @@
-"""How a reference server is configured: one frozen set of options shared by every part."""
+"""How a reference server is configured: one frozen set of options shared by every part,
+and :data:`SERVE_OPTIONS`, the declaration of ``contract serve``'s flags that set them."""
 
 from __future__ import annotations
 
+import argparse
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract.option_model import Option
 from contract.server.faults import check_fault_names, fault_overrides
 from contract.server.profiles import PROFILES, check_profile_name
 from contract.server.steps import Override
@@ -23,6 +26,9 @@ DEFAULT_IDLE_TIMEOUT_SECONDS = 60
 DEFAULT_NETWORK_HOLD_SECONDS = 30.0
 """Three times the certification's default time-out: a held answer comes too late."""
 MEMORY_DATABASE = ":memory:"
+API_KEY_VARIABLE = "CONTRACT_SERVER_API_KEY"
+SERVE_PORT = 8080
+"""Where ``contract serve`` listens unless told; from Python a server takes any free port."""
 
 
 def generate_api_key() -> str:
@@ -126,3 +132,156 @@ class ServerOptions:
     def overrides(self) -> list[Override]:
         """The steps the profile and the planted faults replace, profile first."""
         return [*PROFILES[self.profile].overrides, *fault_overrides(self.faults)]
+
+
+# --- contract serve's flags -----------------------------------------------------------
+# The readers of a flag's text: argparse shows the message of an ArgumentTypeError with
+# the command's usage, and exits 2.
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be positive: {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a non-negative number: {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number above zero: {text}")
+    return value
+
+
+def _profiles_help() -> str:
+    described = "; ".join(f"{p.name}: {p.description}" for p in PROFILES.values())
+    return f"a legal variant of the contract that real installs show: {described}"
+
+
+SERVE_OPTIONS: tuple[Option, ...] = (
+    Option("host", "the address to listen on", default=DEFAULT_HOST),
+    Option(
+        "port",
+        "the port to listen on; 0 picks a free one",
+        default=str(SERVE_PORT),
+        parse=_non_negative_int,
+    ),
+    Option("user", "the Basic auth user name", default=DEFAULT_USER),
+    Option(
+        "api-key",
+        "the Basic auth API key",
+        default_shown=f"${API_KEY_VARIABLE}, else a generated one, printed at start",
+        metavar="KEY",
+        env=API_KEY_VARIABLE,
+    ),
+    Option(
+        "db",
+        "the SQLite database file, created if missing",
+        default=MEMORY_DATABASE,
+        metavar="PATH",
+    ),
+    Option(
+        "contacts",
+        "make sure contacts 1..N exist, with plausible data",
+        default=str(DEFAULT_CONTACTS),
+        metavar="N",
+        parse=_non_negative_int,
+    ),
+    Option(
+        "fresh-contacts",
+        "make sure contacts N+1..N+M exist as the platform makes them: defaults, and "
+        '"" or null where the default is empty',
+        default=str(DEFAULT_CONTACTS),
+        metavar="M",
+        parse=_non_negative_int,
+    ),
+    Option(
+        "readonly-policy",
+        "what an update carrying read-only properties gets: reject (400) or ignore "
+        "(dropped, the rest applied)",
+        default="reject",
+        choices=TREATMENTS,
+    ),
+    Option(
+        "unknown-policy",
+        "what an update carrying unknown properties gets: reject (400) or ignore "
+        "(dropped, the rest applied)",
+        default="reject",
+        choices=TREATMENTS,
+    ),
+    Option(
+        "latency-ms",
+        "delay every answer by N milliseconds, to rehearse a remote install",
+        default="0",
+        metavar="N",
+        parse=_non_negative_float,
+    ),
+    Option(
+        "xmlrpc-path",
+        "where the XML-RPC endpoint listens",
+        default=DEFAULT_XMLRPC_PATH,
+        metavar="PATH",
+    ),
+    Option(
+        "max-body-bytes",
+        "larger request bodies are answered 413",
+        default=str(DEFAULT_MAX_BODY_BYTES),
+        metavar="N",
+        parse=_positive_int,
+    ),
+    Option(
+        "threads",
+        "worker threads serving requests",
+        default=str(DEFAULT_THREADS),
+        metavar="N",
+        parse=_positive_int,
+    ),
+    Option(
+        "schema-extension",
+        'a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields',
+        metavar="FILE",
+    ),
+    Option("profile", _profiles_help(), default="default", choices=tuple(PROFILES)),
+    Option(
+        "network-seed",
+        "with --profile bad-network: the seed of which requests meet trouble, so a run "
+        "can be played again",
+        default="0",
+        metavar="N",
+        parse=_non_negative_int,
+    ),
+    Option(
+        "network-hold",
+        "with --profile bad-network: seconds an answer it holds is held, after its "
+        "update is applied; longer than the client's time-out",
+        default=f"{DEFAULT_NETWORK_HOLD_SECONDS:g}",
+        metavar="S",
+        parse=_positive_float,
+        keyword="network_hold_seconds",
+    ),
+    # Planted faults are for testing the certification suite, not for users: kept out of --help.
+    Option(
+        "fault",
+        "plant a fault (see contract.server.faults)",
+        metavar="NAME",
+        repeatable=True,
+        hidden=True,
+        keyword="faults",
+    ),
+)
+"""Every flag of ``contract serve``, declared once: its help, the README's table and the
+:class:`ServerOptions` it fills (each flag's name in Python is the keyword it sets)."""

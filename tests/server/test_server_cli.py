@@ -21,7 +21,7 @@ from typing import IO
 import pytest
 import requests
 
-from contract.cli.serve import API_KEY_VARIABLE
+from contract.server.options import API_KEY_VARIABLE
 
 from .clients import CONTACTS_PATH
 
