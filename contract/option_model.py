@@ -4,7 +4,8 @@ A command's options are a table of :class:`Option`: ``contract certify``'s, the 
 plugin's and the fleet file's come from :data:`contract.run.settings.OPTIONS`,
 ``contract serve``'s from :data:`contract.server.options.SERVE_OPTIONS`. The command
 line's flags and help are generated from the table (:mod:`contract.cli.options`), and so
-are the plugin's options and ini keys.
+are the plugin's options and ini keys. An option that several commands take is declared
+here once, as :data:`SCHEMA_EXTENSION` is.
 
 This module imports nothing of the package: every wing may use it.
 """
@@ -101,3 +102,13 @@ class Option:
     def read(self, text: str) -> Any:
         """The value *text* stands for."""
         return self.parse(text) if self.parse else text
+
+
+SCHEMA_EXTENSION = Option(
+    "schema-extension",
+    'a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields',
+    metavar="FILE",
+)
+"""The install's custom fields, as every command that reads the contract takes them:
+``certify``, ``prepare``, ``serve``, ``schema``, ``validate`` and ``openapi``, and the
+plugin's ``--contract-schema-extension``."""

@@ -14,10 +14,12 @@ from typing import IO, NoReturn
 from contract import __version__
 from contract.cli.certify import add_certify_command
 from contract.cli.exits import Exit, add_command
+from contract.cli.options import add_option
 from contract.cli.prepare import add_prepare_command
 from contract.cli.restore import add_restore_command
 from contract.cli.serve import add_serve_command
 from contract.fleet.command import add_fleet_command
+from contract.option_model import SCHEMA_EXTENSION
 from contract.spec.bulk import (
     BulkResult,
     check_stream,
@@ -127,10 +129,6 @@ PRINT_EXITS = {
     Exit.OK: "printed",
     Exit.CANNOT_RUN: "the schema extension cannot be read or merged; one line says why",
 }
-_EXTENSION_HELP = (
-    'a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields '
-    "(default: none)"
-)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--bundled", action="store_true", help="inline every $ref, self-contained (default: off)"
     )
-    schema.add_argument("--schema-extension", metavar="FILE", help=_EXTENSION_HELP)
+    add_option(schema, SCHEMA_EXTENSION)
     schema.set_defaults(handler=_cmd_schema)
 
     validate = add_command(
@@ -170,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="text: a line per violation; json: a JSON line per invalid payload (default: text)",
     )
-    validate.add_argument("--schema-extension", metavar="FILE", help=_EXTENSION_HELP)
+    add_option(validate, SCHEMA_EXTENSION)
     validate.add_argument(
         "--keep-going",
         action="store_true",
@@ -186,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print an OpenAPI 3.1 document",
         description="Print an OpenAPI 3.1 document of the endpoint, derived from the schemas.",
     )
-    openapi.add_argument("--schema-extension", metavar="FILE", help=_EXTENSION_HELP)
+    add_option(openapi, SCHEMA_EXTENSION)
     openapi.set_defaults(handler=_cmd_openapi)
 
     add_serve_command(commands)

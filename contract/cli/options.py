@@ -14,8 +14,8 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from contract.option_model import Option
-from contract.run.settings import OPTION, Door, Raw
+from contract.option_model import Door, Option
+from contract.run.settings import OPTION, Raw
 
 
 class FormerSpelling(argparse.Action):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from contract.exchange.endpoint import KEY_VARIABLE, USER_VARIABLE, Endpoint
+from contract.option_model import SCHEMA_EXTENSION
 from contract.option_model import Door as Door
 from contract.option_model import Option as Option
 from contract.run.retrying import DEFAULT_RETRIES, MAX_RETRIES
@@ -190,11 +191,7 @@ OPTIONS: tuple[Option, ...] = (
         "formats at once, comma-separated, e.g. c.json,c.html",
         metavar="PATH[,PATH...]",
     ),
-    Option(
-        "schema-extension",
-        'a JSON Schema fragment {"properties": {...}} of the install\'s custom fields',
-        metavar="FILE",
-    ),
+    SCHEMA_EXTENSION,
     Option(
         "record",
         "record every exchange of the run to PATH (JSON Lines, credentials redacted; "

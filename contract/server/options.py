@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract.option_model import Option
+from contract.option_model import SCHEMA_EXTENSION, Option
 from contract.server.faults import check_fault_names, fault_overrides
 from contract.server.profiles import PROFILES, check_profile_name
 from contract.server.steps import Override
@@ -250,11 +250,7 @@ SERVE_OPTIONS: tuple[Option, ...] = (
         metavar="N",
         parse=_positive_int,
     ),
-    Option(
-        "schema-extension",
-        'a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields',
-        metavar="FILE",
-    ),
+    SCHEMA_EXTENSION,
     Option("profile", _profiles_help(), default="default", choices=tuple(PROFILES)),
     Option(
         "network-seed",
