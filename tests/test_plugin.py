@@ -130,8 +130,8 @@ def test_every_profile_passes_under_every_pair_of_policies(
     for seed, (readonly, unknown) in enumerate(_POLICIES, start=first_seed):
         with ReferenceServer(
             contacts=4,
-            readonly_policy=readonly,
-            unknown_policy=unknown,
+            readonly_treatment=readonly,
+            unknown_treatment=unknown,
             profile=profile,
             network_hold_seconds=hold,
         ) as server:

@@ -14,7 +14,7 @@ from typing import IO, NoReturn
 from contract import __version__
 from contract.cli.certify import add_certify_command
 from contract.cli.exits import Exit, add_command
-from contract.cli.options import add_option
+from contract.cli.options import FormerSpelling, add_option
 from contract.cli.prepare import add_prepare_command
 from contract.cli.restore import add_restore_command
 from contract.cli.serve import add_serve_command
@@ -200,7 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _refuse_unknown(command: argparse.ArgumentParser, unknown: list[str]) -> NoReturn:
     """The command's own usage, and the option the user most likely meant."""
     message = f"unrecognized arguments: {' '.join(unknown)}"
-    known = [flag for action in command._actions for flag in action.option_strings]
+    known = [
+        flag
+        for action in command._actions
+        if not isinstance(action, FormerSpelling)  # a former name is not one to learn now
+        for flag in action.option_strings
+    ]
     for word in unknown:
         if word.startswith("-"):
             close = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.5)
