@@ -102,7 +102,12 @@ def test_ini_settings_and_environment_variables_configure_the_run(
     result.stdout.fnmatch_lines(["*[[]xmlrpc[]] PASSED*", "*(seed 77)*"])
 
 
-_POLICIES = [("reject", "reject"), ("reject", "ignore"), ("ignore", "reject"), ("ignore", "ignore")]
+_TREATMENTS = [
+    ("reject", "reject"),
+    ("reject", "ignore"),
+    ("ignore", "reject"),
+    ("ignore", "ignore"),
+]
 # The requirements whose tests send read-only or unknown properties (the rest draw only
 # writable properties, with values of the wrong type, enum or format at worst).
 _SENDS_POLICED_PROPERTIES = ["UC-READONLY", "UC-UNKNOWN", "UC-NO5XX", "UC-PARITY"]
@@ -110,28 +115,28 @@ _SENDS_POLICED_PROPERTIES = ["UC-READONLY", "UC-UNKNOWN", "UC-NO5XX", "UC-PARITY
 
 @pytest.mark.long
 @pytest.mark.parametrize("profile", sorted(PROFILES))
-def test_every_profile_passes_under_every_pair_of_policies(
+def test_every_profile_passes_under_every_pair_of_treatments(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, profile: str
 ) -> None:
-    """Each legal install profile, under each pair of server policies: a correct install is
-    certified, whether the run demands the server's own policy or either; a seed of its
-    own for each of the sixteen runs.
+    """Each legal install profile, under each pair of server treatments: a correct install
+    is certified, whether the run's policy demands the server's own treatment or either; a
+    seed of its own for each of the sixteen runs.
 
     The whole suite runs under the first pair. Under the others, the tests whose requests
-    can carry a read-only or unknown property, the only ones a server's policy answers
+    can carry a read-only or unknown property, the only ones a server's treatment answers
     differently: the rest send the same requests and get the same answers whatever it is.
     """
-    first_seed = 1 + len(_POLICIES) * sorted(PROFILES).index(profile)
+    first_seed = 1 + len(_TREATMENTS) * sorted(PROFILES).index(profile)
     policy_sensitive = " or ".join(_tests_certifying(r) for r in _SENDS_POLICED_PROPERTIES)
     # A held answer costs the run its time-out: a short one, and a hold well past it.
     bad_network = profile == "bad-network"
     hold = 3.0 if bad_network else DEFAULT_NETWORK_HOLD_SECONDS
     timeout = ["--contract-timeout=1"] if bad_network else []
-    for seed, (readonly, unknown) in enumerate(_POLICIES, start=first_seed):
+    for seed, (readonly, unknown) in enumerate(_TREATMENTS, start=first_seed):
         with ReferenceServer(
             contacts=4,
-            readonly_policy=readonly,
-            unknown_policy=unknown,
+            readonly_treatment=readonly,
+            unknown_treatment=unknown,
             profile=profile,
             network_hold_seconds=hold,
         ) as server:
@@ -210,7 +215,7 @@ def test_each_planted_fault_fails_its_requirement_in_the_coverage_phase(
     with ReferenceServer(contacts=3, fresh_contacts=2, faults=frozenset({fault})) as server:
         monkeypatch.setenv("CONTRACT_API_KEY", server.api_key)
         # The tests of the fault's requirement: the correct server passes the whole suite
-        # in test_every_profile_passes_under_every_pair_of_policies. A fresh contact holds
+        # in test_every_profile_passes_under_every_pair_of_treatments. A fresh contact holds
         # empty values the run must not send, a full one none: every fault shows on both.
         chosen = server.fresh_contact_ids[0] if contact == "fresh" else 2
         result = pytester.runpytest(

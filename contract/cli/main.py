@@ -15,10 +15,12 @@ from contract import __version__
 from contract.cli.certify import add_certify_command
 from contract.cli.command import add_command
 from contract.cli.fleet import add_fleet_command
+from contract.cli.options import FormerSpelling, add_option
 from contract.cli.prepare import add_prepare_command
 from contract.cli.restore import add_restore_command
 from contract.cli.serve import add_serve_command
 from contract.errors import CannotRun, Exit
+from contract.option_model import SCHEMA_EXTENSION
 from contract.spec.bulk import (
     BulkResult,
     check_stream,
@@ -124,10 +126,6 @@ PRINT_EXITS = {
     Exit.OK: "printed",
     Exit.CANNOT_RUN: "the schema extension cannot be read or merged; one line says why",
 }
-_EXTENSION_HELP = (
-    'a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields '
-    "(default: none)"
-)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--bundled", action="store_true", help="inline every $ref, self-contained (default: off)"
     )
-    schema.add_argument("--schema-extension", metavar="FILE", help=_EXTENSION_HELP)
+    add_option(schema, SCHEMA_EXTENSION)
     schema.set_defaults(handler=_cmd_schema)
 
     validate = add_command(
@@ -167,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="text: a line per violation; json: a JSON line per invalid payload (default: text)",
     )
-    validate.add_argument("--schema-extension", metavar="FILE", help=_EXTENSION_HELP)
+    add_option(validate, SCHEMA_EXTENSION)
     validate.add_argument(
         "--keep-going",
         action="store_true",
@@ -183,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print an OpenAPI 3.1 document",
         description="Print an OpenAPI 3.1 document of the endpoint, derived from the schemas.",
     )
-    openapi.add_argument("--schema-extension", metavar="FILE", help=_EXTENSION_HELP)
+    add_option(openapi, SCHEMA_EXTENSION)
     openapi.set_defaults(handler=_cmd_openapi)
 
     add_serve_command(commands)
@@ -199,7 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _refuse_unknown(command: argparse.ArgumentParser, unknown: list[str]) -> NoReturn:
     """The command's own usage, and the option the user most likely meant."""
     message = f"unrecognized arguments: {' '.join(unknown)}"
-    known = [flag for action in command._actions for flag in action.option_strings]
+    known = [
+        flag
+        for action in command._actions
+        if not isinstance(action, FormerSpelling)  # a former name is not one to learn now
+        for flag in action.option_strings
+    ]
     for word in unknown:
         if word.startswith("-"):
             close = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.5)

@@ -15,56 +15,16 @@ from types import FrameType
 from typing import Any
 
 from contract.cli.command import add_command
+from contract.cli.options import add_option, option_values
 from contract.errors import Exit
-from contract.server.options import (
-    DEFAULT_CONTACTS,
-    DEFAULT_HOST,
-    DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_NETWORK_HOLD_SECONDS,
-    DEFAULT_THREADS,
-    DEFAULT_XMLRPC_PATH,
-    MEMORY_DATABASE,
-    ServerOptions,
-)
-from contract.server.profiles import PROFILES
-from contract.spec.api import DEFAULT_USER
-from contract.spec.policies import TREATMENTS
+from contract.server.options import SERVE_OPTIONS, ServerOptions
 
-API_KEY_VARIABLE = "CONTRACT_SERVER_API_KEY"
 EXITS = {
     Exit.OK: "stopped cleanly by Ctrl-C or SIGTERM",
     Exit.CANNOT_RUN: "cannot start: the port or the database cannot be opened, or a bad "
     "option; one line says why",
 }
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be positive: {text}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a non-negative number: {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number above zero: {text}")
-    return value
 
 
 def add_serve_command(commands: Any) -> argparse.ArgumentParser:
@@ -76,121 +36,8 @@ def add_serve_command(commands: Any) -> argparse.ArgumentParser:
         help="run the reference UpdateContact server (REST + XML-RPC on SQLite)",
         description="Run the reference UpdateContact server until Ctrl-C or SIGTERM.",
     )
-    serve.add_argument(
-        "--host", default=DEFAULT_HOST, help="the address to listen on (default: %(default)s)"
-    )
-    serve.add_argument(
-        "--port",
-        type=_non_negative_int,
-        default=8080,
-        help="the port to listen on; 0 picks a free one (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--user", default=DEFAULT_USER, help="the Basic auth user name (default: %(default)s)"
-    )
-    serve.add_argument(
-        "--api-key",
-        metavar="KEY",
-        help="the Basic auth API key "
-        f"(default: ${API_KEY_VARIABLE}, else a generated one, printed at start)",
-    )
-    serve.add_argument(
-        "--db",
-        default=MEMORY_DATABASE,
-        metavar="PATH",
-        help="the SQLite database file, created if missing (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--contacts",
-        type=_non_negative_int,
-        default=DEFAULT_CONTACTS,
-        metavar="N",
-        help="make sure contacts 1..N exist, with plausible data (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--fresh-contacts",
-        type=_non_negative_int,
-        default=DEFAULT_CONTACTS,
-        metavar="M",
-        help="make sure contacts N+1..N+M exist as the platform makes them: defaults, and "
-        '"" or null where the default is empty (default: %(default)s)',
-    )
-    serve.add_argument(
-        "--readonly-policy",
-        choices=TREATMENTS,
-        default="reject",
-        help="what an update carrying read-only properties gets: reject (400) or ignore "
-        "(dropped, the rest applied) (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--unknown-policy",
-        choices=TREATMENTS,
-        default="reject",
-        help="what an update carrying unknown properties gets: reject (400) or ignore "
-        "(dropped, the rest applied) (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--latency-ms",
-        type=_non_negative_float,
-        default=0.0,
-        metavar="N",
-        help="delay every answer by N milliseconds, to rehearse a remote install "
-        "(default: %(default)g)",
-    )
-    serve.add_argument(
-        "--xmlrpc-path",
-        default=DEFAULT_XMLRPC_PATH,
-        metavar="PATH",
-        help="where the XML-RPC endpoint listens (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--max-body-bytes",
-        type=_positive_int,
-        default=DEFAULT_MAX_BODY_BYTES,
-        metavar="N",
-        help="larger request bodies are answered 413 (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--threads",
-        type=_positive_int,
-        default=DEFAULT_THREADS,
-        metavar="N",
-        help="worker threads serving requests (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--schema-extension",
-        metavar="FILE",
-        help='a JSON Schema fragment {"properties": {...}} adding the install\'s custom fields '
-        "(default: none)",
-    )
-    serve.add_argument(
-        "--profile",
-        choices=tuple(PROFILES),
-        default="default",
-        help="a legal variant of the contract that real installs show: "
-        + "; ".join(f"{p.name}: {p.description}" for p in PROFILES.values())
-        + " (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--network-seed",
-        type=_non_negative_int,
-        default=0,
-        metavar="N",
-        help="with --profile bad-network: the seed of which requests meet trouble, so a run "
-        "can be played again (default: %(default)s)",
-    )
-    serve.add_argument(
-        "--network-hold",
-        type=_positive_float,
-        default=DEFAULT_NETWORK_HOLD_SECONDS,
-        metavar="S",
-        help="with --profile bad-network: seconds an answer it holds is held, after its "
-        "update is applied; longer than the client's time-out (default: %(default)g)",
-    )
-    # Planted faults are for testing the certification suite, not for users: kept out of --help.
-    serve.add_argument(
-        "--fault", action="append", default=[], metavar="NAME", help=argparse.SUPPRESS
-    )
+    for option in SERVE_OPTIONS:
+        add_option(serve, option)
     serve.set_defaults(handler=run_serve)
     return serve
 
@@ -211,26 +58,7 @@ def _database_trouble(database: str, error: sqlite3.Error) -> str:
 
 
 def _options(args: argparse.Namespace) -> ServerOptions:
-    return ServerOptions(
-        host=args.host,
-        port=args.port,
-        user=args.user,
-        api_key=args.api_key or os.environ.get(API_KEY_VARIABLE) or None,
-        db=args.db,
-        contacts=args.contacts,
-        fresh_contacts=args.fresh_contacts,
-        readonly_policy=args.readonly_policy,
-        unknown_policy=args.unknown_policy,
-        latency_ms=args.latency_ms,
-        xmlrpc_path=args.xmlrpc_path,
-        max_body_bytes=args.max_body_bytes,
-        threads=args.threads,
-        schema_extension=args.schema_extension,
-        faults=frozenset(args.fault),
-        profile=args.profile,
-        network_seed=args.network_seed,
-        network_hold_seconds=args.network_hold,
-    )
+    return ServerOptions(**option_values(args, SERVE_OPTIONS, os.environ))
 
 
 class StopSignals:
@@ -290,11 +118,13 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     with StopSignals() as stop:
         try:
-            server = ReferenceServer(_options(args))
+            options = _options(args)
+            server = ReferenceServer(options)
             server.start()
         except sqlite3.Error as error:
-            reason = _database_trouble(args.db, error)
-            sys.stderr.write(f"contract serve: cannot start: the database {args.db}: {reason}\n")
+            database = str(options.db)
+            reason = _database_trouble(database, error)
+            sys.stderr.write(f"contract serve: cannot start: the database {database}: {reason}\n")
             return Exit.CANNOT_RUN
         except (OSError, ValueError) as error:
             sys.stderr.write(f"contract serve: cannot start: {error}\n")

@@ -4,7 +4,8 @@
 their help, and the README's option table all come from :data:`OPTIONS`. Whichever door a
 value came through (a flag, an ini key, an environment variable), :func:`resolve` checks
 it here, once, and a :class:`SettingsError` says what is wrong in the same words, with
-the option spelt as that door spells it.
+the option spelt as that door spells it. Each option is a
+:class:`contract.option_model.Option` (imported from here too, with :class:`Door`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from contract.errors import ContractError
 from contract.exchange.endpoint import KEY_VARIABLE, USER_VARIABLE, Endpoint
+from contract.option_model import SCHEMA_EXTENSION
+from contract.option_model import Door as Door
+from contract.option_model import Option as Option
 from contract.run.retrying import DEFAULT_RETRIES, MAX_RETRIES
 from contract.run.throttle import RateLimit
 from contract.spec.api import DEFAULT_USER, XMLRPC_PATH
@@ -35,62 +38,6 @@ URL_VARIABLE = "CONTRACT_URL"
 SEED_VARIABLE = "CONTRACT_SEED"
 MOCK_URL = "https://install.example"
 """Where ``--mock`` puts the simulated endpoint; nothing is sent over the network."""
-
-
-class Door(Enum):
-    """Where an option was given: it decides how the option is spelt back to the user."""
-
-    CLI = "contract certify"
-    PLUGIN = "pytest"
-    FLEET = "contract fleet"
-
-
-@dataclass(frozen=True)
-class Option:
-    """One option of a certification run, as every door offers it."""
-
-    name: str
-    """The flag without dashes, e.g. ``contact-id``."""
-    help: str
-    default: str | None = None
-    """The default as text, as :func:`resolve` reads it; ``None`` for none."""
-    default_shown: str | None = None
-    """The default as help shows it, when the text above does not say it well."""
-    plugin_default_shown: str | None = None
-    """The same, where the plugin's default differs from the command line's."""
-    metavar: str | None = None
-    env: str | None = None
-    switch: bool = False
-    """An on/off flag rather than a value."""
-    plugin: bool = True
-    """Offered by the plugin too, as ``--contract-NAME`` with the ini key ``contract_NAME``."""
-    plugin_spelling: str | None = None
-    """How the plugin's door spells an option it does not offer (``-n`` for workers)."""
-
-    @property
-    def attribute(self) -> str:
-        """The option's name in Python: ``contact_id``."""
-        return self.name.replace("-", "_")
-
-    @property
-    def ini_key(self) -> str:
-        """The plugin's ini key: ``contract_contact_id``."""
-        return "contract_" + self.attribute
-
-    def spelling(self, door: Door) -> str:
-        """The option as *door* spells it."""
-        if door is Door.CLI:
-            return f"--{self.name}"
-        if door is Door.FLEET:  # a key of the fleet file: lists of ids are plural
-            return self.attribute + ("s" if self.name.endswith("-id") else "")
-        return self.plugin_spelling or f"--contract-{self.name}"
-
-    def help_text(self, door: Door) -> str:
-        """The help line: what it does, its default, and its environment variable."""
-        shown = (door is Door.PLUGIN and self.plugin_default_shown) or self.default_shown
-        shown = shown or ("off" if self.switch else self.default) or "none"
-        text = f"{self.help} (default: {shown})"
-        return text + (f" [env {self.env}]" if self.env else "")
 
 
 def _choice_metavar(choices: tuple[str, ...]) -> str:
@@ -245,11 +192,7 @@ OPTIONS: tuple[Option, ...] = (
         "formats at once, comma-separated, e.g. c.json,c.html",
         metavar="PATH[,PATH...]",
     ),
-    Option(
-        "schema-extension",
-        'a JSON Schema fragment {"properties": {...}} of the install\'s custom fields',
-        metavar="FILE",
-    ),
+    SCHEMA_EXTENSION,
     Option(
         "record",
         "record every exchange of the run to PATH (JSON Lines, credentials redacted; "

@@ -226,7 +226,7 @@ FAULTS: dict[str, Fault] = _registry(
     Fault(
         "apply-read-only",
         requirements.READONLY,
-        "read-only properties in an update are stored, whatever the read-only policy",
+        "read-only properties in an update are stored, whatever the read-only treatment",
         "stored",
         planted.also_storing("read-only"),
     ),

@@ -1,4 +1,4 @@
-"""The UpdateContact rules both transports share: validation, policies, storage.
+"""The UpdateContact rules both transports share: validation, treatments, storage.
 
 REST and XML-RPC only translate requests into calls here and outcomes into answers, so
 both reach the same verdict on the same payload.
@@ -23,8 +23,8 @@ from contract.spec.transports import Transport
 from contract.spec.validation import UpdateValidator
 from contract.spec.violations import Violation
 
-# The rules a policy can waive, by the policy's name in ServerOptions.
-_POLICY_RULES = {"readonly_policy": "read_only", "unknown_policy": "unknown"}
+# The rules a treatment can waive, by the treatment's name in ServerOptions.
+_POLICY_RULES = {"readonly_treatment": "read_only", "unknown_treatment": "unknown"}
 
 
 class ContactService:
@@ -75,7 +75,7 @@ class ContactService:
     # --- the steps a planted fault may replace ---------------------------------------
 
     def rules(self, request: UpdateRequest, stored: frozenset[str]) -> list[Violation]:
-        """The contract's violations the update is refused for: all but those a policy
+        """The contract's violations the update is refused for: all but those a treatment
         waives, none that calls a property read-only or unknown while it is stored, and
         none for ``""`` in a formatted text (``tags``, ``birth_date``): the documentation
         leaves that open, and this server, like the platform, takes back the "no value" a

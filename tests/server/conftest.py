@@ -26,7 +26,7 @@ def server() -> Iterator[ReferenceServer]:
 def ignoring_server() -> Iterator[ReferenceServer]:
     """A server that ignores read-only and unknown properties."""
     with ReferenceServer(
-        contacts=CONTACTS, readonly_policy="ignore", unknown_policy="ignore"
+        contacts=CONTACTS, readonly_treatment="ignore", unknown_treatment="ignore"
     ) as srv:
         yield srv
 

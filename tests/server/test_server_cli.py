@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from contract.cli.serve import API_KEY_VARIABLE
+from contract.server.options import API_KEY_VARIABLE
 from tests.conftest import Running, clean_environment, run_contract
 
 from .clients import CONTACTS_PATH
@@ -100,7 +100,7 @@ def test_without_a_key_it_generates_one_and_prints_it() -> None:
 
 def test_options_shape_the_server(tmp_path: Path) -> None:
     args = ["--contacts", "3", "--fresh-contacts", "2", "--user", "ops", "--api-key", "k3y"]
-    args += ["--readonly-policy", "ignore"]
+    args += ["--readonly-treatment", "ignore", "--unknown-treatment", "ignore"]
     with serve(*args, "--xmlrpc-path", "/rpc", "--latency-ms", "250") as served:
         auth = ("ops", "k3y")
         assert (
@@ -122,6 +122,13 @@ def test_options_shape_the_server(tmp_path: Path) -> None:
         )
         assert time.monotonic() - started >= 0.25
         assert response.status_code == 200
+        ignored = requests.put(
+            f"{served.url}{CONTACTS_PATH}/2",
+            json={"nonsense": 1, "city": "Bergen"},
+            auth=auth,
+            timeout=30,
+        )
+        assert ignored.status_code == 200
         assert (
             requests.post(f"{served.url}/rpc", data=b"<x/>", auth=auth, timeout=30).status_code
             == 200
@@ -187,6 +194,7 @@ def test_an_unopenable_database_is_one_line_naming_the_path_and_why(
 @pytest.mark.parametrize(
     "args",
     [
+        ["--readonly-treatment", "maybe"],
         ["--readonly-policy", "maybe"],
         ["--port", "-1"],
         ["--contacts", "many"],
@@ -198,6 +206,33 @@ def test_bad_options_exit_2(args: list[str]) -> None:
     result = _cli(*args)
     assert result.returncode == 2
     assert "usage:" in result.stderr
+
+
+def test_the_help_names_the_treatments_not_their_former_names() -> None:
+    shown = _cli("--help").stdout
+    assert "--readonly-treatment {reject,ignore}" in shown
+    assert "--unknown-treatment {reject,ignore}" in shown
+    assert "-policy" not in shown
+
+
+def test_the_former_policy_flags_still_work_and_say_once_what_replaced_them() -> None:
+    args = ["--readonly-policy", "ignore", "--unknown-policy", "ignore"]
+    with serve(*args) as served:
+        auth = ("admin", "cli-test-key")
+        answer = requests.put(
+            f"{served.url}{CONTACTS_PATH}/1",
+            json={"id": 7, "nonsense": 1, "city": "Oslo"},
+            auth=auth,
+            timeout=30,
+        )
+        assert answer.status_code == 200
+        code, _, err = served.stop()
+    assert code == 0
+    assert err.splitlines() == [
+        f"contract serve: --{kind}-policy is deprecated, use --{kind}-treatment (it says what "
+        f"the server does; certify's --{kind}-policy says what a run demands)"
+        for kind in ("readonly", "unknown")
+    ]
 
 
 # A signal before the wait, then one sent by another thread during it: each wait returns

@@ -10,6 +10,7 @@ import pytest
 
 from contract.cli.serve import add_serve_command
 from contract.server import xmlrpc as xmlrpc_module
+from contract.server.options import SERVE_OPTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "reference-server.md"
@@ -41,6 +42,19 @@ def test_every_serve_option_is_documented() -> None:
     table = DOCS[DOCS.index("## Options") : DOCS.index("## What it answers")]
     documented = re.findall(r"^\| `(--[a-z-]+)", table, re.M)
     assert sorted(documented) == sorted(option for option in options if option != "--help")
+
+
+def test_the_options_table_gives_each_declared_default() -> None:
+    table = DOCS[DOCS.index("## Options") : DOCS.index("## What it answers")]
+    defaults = dict(re.findall(r"^\| `(--[a-z-]+)[^`]*` \| ([^|]+) \|", table, re.M))
+    for option in SERVE_OPTIONS:
+        if option.hidden:
+            continue
+        shown = defaults[f"--{option.name}"]
+        if option.default is not None:
+            assert shown.startswith(f"`{option.default}`"), option.name
+        elif option.default_shown is None:
+            assert shown == "none", option.name
 
 
 def test_every_fault_code_is_documented() -> None:

@@ -266,9 +266,9 @@ def test_accept_bad_format(faulty: StartFaulty) -> None:
     assert rest.put(1, {"tags": 5}).status_code == 400  # types are still checked
 
 
-@pytest.mark.parametrize("policy", ["reject", "ignore"])
-def test_apply_read_only(faulty: StartFaulty, policy: str) -> None:
-    rest, rpc = clients(faulty("apply-read-only", readonly_policy=policy))
+@pytest.mark.parametrize("treatment", ["reject", "ignore"])
+def test_apply_read_only(faulty: StartFaulty, treatment: str) -> None:
+    rest, rpc = clients(faulty("apply-read-only", readonly_treatment=treatment))
     assert rest.put(1, {"score": 9.5, "name": "Ada"}).json() == 1
     contact = rest.get(1)
     assert (contact["score"], contact["name"]) == (9.5, "Ada")

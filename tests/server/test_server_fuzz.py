@@ -206,7 +206,9 @@ def server() -> Iterator[ReferenceServer]:
 @pytest.fixture(scope="module")
 def ignoring_server() -> Iterator[ReferenceServer]:
     """:func:`server`, ignoring read-only and unknown properties."""
-    with ReferenceServer(contacts=50, readonly_policy="ignore", unknown_policy="ignore") as srv:
+    with ReferenceServer(
+        contacts=50, readonly_treatment="ignore", unknown_treatment="ignore"
+    ) as srv:
         yield srv
 
 

@@ -173,8 +173,8 @@ def test_basic_auth_parsing_and_checking() -> None:
 @pytest.mark.parametrize(
     "options",
     [
-        {"readonly_policy": "maybe"},
-        {"unknown_policy": "REJECT"},
+        {"readonly_treatment": "maybe"},
+        {"unknown_treatment": "REJECT"},
         {"port": 70000},
         {"contacts": -1},
         {"latency_ms": -1},
@@ -212,6 +212,28 @@ def test_servers_pick_free_ports_and_stop_idempotently() -> None:
 def test_options_or_keywords_but_not_both() -> None:
     with pytest.raises(TypeError):
         ReferenceServer(ServerOptions(), port=1)
+
+
+@pytest.mark.parametrize("build", [ServerOptions, ReferenceServer])
+@pytest.mark.parametrize(
+    ("former", "name"),
+    [("readonly_policy", "readonly_treatment"), ("unknown_policy", "unknown_treatment")],
+)
+def test_a_former_treatment_keyword_still_works_and_warns_where_it_was_given(
+    build: Any, former: str, name: str
+) -> None:
+    with pytest.warns(DeprecationWarning, match=f"use {name}=") as warned:
+        built = build(**{former: "ignore"})
+    options = built.options if isinstance(built, ReferenceServer) else built
+    assert getattr(options, name) == "ignore"
+    renamed: dict[str, Any] = {name: "ignore"}
+    assert options == ServerOptions(**renamed)
+    assert [warning.filename for warning in warned] == [__file__]
+
+
+def test_a_treatment_under_both_its_names_is_refused() -> None:
+    with pytest.raises(TypeError, match="former name of readonly_treatment"):
+        ServerOptions(readonly_policy="ignore", readonly_treatment="ignore")
 
 
 def test_a_schema_extension_adds_custom_fields(tmp_path: Path) -> None:
