@@ -29,8 +29,9 @@ from contract.recording import (
     merge,
     part_path,
 )
+from contract.recording.bodies import body_fields, body_of
 from contract.recording.compact import Expander
-from contract.recording.lines import body_fields, body_of, draw_fields, drawn_value, dumps
+from contract.recording.lines import draw_fields, drawn_value, dumps
 from contract.run.client import ContactClient, EndpointUnreachable
 from contract.server import ReferenceServer
 from contract.server.xmlrpc_codec import dump_fault

@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 
 from contract import __version__
 from contract.exchange.answers import Exchange
+from contract.recording.bodies import body_fields
 from contract.recording.compact import Compactor
-from contract.recording.lines import FORMAT, body_fields, draw_fields, dumps, is_gzip, open_text
+from contract.recording.lines import FORMAT, draw_fields, dumps, is_gzip, open_text
 from contract.recording.redaction import Redactor
 
 _NOT_RECORDED = frozenset({"url", "xmlrpc_url", "record", "replay"})
