@@ -148,8 +148,8 @@ def _one_case_recording(path: Path, answers: list[dict[str, Any]]) -> Replayer:
     ]
     _write(path, [head, case, *exchanges])
     replayer = Replayer(load(path))
-    replayer.scope.begin_test("t", "UC-ACCEPT", "rest")
-    replayer.enter_case(replayer.cases("explore")[0])
+    replayer.begin_test("t", "UC-ACCEPT", "rest")
+    replayer.enter_case(replayer.recorded_cases("explore")[0])
     return replayer
 
 
