@@ -34,12 +34,12 @@ from contract.pytest_plugin.outcome import (
 from contract.recording.lines import InvalidRecording
 from contract.recording.tapes import open_tape
 from contract.report.certificate import Certificate
+from contract.report.handover import hand_over, opened, take_opened, take_over
 from contract.report.verdicts import RequirementResult
 from contract.report.writers import not_exercised_notice, summary_lines, write_report
 from contract.run.certifier import Certifier, Tally
-from contract.run.exercised import prepare_command, scopes
+from contract.run.exercised import prepare_command
 from contract.run.outcomes import Outcome, Problem, Stop, StopRun
-from contract.run.restoring import Restored
 from contract.run.settings import Door, RunSettings, SettingsError
 from contract.run.state import ContractRun
 from contract.spec.requirements import UnknownRequirementError, requirement
@@ -54,9 +54,6 @@ INSECURE_WARNING = (
     "whoever sits in between can read the API key"
 )
 _SETTINGS_INPUT = "contract_settings"
-_STOPS_OUTPUT = "contract_stops"
-_RESTORE_OUTPUT = "contract_restore"
-_RETRIES_OUTPUT = "contract_retries"
 _CENSUS_SENT = pytest.StashKey[bool]()
 _CONTACT_SENT = pytest.StashKey[bool]()
 
@@ -94,12 +91,8 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except InvalidRecording as error:
         raise pytest.UsageError(f"--contract-replay: {error}") from None
-    certificate = config.stash[CERTIFICATE] = Certificate(
-        target=tape.target(settings),
-        options=settings.public() if settings.url else {},
-        schema_fingerprint=contract.fingerprint,
-        seed=settings.seed,
-    )
+    certificate = Certificate.of_run(settings, contract, tape.target(settings))
+    config.stash[CERTIFICATE] = certificate
     certificate.fold.on_decided = lambda result: _decided(config, result)
     config.stash[RUN] = ContractRun(
         settings,
@@ -117,9 +110,6 @@ def pytest_configure(config: pytest.Config) -> None:
         # Said once, loudly, in the summary, instead of a urllib3 warning per request.
         config.addinivalue_line("filterwarnings", f"ignore::{_URLLIB3_INSECURE}")
         config.issue_config_time_warning(pytest.PytestWarning(INSECURE_WARNING), stacklevel=2)
-    certificate.exercised_irreversible = settings.allow_irreversible
-    certificate.require_full_coverage = settings.require_full_coverage
-    certificate.writable, certificate.scopes = contract.writable, scopes(contract)
     config.pluginmanager.register(_Folding(settings, certificate, config), "contract-fold")
 
 
@@ -144,15 +134,7 @@ def pytest_configure_node(node: Any) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
     """xdist: what a worker could not say in a test report."""
-    certificate = node.config.stash[CERTIFICATE]
-    output = getattr(node, "workeroutput", {})
-    for stop in output.get(_STOPS_OUTPUT, []):
-        certificate.fold.stopped(Stop.from_json(stop))
-    restore = output.get(_RESTORE_OUTPUT, {})
-    certificate.restore_files += restore.get("files", [])
-    for contact_id, restored in restore.get("contacts", {}).items():
-        certificate.restored[int(contact_id)] = Restored.from_json(restored)
-    certificate.retries_outside_tests += int(output.get(_RETRIES_OUTPUT, 0))
+    take_over(node.config.stash[CERTIFICATE], getattr(node, "workeroutput", {}))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -217,15 +199,8 @@ def pytest_runtest_makereport(
     certifier = getattr(item, "funcargs", {}).get("contract_certifier")
     if isinstance(certifier, Certifier) and not item.config.stash.get(_CONTACT_SENT, False):
         item.config.stash[_CONTACT_SENT] = True
-        contact = certifier.contact
-        irreversible = [n for n in certifier.contract.writable if n in contact.irreversible]
-        opened = {
-            "id": contact.id,
-            "irreversible": irreversible,
-            "not_exercised": dict(contact.not_exercised),
-            "witnesses": list(contact.witnesses),
-        }
-        report.user_properties.append((CONTACT_PROPERTY, json.dumps(opened)))
+        contact = opened(certifier.contact, certifier.contract.writable)
+        report.user_properties.append((CONTACT_PROPERTY, contact))
     decisive = report.when == "call" or (report.when == "setup" and not report.passed)
     if not decisive:
         return report
@@ -255,23 +230,17 @@ class _Folding:
         for text in carried(report, CENSUS_PROPERTY):
             fold.expect(census_from(text))
         for text in carried(report, CONTACT_PROPERTY):
-            self.opened(json.loads(text))
+            self.opened(text)
         for text in carried(report, OUTCOME_PROPERTY):
             fold.add(Outcome.from_json(text))
 
-    def opened(self, contact: dict[str, Any]) -> None:
-        """A worker's contact under test, and the properties whose values the run could
-        not put back."""
-        contact_id, irreversible = int(contact["id"]), tuple(contact["irreversible"])
-        reasons: dict[str, str] = dict(contact["not_exercised"])
-        certificate, settings = self.certificate, self.settings
-        certificate.irreversible[contact_id] = irreversible
-        certificate.unexercised[contact_id] = reasons
-        certificate.witnesses_read.update(int(witness) for witness in contact["witnesses"])
-        if certificate.options:  # the witnesses read, not those asked for
-            certificate.options["witness_ids"] = sorted(certificate.witnesses_read)
+    def opened(self, text: str) -> None:
+        """A worker's contact under test; said, where the run could not put some of its
+        properties back."""
+        contact_id, reasons = take_opened(self.certificate, text)
         if not reasons or hasattr(self.config, "workerinput"):
             return
+        settings = self.settings
         exercised = settings.allow_irreversible
         self.config.hook.pytest_contract_irreversible(
             contact_id=contact_id,
@@ -302,12 +271,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     certificate.retries_outside_tests += run.retries_outside_tests(in_tests, owner)
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
-        workeroutput[_STOPS_OUTPUT] = [stop.to_json() for stop in certificate.fold.stops]
-        workeroutput[_RESTORE_OUTPUT] = {
-            "files": certificate.restore_files,
-            "contacts": {str(k): v.to_json() for k, v in certificate.restored.items()},
-        }
-        workeroutput[_RETRIES_OUTPUT] = certificate.retries_outside_tests
+        hand_over(certificate, workeroutput)
         return
     if (certificate.left_changed or certificate.coverage_refused) and (
         session.exitstatus == pytest.ExitCode.OK
