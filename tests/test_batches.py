@@ -22,11 +22,12 @@ from hypothesis import strategies as st
 from conftest import SUITE, Wsgi, served
 from contract.checks import CheckFailed
 from contract.exchange.endpoint import Endpoint
-from contract.run.cases import BatchUndecided, Cases, Draws
+from contract.run.cases import BatchUndecided, DrawnCases, Draws
 from contract.run.certifier import Certifier, Refusal
 from contract.run.client import ContactClient, RequestWithheld
 from contract.run.contact import ContactUnderTest
 from contract.run.settings import Door, resolve
+from contract.run.tape import LiveTape
 from contract.run.throttle import RateLimit
 from contract.server import ReferenceServer
 from contract.spec.requirements import ATOMIC, PERSIST
@@ -324,12 +325,11 @@ def _explore(budget: int, seed: int = 7) -> tuple[CheckFailed, int, int]:
     """A property that fails for long lists of large numbers, each example costing two
     requests; returns the failure, the requests sent, and those sent from the first failure."""
     meter = _Meter()
-    cases = Cases(
+    cases = DrawnCases(
         examples=200,
         seed=seed,
-        tape=None,
+        notes=LiveTape(),
         on_phase=lambda phase: None,
-        on_replayed_case=lambda case: None,
         meter=meter,
         shrink_budget=budget,
     )

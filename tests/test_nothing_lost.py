@@ -17,8 +17,8 @@ from xml.parsers.expat import ExpatError
 import requests
 
 from conftest import Wsgi, served
+from contract.recording.bodies import body_of
 from contract.recording.compact import Expander
-from contract.recording.lines import body_of
 from contract.server import ReferenceServer
 from contract.spec.api import UPDATE_METHOD
 from contract.spec.schema import load_contract

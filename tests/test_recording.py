@@ -29,8 +29,9 @@ from contract.recording import (
     merge,
     part_path,
 )
+from contract.recording.bodies import body_fields, body_of
 from contract.recording.compact import Expander
-from contract.recording.lines import body_fields, body_of, draw_fields, drawn_value, dumps
+from contract.recording.lines import draw_fields, drawn_value, dumps
 from contract.run.client import ContactClient, EndpointUnreachable
 from contract.server import ReferenceServer
 from contract.server.xmlrpc_codec import dump_fault
@@ -148,8 +149,8 @@ def _one_case_recording(path: Path, answers: list[dict[str, Any]]) -> Replayer:
     ]
     _write(path, [head, case, *exchanges])
     replayer = Replayer(load(path))
-    replayer.scope.begin_test("t", "UC-ACCEPT", "rest")
-    replayer.enter_case(replayer.cases("explore")[0])
+    replayer.begin_test("t", "UC-ACCEPT", "rest")
+    replayer.enter_case(replayer.recorded_cases("explore")[0])
     return replayer
 
 

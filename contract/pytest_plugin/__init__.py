@@ -1,10 +1,11 @@
-"""The pytest plugin: ``--contract-…`` options, fixtures, and the certificate of a run.
+"""The pytest plugin's hooks: ``--contract-…`` options, fixtures, and the certificate of a run.
 
 Registered through the ``pytest11`` entry point, so installing the package is enough. It
 stays inert until a test asks for its fixtures or carries a ``contract_requirement``
 marker, as the built-in suite (``pytest --pyargs contract.suite``) does. This module holds
-the hooks; the fixtures, the options, the case runner and the outcomes have modules of
-their own.
+the hooks; the fixtures, the options, the marker and the outcomes have modules of their
+own, and the run itself is the engine's (:mod:`contract.run`): the plugin chooses its tape
+(live, recording or replaying) and drives it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 from _pytest.junitxml import xml_key  # where pytest keeps its JUnit writer
 
 from contract.pytest_plugin import hookspecs
-from contract.pytest_plugin.fixtures import CLIENT
+from contract.pytest_plugin.fixtures import CERTIFICATE, RUN, contract_run, put_back
 from contract.pytest_plugin.marker import EXAMPLES, MARKER, REQUIREMENT, certifies
 from contract.pytest_plugin.options import add_options, settings_from_options
 from contract.pytest_plugin.outcome import (
@@ -30,17 +31,17 @@ from contract.pytest_plugin.outcome import (
     outcome_of,
     transport_of,
 )
-from contract.pytest_plugin.run import RUN, ContractRun, contract_run
-from contract.pytest_plugin.tape import finish, open_tape, test_id
-from contract.recording import Replayer
+from contract.recording.lines import InvalidRecording
+from contract.recording.tapes import open_tape
 from contract.report.certificate import Certificate
+from contract.report.handover import hand_over, opened, take_opened, take_over
 from contract.report.verdicts import RequirementResult
 from contract.report.writers import not_exercised_notice, summary_lines, write_report
 from contract.run.certifier import Certifier, Tally
-from contract.run.exercised import prepare_command, scopes
+from contract.run.exercised import prepare_command
 from contract.run.outcomes import Outcome, Problem, Stop, StopRun
-from contract.run.restoring import Restored
 from contract.run.settings import Door, RunSettings, SettingsError
+from contract.run.state import ContractRun
 from contract.spec.requirements import UnknownRequirementError, requirement
 from contract.spec.schema import load_contract
 
@@ -53,9 +54,6 @@ INSECURE_WARNING = (
     "whoever sits in between can read the API key"
 )
 _SETTINGS_INPUT = "contract_settings"
-_STOPS_OUTPUT = "contract_stops"
-_RESTORE_OUTPUT = "contract_restore"
-_RETRIES_OUTPUT = "contract_retries"
 _CENSUS_SENT = pytest.StashKey[bool]()
 _CONTACT_SENT = pytest.StashKey[bool]()
 
@@ -77,14 +75,6 @@ def _settings(config: pytest.Config) -> RunSettings:
     return given if given is not None else settings_from_options(config)
 
 
-def _target(settings: RunSettings, tape: Any) -> str | None:
-    """What the certificate is about: for a replay, the install the recording was made on."""
-    if isinstance(tape, Replayer) and settings.replay_source is not None:
-        recorded = tape.recording.header.get("target")
-        return f"{recorded} (replayed from {settings.replay_source.name})"
-    return settings.url
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -95,19 +85,19 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = _settings(config)
     contract = load_contract(settings.schema_extension)
     worker = getattr(config, "workerinput", {})
-    settings, tape = open_tape(settings, contract.fingerprint, str(worker.get("workerid", "main")))
-    certificate = Certificate(
-        target=_target(settings, tape),
-        options=settings.public() if settings.url else {},
-        schema_fingerprint=contract.fingerprint,
-        seed=settings.seed,
-    )
+    try:
+        settings, tape = open_tape(
+            settings, contract.fingerprint, str(worker.get("workerid", "main"))
+        )
+    except InvalidRecording as error:
+        raise pytest.UsageError(f"--contract-replay: {error}") from None
+    certificate = Certificate.of_run(settings, contract, tape.target(settings))
+    config.stash[CERTIFICATE] = certificate
     certificate.fold.on_decided = lambda result: _decided(config, result)
-    run = config.stash[RUN] = ContractRun(
+    config.stash[RUN] = ContractRun(
         settings,
         contract,
         tape,
-        certificate,
         workers=int(worker.get("workercount", settings.workers)),
         worker_index=int(str(worker.get("workerid", "gw0")).removeprefix("gw") or 0),
     )
@@ -120,10 +110,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # Said once, loudly, in the summary, instead of a urllib3 warning per request.
         config.addinivalue_line("filterwarnings", f"ignore::{_URLLIB3_INSECURE}")
         config.issue_config_time_warning(pytest.PytestWarning(INSECURE_WARNING), stacklevel=2)
-    certificate.exercised_irreversible = settings.allow_irreversible
-    certificate.require_full_coverage = settings.require_full_coverage
-    certificate.writable, certificate.scopes = contract.writable, scopes(contract)
-    config.pluginmanager.register(_Folding(run, config), "contract-fold")
+    config.pluginmanager.register(_Folding(settings, certificate, config), "contract-fold")
 
 
 def _check_target(settings: RunSettings) -> None:
@@ -147,15 +134,7 @@ def pytest_configure_node(node: Any) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
     """xdist: what a worker could not say in a test report."""
-    run = contract_run(node.config)
-    output = getattr(node, "workeroutput", {})
-    for stop in output.get(_STOPS_OUTPUT, []):
-        run.stopped(Stop.from_json(stop))
-    restore = output.get(_RESTORE_OUTPUT, {})
-    run.certificate.restore_files += restore.get("files", [])
-    for contact_id, restored in restore.get("contacts", {}).items():
-        run.certificate.restored[int(contact_id)] = Restored.from_json(restored)
-    run.certificate.retries_outside_tests += int(output.get(_RETRIES_OUTPUT, 0))
+    take_over(node.config.stash[CERTIFICATE], getattr(node, "workeroutput", {}))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -191,14 +170,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    tape = contract_run(item.config).tape
-    if tape is None or REQUIREMENT not in item.stash:
+    if REQUIREMENT not in item.stash:
         return (yield)
-    tape.scope.begin_test(test_id(item), item.stash[REQUIREMENT].id, transport_of(item))
+    tape = contract_run(item.config).tape
+    tape.begin_test(_test_id(item), item.stash[REQUIREMENT].id, transport_of(item))
     try:
         return (yield)
     finally:
-        tape.scope.end_test()
+        tape.end_test()
+
+
+def _test_id(item: pytest.Item) -> str:
+    """A test's name in a recording: the same wherever the suite is installed."""
+    module = getattr(item, "module", None)
+    return f"{module.__name__}::{item.name}" if module is not None else item.nodeid
 
 
 @pytest.hookimpl(wrapper=True)
@@ -214,58 +199,48 @@ def pytest_runtest_makereport(
     certifier = getattr(item, "funcargs", {}).get("contract_certifier")
     if isinstance(certifier, Certifier) and not item.config.stash.get(_CONTACT_SENT, False):
         item.config.stash[_CONTACT_SENT] = True
-        contact = certifier.contact
-        irreversible = [n for n in certifier.contract.writable if n in contact.irreversible]
-        opened = {
-            "id": contact.id,
-            "irreversible": irreversible,
-            "not_exercised": dict(contact.not_exercised),
-            "witnesses": list(contact.witnesses),
-        }
-        report.user_properties.append((CONTACT_PROPERTY, json.dumps(opened)))
+        contact = opened(certifier.contact, certifier.contract.writable)
+        report.user_properties.append((CONTACT_PROPERTY, contact))
     decisive = report.when == "call" or (report.when == "setup" and not report.passed)
     if not decisive:
         return report
-    run = contract_run(item.config)
+    seed = contract_run(item.config).settings.seed
     tally = certifier.take_tally() if isinstance(certifier, Certifier) else Tally()
-    outcome = outcome_of(item, report, call, tally=tally, seed=run.settings.seed)
+    outcome = outcome_of(item, report, call, tally=tally, seed=seed)
     report.user_properties.append((OUTCOME_PROPERTY, outcome.to_json()))
     if call.excinfo is not None and isinstance(call.excinfo.value, StopRun):
         item.session.shouldstop = call.excinfo.value.stop.detail
     if outcome.verdict == "failed":
-        report.sections.append(("contract", f"replay with --contract-seed {run.settings.seed}"))
+        report.sections.append(("contract", f"replay with --contract-seed {seed}"))
     return report
 
 
 class _Folding:
     """Folds every suite test's outcome into the certificate; on xdist, on the controller."""
 
-    def __init__(self, run: ContractRun, config: pytest.Config) -> None:
-        self.run = run
+    def __init__(
+        self, settings: RunSettings, certificate: Certificate, config: pytest.Config
+    ) -> None:
+        self.settings = settings
+        self.certificate = certificate
         self.config = config
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        fold = self.run.certificate.fold
+        fold = self.certificate.fold
         for text in carried(report, CENSUS_PROPERTY):
             fold.expect(census_from(text))
         for text in carried(report, CONTACT_PROPERTY):
-            self.opened(json.loads(text))
+            self.opened(text)
         for text in carried(report, OUTCOME_PROPERTY):
             fold.add(Outcome.from_json(text))
 
-    def opened(self, contact: dict[str, Any]) -> None:
-        """A worker's contact under test, and the properties whose values the run could
-        not put back."""
-        contact_id, irreversible = int(contact["id"]), tuple(contact["irreversible"])
-        reasons: dict[str, str] = dict(contact["not_exercised"])
-        certificate, settings = self.run.certificate, self.run.settings
-        certificate.irreversible[contact_id] = irreversible
-        certificate.unexercised[contact_id] = reasons
-        certificate.witnesses_read.update(int(witness) for witness in contact["witnesses"])
-        if certificate.options:  # the witnesses read, not those asked for
-            certificate.options["witness_ids"] = sorted(certificate.witnesses_read)
+    def opened(self, text: str) -> None:
+        """A worker's contact under test; said, where the run could not put some of its
+        properties back."""
+        contact_id, reasons = take_opened(self.certificate, text)
         if not reasons or hasattr(self.config, "workerinput"):
             return
+        settings = self.settings
         exercised = settings.allow_irreversible
         self.config.hook.pytest_contract_irreversible(
             contact_id=contact_id,
@@ -285,23 +260,18 @@ class _Folding:
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    run = contract_run(config)
+    run, certificate = contract_run(config), config.stash[CERTIFICATE]
     for client, contact in run.changed:
-        run.restore(config, client, contact)  # after an interrupt the fixtures may not have
-    if run.tape is not None:
-        finish(config, run.tape, run.settings, run.contract.fingerprint)
-    certificate = run.certificate
+        put_back(config, client, contact)  # after an interrupt the fixtures may not have
+    owner = not hasattr(config, "workerinput")
+    run.tape.finish(owner)
     if exitstatus == pytest.ExitCode.INTERRUPTED and certificate.fold.cannot_judge is None:
-        run.stopped(Stop(Problem.INTERRUPTED, "interrupted"))
-    certificate.retries_outside_tests += _retries_outside_tests(config, run)
+        certificate.fold.stopped(Stop(Problem.INTERRUPTED, "interrupted"))
+    in_tests = sum(result.retries for result in certificate.results)
+    certificate.retries_outside_tests += run.retries_outside_tests(in_tests, owner)
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
-        workeroutput[_STOPS_OUTPUT] = [stop.to_json() for stop in certificate.fold.stops]
-        workeroutput[_RESTORE_OUTPUT] = {
-            "files": certificate.restore_files,
-            "contacts": {str(k): v.to_json() for k, v in certificate.restored.items()},
-        }
-        workeroutput[_RETRIES_OUTPUT] = certificate.retries_outside_tests
+        hand_over(certificate, workeroutput)
         return
     if (certificate.left_changed or certificate.coverage_refused) and (
         session.exitstatus == pytest.ExitCode.OK
@@ -317,23 +287,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config.hook.pytest_contract_certificate(certificate=certificate, config=config)
 
 
-def _retries_outside_tests(config: pytest.Config, run: ContractRun) -> int:
-    """This process's retries that no test's tally holds (opening the contact, the
-    controls, the restore); in a replay, which sends none of those, the recorded ones,
-    counted once, by the process that owns the session."""
-    client = config.stash.get(CLIENT, None)
-    in_tests = sum(result.retries for result in run.certificate.results)
-    retries = client.retries - in_tests if client is not None else 0
-    if isinstance(run.tape, Replayer) and not hasattr(config, "workerinput"):
-        retries += run.tape.recording.retries_outside_tests
-    return retries
-
-
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    run = contract_run(config)
-    certificate = run.certificate
+    certificate = config.stash[CERTIFICATE]
     if not certificate.fold.ran:
         return
     terminalreporter.section("UpdateContact certificate")
-    for line in summary_lines(certificate, spell=run.settings.spell):
+    for line in summary_lines(certificate, spell=contract_run(config).settings.spell):
         terminalreporter.write_line(line)

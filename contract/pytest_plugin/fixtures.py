@@ -1,36 +1,38 @@
-"""The plugin's fixtures: the run's settings, a client, the contact under test, the certifier."""
+"""The plugin's fixtures (the run's settings, a client, the contact under test, the
+certifier, a test's cases) and what the plugin keeps for the run in pytest's stash."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from contract.pytest_plugin.marker import EXAMPLES, REQUIREMENT
-from contract.pytest_plugin.run import ContractRun, contract_run
-from contract.pytest_plugin.tape import replayed_contact
-from contract.recording import RecordedCase, Recorder, Replayer
+from contract.report.certificate import Certificate
+from contract.report.run_facts import not_restored_line
 from contract.run.cases import Cases
 from contract.run.certifier import Certifier
-from contract.run.client import ContactClient, EndpointUnreachable
-from contract.run.contact import (
-    ContactSetupError,
-    ContactUnderTest,
-    open_contact,
-    witness_candidates,
-)
-from contract.run.controls import run_control
+from contract.run.client import ContactClient
+from contract.run.contact import ContactUnderTest
 from contract.run.interrupts import StopAtNextRequest
 from contract.run.outcomes import Problem, Stop, StopRun
 from contract.run.settings import MOCK_URL, Door, RunSettings, SettingsError
+from contract.run.state import ContractRun
 from contract.spec.schema import Contract
 
 if TYPE_CHECKING:
     from contract.mock import MockEndpoint
 
-CLIENT = pytest.StashKey[ContactClient]()
-"""The session's client, for what it counted outside every test (its retries)."""
+RUN = pytest.StashKey[ContractRun]()
+CERTIFICATE = pytest.StashKey[Certificate]()
+"""The certificate this process folds outcomes into; on xdist, the controller's is the one."""
+
+
+def contract_run(config: pytest.Config) -> ContractRun:
+    """This process's part of the run."""
+    return config.stash[RUN]
 
 
 @pytest.fixture(scope="session")
@@ -55,28 +57,9 @@ def contract_client(pytestconfig: pytest.Config) -> Iterator[ContactClient]:
         # Raised, not pytest.exit(): the test errors and the session stops after it,
         # which an xdist worker can do too.
         raise StopRun(Stop(Problem.UNUSABLE_SETTINGS, error.text(Door.PLUGIN))) from None
-    if isinstance(run.tape, Replayer):
-        # Offline: no pacing, no waiting out a recorded 429, and each batch in the order
-        # it was recorded in (answers to equal requests are served in turn).
-        client = ContactClient(endpoint, stop_when_lost=True, sleep=lambda seconds: None)
-        pytestconfig.stash[CLIENT] = client
-        with run.tape.intercepting():
-            yield client
-        return
-    limit = run.settings.rate_limit
-    client = ContactClient(
-        endpoint,
-        stop_when_lost=True,
-        rate_limit=limit.shared_by(run.workers) if limit else None,
-        connections=run.settings.connections_in_effect,
-    )
-    pytestconfig.stash[CLIENT] = client
-    if isinstance(run.tape, Recorder):
-        client.on_exchange = run.tape.record_exchange
-    try:
+    with run.tape.client(endpoint, run.settings, run.workers) as client:
+        run.client = client
         yield client
-    finally:
-        client.close()
 
 
 @pytest.fixture(scope="session")
@@ -84,35 +67,7 @@ def contract_contact(
     pytestconfig: pytest.Config, contract_client: ContactClient
 ) -> Iterator[ContactUnderTest]:
     """The contact this worker may change, restored to its original values afterwards."""
-    run = contract_run(pytestconfig)
-    contact_id = run.contact_id()
-    if isinstance(run.tape, Replayer):
-        yield replayed_contact(run.tape, contact_id, run.contract)
-        return
-    try:
-        settings = run.settings
-        candidates = witness_candidates(contact_id, settings.witness_ids, settings.contacts())
-        contact = open_contact(
-            contract_client,
-            contact_id,
-            run.contract,
-            settings.spell,
-            witnesses=candidates,
-            named_witnesses=bool(settings.witness_ids),
-        )
-    except ContactSetupError as error:
-        raise StopRun(Stop(Problem.NO_SUCH_CONTACT, str(error))) from None
-    except EndpointUnreachable as error:
-        raise StopRun(error.stop) from None
-    if isinstance(run.tape, Recorder):
-        run.tape.record_contact(
-            contact.id,
-            contact.original,
-            contact.no_readback,
-            contact.irreversible,
-            contact.witnesses,
-        )
-    run.changed.append((contract_client, contact))
+    contact = contract_run(pytestconfig).open_contact(contract_client)
     stop = StopAtNextRequest()
     give_back_signals = stop.install()
     contract_client.before_request = stop.check
@@ -120,7 +75,30 @@ def contract_contact(
         yield contact
     finally:
         give_back_signals()
-        run.restore(pytestconfig, contract_client, contact)
+        put_back(pytestconfig, contract_client, contact)
+
+
+def put_back(config: pytest.Config, client: ContactClient, contact: ContactUnderTest) -> None:
+    """Put the contact and its witnesses back; say loudly, and keep the values in a file,
+    where one cannot be."""
+    saved = contract_run(config).put_back(client, contact, Path(config.invocation_params.dir))
+    certificate = config.stash[CERTIFICATE]
+    certificate.restored.update(contact.outcomes)
+    certificate.restore_files += saved
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    for contact_id, outcome in contact.outcomes.items():
+        if not outcome.complete:
+            reporter.write_line(
+                f"contract: {not_restored_line(contact_id, outcome)}", red=True, bold=True
+            )
+    for path in saved:
+        reporter.write_line(
+            f"contract: the values still to put back are in {path}: run `contract restore {path}`",
+            red=True,
+            bold=True,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -134,35 +112,7 @@ def contract_certifier(
     Before any test, each transport gets its positive control: a valid update that must
     be accepted (and read back, where the install can) for its refusals to count.
     """
-    run = contract_run(pytestconfig)
-    if isinstance(run.tape, Replayer):
-        unproven = dict(run.tape.recording.unproven)
-    else:
-        unproven = _controls(run, contract_client, contract_contact)
-    # Made after the controls, whose requests belong to no requirement.
-    certifier = Certifier(contract_client, contract_contact, run.contract, run.settings)
-    certifier.unproven = unproven
-    return certifier
-
-
-def _controls(run: ContractRun, client: ContactClient, contact: ContactUnderTest) -> dict[str, str]:
-    """Each transport's positive control; the transports whose refusals prove nothing."""
-    unproven: dict[str, str] = {}
-    for transport in run.settings.transports:
-        reason = run_control(
-            client,
-            contact.id,
-            run.contract,
-            transport,
-            reads_back=contact.readback,
-            spell=run.settings.spell,
-            exclude=contact.unsent(run.settings.allow_irreversible),
-        )
-        if isinstance(run.tape, Recorder):
-            run.tape.record_control(transport, reason)
-        if reason is not None:
-            unproven[transport] = reason
-    return unproven
+    return contract_run(pytestconfig).certifier(contract_client, contract_contact)
 
 
 @pytest.fixture
@@ -183,21 +133,9 @@ def contract_cases(request: pytest.FixtureRequest, contract_certifier: Certifier
         unproven = contract_certifier.unproven.get(str(transport))
         if unproven is not None:
             pytest.skip(f"not verifiable: {unproven}")
-    tape = run.tape
-
-    def enter(case: RecordedCase) -> None:
-        if isinstance(tape, Replayer) and case.contact is not None:
-            contract_certifier.contact = replayed_contact(tape, case.contact, run.contract)
-
-    return Cases(
-        examples=item.stash.get(EXAMPLES, run.settings.examples),
-        seed=run.settings.seed,
-        tape=tape,
-        on_phase=contract_certifier.enter_phase,
-        on_replayed_case=enter,
-        meter=contract_certifier.client,
-        shrink_budget=run.settings.shrink_budget,
-    )
+    settings = run.settings
+    examples = item.stash.get(EXAMPLES, settings.examples)
+    return run.tape.cases(contract_certifier, examples, settings.seed, settings.shrink_budget)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -18,13 +17,8 @@ import pytest
 from contract.checks import CheckFailed
 from contract.pytest_plugin.marker import REQUIREMENT
 from contract.run.certifier import Tally
-from contract.run.outcomes import Failure, Outcome, stop_of
+from contract.run.outcomes import Failure, Outcome, check_failure, stop_of
 from contract.spec.requirements import Requirement, requirement
-
-if sys.version_info >= (3, 11):
-    _ExceptionGroup = BaseExceptionGroup  # noqa: F821 (a builtin from 3.11 on)
-else:  # Hypothesis depends on the backport there
-    from exceptiongroup import BaseExceptionGroup as _ExceptionGroup
 
 OUTCOME_PROPERTY = "contract"
 CENSUS_PROPERTY = "contract-census"
@@ -39,40 +33,9 @@ def transport_of(item: pytest.Item) -> str | None:
     return str(transport) if transport is not None else None
 
 
-def _check_failure(error: BaseException) -> BaseException:
-    """The CheckFailed inside *error*, if any.
-
-    Hypothesis raises a FlakyFailure group when the replay of a failing example passes,
-    which a stateful install does (the first attempt changed what the second sees): the
-    first failure still stands.
-    """
-    if isinstance(error, _ExceptionGroup):
-        for inner in error.exceptions:
-            found = _check_failure(inner)
-            if isinstance(found, CheckFailed):
-                return found
-    return error
-
-
 def _skip_reason(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
     return str(longrepr[2] if isinstance(longrepr, tuple) else longrepr).removeprefix("Skipped: ")
-
-
-def failure_of(error: CheckFailed, seed: int) -> Failure:
-    """A check's failure as data."""
-    return Failure(
-        requirement=error.requirement,
-        transport=error.transport,
-        expected=error.expected,
-        got=error.got,
-        payload=error.payload,
-        reproduction=error.reproduction,
-        message=str(error),
-        seed=seed,
-        phase=error.phase,
-        fully_shrunk=error.shrink_budget_spent is None,
-    )
 
 
 def outcome_of(
@@ -99,9 +62,9 @@ def outcome_of(
         return made("passed")
     if report.skipped:
         return made("not verifiable", reason=_skip_reason(report))
-    error = _check_failure(call.excinfo.value) if call.excinfo is not None else None
+    error = check_failure(call.excinfo.value) if call.excinfo is not None else None
     if isinstance(error, CheckFailed):
-        return made("failed", failure=failure_of(error, seed))
+        return made("failed", failure=Failure.of_check(error, seed))
     stop = stop_of(error) if error is not None else None
     if stop is not None:
         return made("error", reason=stop.detail, stop=stop)

@@ -6,7 +6,9 @@ values each case drew, each line written as what it adds to the lines above it (
 :mod:`contract.recording.compact`), gzip-compressed when the file's name ends in ``.gz``.
 Credentials, cookies and the target's host are redacted before a line is written. A replay
 answers the suite's requests from the file through ``responses`` and feeds each test the
-recorded cases, so the checks run unchanged and offline.
+recorded cases, so the checks run unchanged and offline. :class:`Recorder` and
+:class:`Replayer` are the tapes a run plays through (:class:`contract.run.tape.Tape`);
+:func:`contract.recording.tapes.open_tape` picks one from the run's settings.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from contract.recording.lines import InvalidRecording, RecordedCase, Recording, load, read_header
 from contract.recording.recorder import Recorder, header, merge, part_path
 from contract.recording.redaction import REDACTED, Redactor
-from contract.recording.replayer import REPLAY_HOST, NotInRecording, ReplayedDraws, Replayer
+from contract.recording.replayer import REPLAY_HOST, NotInRecording, Replayer
 
 __all__ = [
     "REDACTED",
@@ -25,7 +27,6 @@ __all__ = [
     "Recorder",
     "Recording",
     "Redactor",
-    "ReplayedDraws",
     "Replayer",
     "header",
     "load",

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers.expat import ExpatError
 
-from contract.recording.lines import body_fields, body_of
+from contract.recording.bodies import body_fields, body_of
 
 _SCOPE = ("test", "requirement", "transport")
 _DRAWN = ("value", "invalid_case")

@@ -14,7 +14,6 @@ replay. A file whose name ends in ``.gz`` is gzip-compressed, written and read t
 
 from __future__ import annotations
 
-import base64
 import binascii
 import gzip
 import io
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from contract.errors import ContractError
+from contract.recording.bodies import body_of
+from contract.recording.compact import Expander
 from contract.strategies import InvalidCase
 
 FORMAT = 2
@@ -67,21 +68,6 @@ def open_text(path: Path, mode: str, *, compressed: bool | None = None) -> IO[st
         raw = gzip.GzipFile(path, mode + "b", mtime=0)
         return io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
     return path.open(mode, encoding="utf-8", newline="\n")
-
-
-def body_fields(body: bytes) -> dict[str, str]:
-    """A body as text when it is UTF-8, else as Base64."""
-    try:
-        return {"body": body.decode("utf-8")}
-    except UnicodeDecodeError:
-        return {"body_base64": base64.b64encode(body).decode("ascii")}
-
-
-def body_of(fields: dict[str, Any]) -> bytes:
-    """The bytes :func:`body_fields` wrote."""
-    if "body_base64" in fields:
-        return base64.b64decode(fields["body_base64"], validate=True)
-    return str(fields.get("body", "")).encode("utf-8")
 
 
 def draw_fields(value: Any) -> dict[str, Any]:
@@ -257,8 +243,6 @@ def _add(recording: Recording, line: dict[str, Any]) -> None:
 
 def load(path: str | Path) -> Recording:
     """Read a recording; :class:`InvalidRecording` says what is wrong and where."""
-    from contract.recording.compact import Expander  # it builds on this module
-
     recording = Recording(read_header(path), {}, {})
     expander = Expander()
     lines = _lines(Path(path))

@@ -5,16 +5,27 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 from contract import __version__
 from contract.exchange.answers import Exchange
+from contract.exchange.endpoint import Endpoint
+from contract.recording.bodies import body_fields
 from contract.recording.compact import Compactor
-from contract.recording.lines import FORMAT, body_fields, draw_fields, dumps, is_gzip, open_text
+from contract.recording.lines import FORMAT, draw_fields, dumps, is_gzip, open_text
 from contract.recording.redaction import Redactor
+from contract.run.cases import EXPLORE, Cases
+from contract.run.certifier import Certifier
+from contract.run.client import ContactClient
+from contract.run.contact import ContactUnderTest
+from contract.run.settings import RunSettings
+from contract.run.tape import drawn_cases, live_client
+from contract.spec.schema import Contract
+from contract.spec.transports import Transport
 
 _NOT_RECORDED = frozenset({"url", "xmlrpc_url", "record", "replay"})
 
@@ -80,15 +91,90 @@ def header(
 
 
 class Recorder:
-    """Writes one process's part of a recording; :func:`merge` makes the file."""
+    """The tape of a run that records (see :class:`~contract.run.tape.Tape`): sends to
+    the install and writes one process's part of a recording; :func:`merge` makes the
+    file (at *into*, the first line from *head*) when the run finishes."""
 
-    def __init__(self, part: Path, redactor: Redactor) -> None:
+    def __init__(
+        self,
+        part: Path,
+        redactor: Redactor,
+        *,
+        into: Path | None = None,
+        head: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         self.part = part
         self.redactor = redactor
+        self.into = into
+        self._head = head
         self.scope = Scope()
-        self.contact: int | None = None
+        self._contact_id: int | None = None
         self._stream: IO[str] | None = None
         self._compactor = Compactor()
+
+    def target(self, settings: RunSettings) -> str | None:
+        """The install recorded."""
+        return settings.url
+
+    @contextmanager
+    def client(
+        self, endpoint: Endpoint, settings: RunSettings, workers: int
+    ) -> Iterator[ContactClient]:
+        """A live client, each exchange of which is recorded."""
+        with live_client(endpoint, settings, workers) as client:
+            client.on_exchange = self.record_exchange
+            yield client
+
+    def contact(
+        self, contact_id: int, contract: Contract, read: Callable[[], ContactUnderTest]
+    ) -> ContactUnderTest:
+        """The contact as read, recorded."""
+        contact = read()
+        self.record_contact(
+            contact.id,
+            contact.original,
+            contact.no_readback,
+            contact.irreversible,
+            contact.witnesses,
+        )
+        return contact
+
+    def unproven(
+        self, transports: Sequence[Transport], control: Callable[[Transport], str | None]
+    ) -> dict[str, str]:
+        """Each control, run and recorded."""
+        unproven: dict[str, str] = {}
+        for transport in transports:
+            reason = control(transport)
+            self.record_control(transport, reason)
+            if reason is not None:
+                unproven[transport] = reason
+        return unproven
+
+    def begin_test(self, test: str, requirement: str, transport: str | None) -> None:
+        """Name *test* on every line until it ends."""
+        self.scope.begin_test(test, requirement, transport)
+
+    def end_test(self) -> None:
+        """Name no test any more."""
+        self.scope.end_test()
+
+    def cases(self, certifier: Certifier, examples: int, seed: int, shrink_budget: int) -> Cases:
+        """Cases as drawn, each recorded."""
+        return drawn_cases(certifier, examples, seed, shrink_budget, notes=self)
+
+    def retries_not_sent(self) -> int:
+        """None: every retry counted was sent, and recorded."""
+        return 0
+
+    def finish(self, owner: bool) -> None:
+        """Close the part; the owner joins every part into the recording."""
+        self.close()
+        into, head = self.into, self._head
+        if not owner or into is None or head is None:
+            return
+        if any(into.parent.glob(f"{into.name}.*.part")):
+            merge(into, head())
 
     def _write(self, line: dict[str, Any]) -> None:
         if self._stream is None:
@@ -117,7 +203,7 @@ class Recorder:
         """The contact this process changes, as it read before the run, the properties
         whose values the install would not take back, and the witnesses it read (each as
         it read then)."""
-        self.contact = contact_id
+        self._contact_id = contact_id
         line = {"kind": "contact", "id": contact_id, "original": original}
         line |= {"no_readback": no_readback, "irreversible": sorted(irreversible)}
         line["witnesses"] = {str(k): v for k, v in (witnesses or {}).items()}
@@ -128,10 +214,10 @@ class Recorder:
         else why that transport's refusals prove nothing."""
         self._write({"kind": "control", "transport": transport, "unproven": unproven})
 
-    def start_case(self, phase: str = "explore") -> None:
+    def start_case(self, phase: str = EXPLORE) -> None:
         """A test case of the *phase* (``coverage`` or ``explore``) begins."""
         self.scope.next_case()
-        line = {"kind": "case", **self.scope.fields(), "contact": self.contact, "phase": phase}
+        line = {"kind": "case", **self.scope.fields(), "contact": self._contact_id, "phase": phase}
         self._write(line)
 
     def discard_case(self) -> None:

@@ -1,22 +1,45 @@
-"""Replaying a recording: ``responses`` answers each request from it, case by case."""
+"""Replaying a recording: ``responses`` answers each request from it, and each test runs
+its recorded cases again."""
 
 from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 import responses
+from hypothesis import strategies as st
 
+from contract.checks import CheckFailed
 from contract.errors import ContractError
+from contract.exchange.endpoint import Endpoint
 from contract.recording.lines import RecordedAnswer, RecordedCase, Recording
 from contract.recording.recorder import Scope
+from contract.run.cases import (
+    BATCH,
+    BATCH_SIZE,
+    COVERAGE,
+    EXPLORE,
+    PROBES,
+    BatchUndecided,
+    Cases,
+    Draws,
+    coverage_phase,
+)
+from contract.run.certifier import Certifier
+from contract.run.client import ContactClient
+from contract.run.contact import ContactUnderTest, read_contact
 from contract.run.outcomes import Problem, Stop
+from contract.run.settings import RunSettings
 from contract.run.unreachable import LastingConnectionError
+from contract.spec.schema import Contract
+from contract.spec.transports import Transport
+
+T = TypeVar("T")
 
 REPLAY_HOST = "https://recorded.invalid"
 """Where a replayed run sends its requests: nowhere, as ``responses`` answers them all."""
@@ -64,19 +87,83 @@ def _body(request: requests.PreparedRequest) -> bytes:
 
 
 class Replayer:
-    """Serves a recording's answers to the requests of the case being replayed."""
+    """The tape of a replay (see :class:`~contract.run.tape.Tape`): serves a recording's
+    answers to the requests of the case being replayed, and its cases to each test."""
 
     def __init__(self, recording: Recording) -> None:
         self.recording = recording
         self.scope = Scope()
         self._answers: dict[tuple[str, str, bytes], deque[RecordedAnswer]] = {}
 
+    def target(self, settings: RunSettings) -> str | None:
+        """The install the recording was made on."""
+        if settings.replay_source is None:
+            return settings.url
+        recorded = self.recording.header.get("target")
+        return f"{recorded} (replayed from {settings.replay_source.name})"
+
+    @contextmanager
+    def client(
+        self, endpoint: Endpoint, settings: RunSettings, workers: int
+    ) -> Iterator[ContactClient]:
+        """A client whose requests the recording answers."""
+        # Offline: no pacing, no waiting out a recorded 429, and each batch in the order
+        # it was recorded in (answers to equal requests are served in turn).
+        client = ContactClient(endpoint, stop_when_lost=True, sleep=lambda seconds: None)
+        with self.intercepting():
+            yield client
+
+    def contact(
+        self, contact_id: int, contract: Contract, read: Callable[[], ContactUnderTest]
+    ) -> ContactUnderTest:
+        """The contact as the recording read it; nothing is read from an install."""
+        return self.recorded_contact(contact_id, contract)
+
+    def recorded_contact(self, contact_id: int, contract: Contract) -> ContactUnderTest:
+        """The contact under test as the recording read it."""
+        recorded = self.recording.contacts.get(contact_id)
+        if recorded is None:
+            raise NotInRecording(f"contact {contact_id}")
+        if recorded.witnesses is None:
+            raise NotInRecording(f"which witnesses contact {contact_id}'s run read")
+        contact = read_contact(
+            recorded.id, recorded.original, recorded.no_readback, recorded.irreversible, contract
+        )
+        contact.witnesses = dict(recorded.witnesses)
+        contact.restored = True  # nothing was changed, so there is nothing to restore
+        return contact
+
+    def unproven(
+        self, transports: Sequence[Transport], control: Callable[[Transport], str | None]
+    ) -> dict[str, str]:
+        """What the recorded controls found; none is sent again."""
+        return dict(self.recording.unproven)
+
+    def begin_test(self, test: str, requirement: str, transport: str | None) -> None:
+        """Answer from *test*'s recorded cases."""
+        self.scope.begin_test(test, requirement, transport)
+
+    def end_test(self) -> None:
+        """Answer as the set-up was answered."""
+        self.scope.end_test()
+
+    def cases(self, certifier: Certifier, examples: int, seed: int, shrink_budget: int) -> Cases:
+        """The recorded cases of the test, whatever the run's examples and seed."""
+        return ReplayedCases(self, certifier)
+
+    def retries_not_sent(self) -> int:
+        """The recorded retries outside any test."""
+        return self.recording.retries_outside_tests
+
+    def finish(self, owner: bool) -> None:
+        """Nothing to close: the recording was read whole."""
+
     def has_cases(self, phase: str) -> bool:
         """True when the test in progress recorded cases of *phase*."""
         test = self.scope.test
         return any(case.phase == phase for case in self.recording.cases.get(test or "", []))
 
-    def cases(self, phase: str) -> list[RecordedCase]:
+    def recorded_cases(self, phase: str) -> list[RecordedCase]:
         """The recorded cases of the *phase* of the test in progress."""
         test = self.scope.test
         cases = [case for case in self.recording.cases.get(test or "", []) if case.phase == phase]
@@ -122,3 +209,65 @@ class Replayer:
             for method in _METHODS:
                 mock.add_callback(method, re.compile(".*"), callback=self.answer, content_type=None)
             yield mock
+
+
+class ReplayedCases:
+    """A test's recorded cases, each run again with its draws and answers as recorded; the
+    last failure of a phase is the verdict, as Hypothesis's last run is the shrunk example
+    it reports."""
+
+    def __init__(self, replayer: Replayer, certifier: Certifier) -> None:
+        self._replayer = replayer
+        self._certifier = certifier
+
+    def cover(
+        self, probes: Sequence[Mapping[str, Any]], check: Callable[[list[Any]], object]
+    ) -> None:
+        """The recorded coverage case; *probes* are the recorded ones, not these."""
+        with coverage_phase(self._certifier.enter_phase):
+            self._replay(COVERAGE, lambda draws: check(draws.draw(st.nothing(), PROBES)))
+
+    def explore(self, case: Callable[[Draws], object]) -> None:
+        """Every recorded example."""
+        self._replay(EXPLORE, case)
+
+    def explore_in_batches(
+        self,
+        draw: Callable[[Draws], T],
+        check: Callable[[list[T]], object],
+        case: Callable[[Draws], object],
+    ) -> None:
+        """The recorded batch, then the examples run one by one where the run did."""
+
+        def batch(draws: Draws) -> None:
+            size: int = draws.draw(st.nothing(), BATCH_SIZE)
+            check([draw(draws) for _ in range(size)])
+
+        try:
+            self._replay(BATCH, batch)
+        except BatchUndecided:
+            self._replay(EXPLORE, case)
+        except CheckFailed as batch_failure:
+            if self._replayer.has_cases(EXPLORE):
+                self._replay(EXPLORE, case)
+            raise batch_failure from None
+
+    def once(self, case: Callable[[], object]) -> None:
+        """*case*, once per recorded case."""
+        self._replay(EXPLORE, lambda draws: case())
+
+    def _replay(self, phase: str, run: Callable[[Draws], object]) -> None:
+        replayer, certifier = self._replayer, self._certifier
+        failure: CheckFailed | None = None
+        for recorded in replayer.recorded_cases(phase):
+            if recorded.discarded:
+                continue
+            replayer.enter_case(recorded)
+            if recorded.contact is not None:
+                certifier.contact = replayer.recorded_contact(recorded.contact, certifier.contract)
+            try:
+                run(ReplayedDraws(recorded))
+            except CheckFailed as error:
+                failure = error
+        if failure is not None:
+            raise failure

@@ -11,8 +11,11 @@ from typing import Any
 
 from contract import __version__
 from contract.report.verdicts import BOTH, Fold, RequirementResult
+from contract.run import exercised
 from contract.run.exercised import Coverage
 from contract.run.restoring import Restored
+from contract.run.settings import RunSettings
+from contract.spec.schema import Contract
 
 
 def _now() -> str:
@@ -57,6 +60,20 @@ class Certificate:
     retries_outside_tests: int = 0
     """Requests sent again after a network error outside every test: opening the contact,
     the positive controls, the restore."""
+
+    @classmethod
+    def of_run(cls, settings: RunSettings, contract: Contract, target: str | None) -> Certificate:
+        """The certificate a run of *contract* with *settings* begins with, about *target*."""
+        return cls(
+            target=target,
+            options=settings.public() if settings.url else {},
+            schema_fingerprint=contract.fingerprint,
+            seed=settings.seed,
+            exercised_irreversible=settings.allow_irreversible,
+            writable=contract.writable,
+            scopes=exercised.scopes(contract),
+            require_full_coverage=settings.require_full_coverage,
+        )
 
     @property
     def retries(self) -> int:

@@ -1,5 +1,6 @@
 """Where a suite test's cases come from: the coverage phase's fixed cases, then Hypothesis's
-draws, recorded as they come, or both replayed from a recording.
+draws, noted as they come for a recording; or both replayed from a recording (the
+tape decides which, see :mod:`contract.run.tape`).
 
 Exploration runs one of two ways. One by one, each example sent as Hypothesis draws it,
 and a failure shrunk within the shrink budget. Or in a batch, for checks that can judge
@@ -13,8 +14,8 @@ run is fixed when the suite is imported.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -23,14 +24,14 @@ from hypothesis.errors import StopTest, UnsatisfiedAssumption
 
 from contract.checks import CheckFailed
 from contract.errors import ContractError
-from contract.pytest_plugin.tape import Tape
-from contract.recording import RecordedCase, Recorder, ReplayedDraws, Replayer
 from contract.run.shrink_budget import DrawLog, RequestMeter, ShrinkBudget, Withheld
 
 T = TypeVar("T")
 COVERAGE, EXPLORE, BATCH = "coverage", "explore", "batch"
-_PROBES = "coverage"
-_BATCH_SIZE = "batch"
+PROBES = "coverage"
+"""The label of a coverage case's one draw: every probe."""
+BATCH_SIZE = "batch"
+"""The label of a batch's first draw: how many examples follow."""
 
 
 class BatchUndecided(ContractError):
@@ -68,96 +69,46 @@ def each_payload(case: Callable[[Draws], object]) -> Callable[[list[Any]], None]
     return run
 
 
-class RecordedDraws:
-    """Draws from another source, each value written to the recording."""
+class CaseNotes(Protocol):
+    """What hears of each case as it is drawn: a recorder writes it down."""
 
-    def __init__(self, data: Draws, recorder: Recorder) -> None:
+    def start_case(self, phase: str = EXPLORE) -> None:
+        """A case of *phase* begins."""
+
+    def record_draw(self, label: str | None, value: Any) -> None:
+        """The case drew *value*."""
+
+    def discard_case(self) -> None:
+        """The case was thrown away before it ran, or past the shrink budget."""
+
+
+class NotedDraws:
+    """Draws from another source, each value told to the notes."""
+
+    def __init__(self, data: Draws, notes: CaseNotes) -> None:
         self._data = data
-        self._recorder = recorder
+        self._notes = notes
 
     def draw(self, strategy: st.SearchStrategy[T], label: str | None = None) -> T:
-        """Draw as the source does, and record the value."""
+        """Draw as the source does, and note the value."""
         value = self._data.draw(strategy, label=label)
-        self._recorder.record_draw(label, value)
+        self._notes.record_draw(label, value)
         return value
 
 
-class Cases:
+class Cases(Protocol):
     """Runs the cases of one suite test: coverage first, then exploration."""
-
-    def __init__(
-        self,
-        *,
-        examples: int,
-        seed: int,
-        tape: Tape | None,
-        on_phase: Callable[[str], None],
-        on_replayed_case: Callable[[RecordedCase], None],
-        meter: RequestMeter,
-        shrink_budget: int,
-    ) -> None:
-        self.examples = examples
-        self.seed = seed
-        self.tape = tape
-        self._on_phase = on_phase
-        self._on_replayed_case = on_replayed_case
-        self._meter = meter
-        self.shrink_budget = shrink_budget
 
     def cover(
         self, probes: Sequence[Mapping[str, Any]], check: Callable[[list[Any]], object]
     ) -> None:
         """The coverage phase: *check* gets every probe (JSON data) at once, so that it can
         send them as a batch; recorded, and replayed, as one case."""
-        self._on_phase(COVERAGE)
-        try:
-            if isinstance(self.tape, Replayer):
-                self._replay(COVERAGE, lambda draws: check(draws.draw(st.nothing(), _PROBES)))
-                return
-            draws: Draws = FixedDraws({_PROBES: list(probes)})
-            if isinstance(self.tape, Recorder):
-                self.tape.start_case(COVERAGE)
-                draws = RecordedDraws(draws, self.tape)
-            check(draws.draw(st.nothing(), _PROBES))
-        except CheckFailed as error:
-            error.phase = COVERAGE
-            raise
-        finally:
-            self._on_phase(EXPLORE)
 
     def explore(self, case: Callable[[Draws], object]) -> None:
         """Run *case* on the run's number of Hypothesis examples, one by one, the first
         failure shrunk to a minimal one within the shrink budget; in a replay, on each
         recorded case."""
-        if isinstance(self.tape, Replayer):
-            self._replay(EXPLORE, case)
-            return
-        recorder = self.tape
-        budget = ShrinkBudget(self.shrink_budget, self._meter)
-
-        def one(data: st.DataObject) -> None:
-            if recorder is None:
-                budget.run(case, data)
-                return
-            recorder.start_case()
-            try:
-                budget.run(case, RecordedDraws(data, recorder))
-            except (StopTest, UnsatisfiedAssumption):
-                recorder.discard_case()  # Hypothesis threw the example away before it ran
-                raise
-            except Withheld:
-                recorder.discard_case()
-            except CheckFailed as error:
-                if error.shrink_budget_spent is not None:
-                    recorder.discard_case()  # the smallest failure, raised again unsent
-                raise
-
-        def each(data: st.DataObject) -> None:
-            # Past the shrink budget, an example is not sent and counts as passing.
-            with contextlib.suppress(Withheld):
-                one(data)
-
-        self._hypothesis(each)()
 
     def explore_in_batches(
         self,
@@ -170,9 +121,82 @@ class Cases:
         by one from the same seed, as :meth:`explore` does, so that Hypothesis finds the
         failing example and shrinks it; if none fails alone, the batch's failure stands.
         If *check* raises :class:`BatchUndecided`, the examples run one by one instead."""
-        if isinstance(self.tape, Replayer):
-            self._replay_batches(draw, check, case)
-            return
+
+    def once(self, case: Callable[[], object]) -> None:
+        """Run *case*, which draws nothing: once, or once per recorded case of a replay."""
+
+
+@contextmanager
+def coverage_phase(on_phase: Callable[[str], None]) -> Iterator[None]:
+    """The coverage phase, then exploration; a failure within is marked as coverage's."""
+    on_phase(COVERAGE)
+    try:
+        yield
+    except CheckFailed as error:
+        error.phase = COVERAGE
+        raise
+    finally:
+        on_phase(EXPLORE)
+
+
+class DrawnCases:
+    """A test's cases as the run draws them: fixed ones, then Hypothesis's; each told to
+    *notes* as it goes."""
+
+    def __init__(
+        self,
+        *,
+        examples: int,
+        seed: int,
+        notes: CaseNotes,
+        on_phase: Callable[[str], None],
+        meter: RequestMeter,
+        shrink_budget: int,
+    ) -> None:
+        self.examples = examples
+        self.seed = seed
+        self.notes = notes
+        self._on_phase = on_phase
+        self._meter = meter
+        self.shrink_budget = shrink_budget
+
+    def cover(
+        self, probes: Sequence[Mapping[str, Any]], check: Callable[[list[Any]], object]
+    ) -> None:
+        """Every probe, as one case."""
+        with coverage_phase(self._on_phase):
+            self.notes.start_case(COVERAGE)
+            draws = NotedDraws(FixedDraws({PROBES: list(probes)}), self.notes)
+            check(draws.draw(st.nothing(), PROBES))
+
+    def explore(self, case: Callable[[Draws], object]) -> None:
+        """Hypothesis's examples one by one, the first failure shrunk within the budget."""
+        notes = self.notes
+        budget = ShrinkBudget(self.shrink_budget, self._meter)
+
+        def one(data: st.DataObject) -> None:
+            notes.start_case()
+            try:
+                budget.run(case, NotedDraws(data, notes))
+            except (StopTest, UnsatisfiedAssumption):
+                notes.discard_case()  # Hypothesis threw the example away before it ran
+                raise
+            except Withheld:
+                notes.discard_case()  # past the shrink budget: not sent, counts as passing
+            except CheckFailed as error:
+                if error.shrink_budget_spent is not None:
+                    notes.discard_case()  # the smallest failure, raised again unsent
+                raise
+
+        self._hypothesis(one)()
+
+    def explore_in_batches(
+        self,
+        draw: Callable[[Draws], T],
+        check: Callable[[list[T]], object],
+        case: Callable[[Draws], object],
+    ) -> None:
+        """Hypothesis's examples judged at once; one by one only when that fails."""
         examples: list[list[tuple[str | None, Any]]] = []
         values: list[T] = []
 
@@ -182,38 +206,16 @@ class Cases:
             examples.append(log.drawn)
 
         self._hypothesis(collect)()
-        if isinstance(self.tape, Recorder):
-            self.tape.start_case(BATCH)
-            self.tape.record_draw(_BATCH_SIZE, len(values))
-            for label, value in (pair for drawn in examples for pair in drawn):
-                self.tape.record_draw(label, value)
+        self.notes.start_case(BATCH)
+        self.notes.record_draw(BATCH_SIZE, len(values))
+        for label, value in (pair for drawn in examples for pair in drawn):
+            self.notes.record_draw(label, value)
         try:
             check(values)
         except BatchUndecided:
             self.explore(case)
         except CheckFailed as batch_failure:
             self.explore(case)
-            raise batch_failure from None
-
-    def _replay_batches(
-        self,
-        draw: Callable[[Draws], T],
-        check: Callable[[list[T]], object],
-        case: Callable[[Draws], object],
-    ) -> None:
-        assert isinstance(self.tape, Replayer)
-
-        def batch(draws: Draws) -> None:
-            size: int = draws.draw(st.nothing(), _BATCH_SIZE)
-            check([draw(draws) for _ in range(size)])
-
-        try:
-            self._replay(BATCH, batch)
-        except BatchUndecided:
-            self._replay(EXPLORE, case)
-        except CheckFailed as batch_failure:
-            if self.tape.has_cases(EXPLORE):
-                self._replay(EXPLORE, case)
             raise batch_failure from None
 
     def _hypothesis(self, test: Callable[[st.DataObject], None]) -> Callable[[], None]:
@@ -239,27 +241,6 @@ class Cases:
         return hypothesis_test
 
     def once(self, case: Callable[[], object]) -> None:
-        """Run *case*, which draws nothing: once, or once per recorded case of a replay."""
-        if isinstance(self.tape, Replayer):
-            self._replay(EXPLORE, lambda draws: case())
-            return
-        if isinstance(self.tape, Recorder):
-            self.tape.start_case()
+        """*case*, once."""
+        self.notes.start_case()
         case()
-
-    def _replay(self, phase: str, run: Callable[[Draws], object]) -> None:
-        """Every recorded case of *phase*, as Hypothesis ran every example; the last failure
-        is the verdict, as Hypothesis's last run is the shrunk example it reports."""
-        assert isinstance(self.tape, Replayer)
-        failure: CheckFailed | None = None
-        for recorded in self.tape.cases(phase):
-            if recorded.discarded:
-                continue
-            self.tape.enter_case(recorded)
-            self._on_replayed_case(recorded)
-            try:
-                run(ReplayedDraws(recorded))
-            except CheckFailed as error:
-                failure = error
-        if failure is not None:
-            raise failure

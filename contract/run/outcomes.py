@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import enum
 import json
+import sys
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from contract.checks import CheckFailed
 from contract.spec.requirements import Requirement, requirement
+
+if sys.version_info >= (3, 11):
+    _ExceptionGroup = BaseExceptionGroup  # noqa: F821 (a builtin from 3.11 on)
+else:  # Hypothesis depends on the backport there
+    from exceptiongroup import BaseExceptionGroup as _ExceptionGroup
 
 Verdict = Literal["passed", "failed", "error", "not verifiable", "not run"]
 
@@ -76,6 +83,21 @@ def stop_of(error: BaseException) -> Stop | None:
     return stop if isinstance(stop, Stop) else None
 
 
+def check_failure(error: BaseException) -> BaseException:
+    """The CheckFailed inside *error*, if any, else *error*.
+
+    Hypothesis raises a FlakyFailure group when the replay of a failing example passes,
+    which a stateful install does (the first attempt changed what the second sees): the
+    first failure still stands.
+    """
+    if isinstance(error, _ExceptionGroup):
+        for inner in error.exceptions:
+            found = check_failure(inner)
+            if isinstance(found, CheckFailed):
+                return found
+    return error
+
+
 @dataclass(frozen=True)
 class Failure:
     """A broken requirement: what was expected, what came back, and how to send it again."""
@@ -93,6 +115,22 @@ class Failure:
     """``coverage`` when a fixed case found it (any seed finds it), else ``explore``."""
     fully_shrunk: bool = True
     """False when the shrink budget ran out before the payload was minimal."""
+
+    @classmethod
+    def of_check(cls, error: CheckFailed, seed: int) -> Failure:
+        """A check's failure as data."""
+        return cls(
+            requirement=error.requirement,
+            transport=error.transport,
+            expected=error.expected,
+            got=error.got,
+            payload=error.payload,
+            reproduction=error.reproduction,
+            message=str(error),
+            seed=seed,
+            phase=error.phase,
+            fully_shrunk=error.shrink_budget_spent is None,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready fields; the requirement as its id."""
