@@ -1,4 +1,4 @@
-"""How an option of a ``contract`` command is declared: once, as every door offers it.
+"""How an option of a ``contract`` command is declared: once, as every front end offers it.
 
 A command's options are a table of :class:`Option`: ``contract certify``'s, the pytest
 plugin's and the fleet file's come from :data:`contract.run.settings.OPTIONS`,
@@ -18,7 +18,7 @@ from enum import Enum
 from typing import Any
 
 
-class Door(Enum):
+class Frontend(Enum):
     """Where an option was given: it decides how the option is spelt back to the user."""
 
     CLI = "contract"
@@ -38,7 +38,7 @@ class Renamed:
 
 @dataclass(frozen=True)
 class Option:
-    """One option of a command, as every door offers it."""
+    """One option of a command, as every front end offers it."""
 
     name: str
     """The flag without dashes, e.g. ``contact-id``."""
@@ -57,7 +57,7 @@ class Option:
     plugin: bool = True
     """Offered by the plugin too, as ``--contract-NAME`` with the ini key ``contract_NAME``."""
     plugin_spelling: str | None = None
-    """How the plugin's door spells an option it does not offer (``-n`` for workers)."""
+    """How the plugin spells an option it does not offer (``-n`` for workers)."""
     choices: tuple[str, ...] | None = None
     """The only values the command line takes; it refuses any other while it parses."""
     parse: Callable[[str], Any] | None = None
@@ -81,18 +81,18 @@ class Option:
         """The plugin's ini key: ``contract_contact_id``."""
         return "contract_" + self.attribute
 
-    def spelling(self, door: Door) -> str:
-        """The option as *door* spells it."""
-        if door is Door.CLI:
+    def spelling(self, frontend: Frontend) -> str:
+        """The option as *frontend* spells it."""
+        if frontend is Frontend.CLI:
             return f"--{self.name}"
-        if door is Door.FLEET:  # a key of the fleet file: lists of ids are plural
+        if frontend is Frontend.FLEET:  # a key of the fleet file: lists of ids are plural
             return self.attribute + ("s" if self.name.endswith("-id") else "")
         return self.plugin_spelling or f"--contract-{self.name}"
 
-    def help_text(self, door: Door) -> str:
+    def help_text(self, frontend: Frontend) -> str:
         """The help line: what it does, its default, and its environment variable (unless
         the default shown names it already)."""
-        shown = (door is Door.PLUGIN and self.plugin_default_shown) or self.default_shown
+        shown = (frontend is Frontend.PLUGIN and self.plugin_default_shown) or self.default_shown
         shown = shown or ("off" if self.switch else self.default) or "none"
         text = f"{self.help} (default: {shown})"
         if self.env and f"${self.env}" not in shown:

@@ -26,7 +26,7 @@ from contract.run.cases import BatchUndecided, DrawnCases, Draws
 from contract.run.certifier import Certifier, Refusal
 from contract.run.client import ContactClient, RequestWithheld
 from contract.run.contact import ContactUnderTest
-from contract.run.settings import Door, resolve
+from contract.run.settings import Frontend, resolve
 from contract.run.tape import LiveTape
 from contract.run.throttle import RateLimit
 from contract.server import ReferenceServer
@@ -421,7 +421,7 @@ def test_a_batch_whose_last_request_is_accepted_is_undecided() -> None:
         served(_accepting_only(server.app, b"accept me")) as url,
     ):
         given = {"url": url, "api-key": server.api_key, "contact-id": "1", "user": server.user}
-        settings = resolve(given, here=Path.cwd(), environ={}, door=Door.PLUGIN)
+        settings = resolve(given, here=Path.cwd(), environ={}, frontend=Frontend.PLUGIN)
         client = ContactClient(settings.endpoint(), connections=4)
         try:
             original = client.read(1)

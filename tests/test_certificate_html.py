@@ -25,7 +25,7 @@ from contract.report.verdicts import BOTH
 from contract.report.writers import summary_lines, to_markdown
 from contract.run.outcomes import Failure, Limit, Outcome
 from contract.run.restoring import Restored
-from contract.run.settings import Door, spelt
+from contract.run.settings import Frontend, with_option_names
 from contract.server import ReferenceServer
 from contract.spec import requirements
 from contract.spec.requirements import CATALOGUE
@@ -230,7 +230,9 @@ def test_retries_after_network_errors_are_said_only_when_there_were_some() -> No
     assert (notfound["retries"], notfound["by_transport"]["rest"]["retries"]) == (2, 2)
     assert (data["totals"]["retries"], data["retries"]) == (2, 3)
     assert f"{said} --retries)" in summary_lines(noisy)
-    plugin = summary_lines(noisy, spell=lambda template: spelt(template, Door.PLUGIN))
+    plugin = summary_lines(
+        noisy, spell=lambda template: with_option_names(template, Frontend.PLUGIN)
+    )
     assert f"{said} --contract-retries)" in plugin
     assert f"- {said} --retries)" in to_markdown(noisy)
     assert f"<li>R{said[1:]} --retries).</li>" in to_html(noisy)

@@ -74,7 +74,7 @@ def test_a_requirement_is_decided_when_its_last_test_reports() -> None:
     decided: list[RequirementResult] = []
     fold = Fold(on_decided=decided.append)
     fold.expect({requirements.ACCEPT: 2, requirements.EMPTY: 1})
-    fold.expect({requirements.ACCEPT: 5})  # another worker's census: the first counts
+    fold.expect({requirements.ACCEPT: 5})  # another worker's counts: the first count given counts
     fold.add(passed(requirements.ACCEPT))
     assert decided == []
     fold.add(passed(requirements.EMPTY))

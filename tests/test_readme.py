@@ -25,7 +25,7 @@ from contract.cli.main import VALIDATE_EXITS, parse_args
 from contract.cli.prepare import EXITS as PREPARE_EXITS
 from contract.cli.restore import EXITS as RESTORE_EXITS
 from contract.errors import Exit
-from contract.run.settings import OPTIONS, Door
+from contract.run.settings import OPTIONS, Frontend
 from contract.spec.requirements import CATALOGUE
 from tests.conftest import RunCli
 
@@ -155,7 +155,7 @@ def test_every_contract_command_in_the_docs_parses(page: str, block: str) -> Non
     """Each ``contract …`` command of a shell block names a command and options that
     exist, with values of the right form; each ``pytest`` one only plugin options that
     exist."""
-    plugin_flags = {option.spelling(Door.PLUGIN) for option in OPTIONS if option.plugin}
+    plugin_flags = {option.spelling(Frontend.PLUGIN) for option in OPTIONS if option.plugin}
     for words in _commands(block):
         if words[0] == "contract":
             try:
@@ -220,12 +220,12 @@ def render_option_table() -> str:
         metavar = f" {option.metavar}".replace("|", "\\|") if option.metavar else ""
         flag = f"--{option.name}{metavar}"
         if option.plugin:
-            plugin = f"`{option.spelling(Door.PLUGIN)}`, `{option.ini_key}`"
+            plugin = f"`{option.spelling(Frontend.PLUGIN)}`, `{option.ini_key}`"
         else:
             plugin = f"`{option.plugin_spelling}`" if option.plugin_spelling else ""
         variable = f"`{option.env}`" if option.env else ""
-        default = option.help_text(Door.CLI).rsplit(" (default: ", 1)[1].split(")")[0]
-        plugin_default = option.help_text(Door.PLUGIN).rsplit(" (default: ", 1)[1].split(")")[0]
+        default = option.help_text(Frontend.CLI).rsplit(" (default: ", 1)[1].split(")")[0]
+        plugin_default = option.help_text(Frontend.PLUGIN).rsplit(" (default: ", 1)[1].split(")")[0]
         if plugin_default != default and option.plugin:
             default += f" (plugin: {plugin_default})"
         meaning = option.help.replace("|", "\\|")

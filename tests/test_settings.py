@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from contract.cli.main import build_parser
-from contract.run.settings import OPTIONS, Door, RunSettings, SettingsError, resolve
+from contract.run.settings import OPTIONS, Frontend, RunSettings, SettingsError, resolve
 from tests.conftest import RunCli
 
 # Values that break a rule, by option; each is given on the command line and to the plugin.
@@ -27,16 +27,16 @@ BAD_VALUES = {
 
 def _resolve(**values: str | bool) -> RunSettings:
     given = {name.replace("_", "-"): value for name, value in values.items()}
-    return resolve(given, here=Path.cwd(), environ={}, door=Door.CLI)
+    return resolve(given, here=Path.cwd(), environ={}, frontend=Frontend.CLI)
 
 
 @pytest.mark.parametrize("name", sorted(BAD_VALUES))
 def test_one_rule_one_message_spelt_per_door(name: str) -> None:
     value, message = BAD_VALUES[name]
     with pytest.raises(SettingsError) as caught:
-        resolve({name: value}, here=Path.cwd(), environ={}, door=Door.CLI)
-    assert caught.value.text(Door.CLI) == message.format(name)
-    assert caught.value.text(Door.PLUGIN) == message.format(f"contract-{name}")
+        resolve({name: value}, here=Path.cwd(), environ={}, frontend=Frontend.CLI)
+    assert caught.value.text(Frontend.CLI) == message.format(name)
+    assert caught.value.text(Frontend.PLUGIN) == message.format(f"contract-{name}")
 
 
 @pytest.mark.parametrize("name", ["contact-id", "transport", "timeout"])
@@ -54,9 +54,9 @@ def test_the_command_line_and_the_plugin_refuse_alike(
 
 def test_the_environment_fills_what_no_flag_gives_and_a_flag_wins() -> None:
     environ = {"CONTRACT_URL": "https://a.example", "CONTRACT_SEED": "7", "CONTRACT_USER": "u"}
-    from_env = resolve({}, here=Path.cwd(), environ=environ, door=Door.CLI)
+    from_env = resolve({}, here=Path.cwd(), environ=environ, frontend=Frontend.CLI)
     assert (from_env.url, from_env.seed, from_env.user) == ("https://a.example", 7, "u")
-    flagged = resolve({"seed": "8"}, here=Path.cwd(), environ=environ, door=Door.CLI)
+    flagged = resolve({"seed": "8"}, here=Path.cwd(), environ=environ, frontend=Frontend.CLI)
     assert flagged.seed == 8
 
 
@@ -94,20 +94,20 @@ def test_settings_travel_to_a_worker_unchanged() -> None:
 )
 def test_options_that_do_not_go_together(values: dict[str, str | bool], message: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
-        resolve(values, here=Path.cwd(), environ={}, door=Door.CLI)
+        resolve(values, here=Path.cwd(), environ={}, frontend=Frontend.CLI)
 
 
 def test_a_report_names_one_file_per_format_comma_separated(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     values: dict[str, str | bool] = {"report": "c.json, sub/c.html,c.md,c.xml"}
-    settings = resolve(values, here=tmp_path, environ={}, door=Door.CLI)
+    settings = resolve(values, here=tmp_path, environ={}, frontend=Frontend.CLI)
     assert settings.reports == (
         tmp_path / "c.json",
         tmp_path / "sub" / "c.html",
         tmp_path / "c.md",
         tmp_path / "c.xml",
     )
-    assert resolve({}, here=tmp_path, environ={}, door=Door.CLI).reports == ()
+    assert resolve({}, here=tmp_path, environ={}, frontend=Frontend.CLI).reports == ()
 
 
 @pytest.mark.parametrize(
@@ -187,10 +187,13 @@ def test_a_mistyped_option_names_the_closest_one_under_the_commands_usage(
 )
 def test_an_option_without_its_partner_is_refused(given: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError) as raised:
-        resolve(given, here=Path.cwd(), environ={}, door=Door.CLI)
-    assert raised.value.text(Door.CLI) == message
+        resolve(given, here=Path.cwd(), environ={}, frontend=Frontend.CLI)
+    assert raised.value.text(Frontend.CLI) == message
     partnered = {"record-mode": {"record": "run.jsonl"}, "xmlrpc-url": {}}
     environ = {} if "record-mode" in given else {"CONTRACT_URL": "https://crm.example"}
     resolve(
-        {**given, **partnered[next(iter(given))]}, here=Path.cwd(), environ=environ, door=Door.CLI
+        {**given, **partnered[next(iter(given))]},
+        here=Path.cwd(),
+        environ=environ,
+        frontend=Frontend.CLI,
     )

@@ -20,7 +20,7 @@ from contract.cli.command import add_command
 from contract.errors import CannotRun, Exit
 from contract.run.gc_pause import collector_spared
 from contract.run.interrupts import StopAtNextRequest, interrupt_on_sigterm
-from contract.run.settings import MOCK_URL, OPTIONS, Door, RunSettings, SettingsError, resolve
+from contract.run.settings import MOCK_URL, OPTIONS, Frontend, RunSettings, SettingsError, resolve
 
 if TYPE_CHECKING:
     # The run's own modules (the client, requests, the checks) are imported when a run
@@ -288,7 +288,7 @@ def run_certify(args: argparse.Namespace) -> int:
     undo_sigterm: Callable[[], None] | None = None
     try:
         given = resolve(
-            cli_values(args, _NAMES), here=Path.cwd(), environ=os.environ, door=Door.CLI
+            cli_values(args, _NAMES), here=Path.cwd(), environ=os.environ, frontend=Frontend.CLI
         )
         stop.check()
         with _target(given) as settings:
@@ -312,7 +312,7 @@ def run_certify(args: argparse.Namespace) -> int:
             code = _run_suite(settings, progress)
         return _verdict(settings, progress.certificate, code)
     except SettingsError as error:
-        sys.stderr.write(f"contract certify: could not run: {error.text(Door.CLI)}\n")
+        sys.stderr.write(f"contract certify: could not run: {error.text(Frontend.CLI)}\n")
         return Exit.CANNOT_RUN
     except CannotRun as reason:
         sys.stderr.write(f"contract certify: could not run: {reason}\n")

@@ -1,4 +1,4 @@
-"""The command line's door to declared options (:class:`contract.option_model.Option`):
+"""The command line's side of declared options (:class:`contract.option_model.Option`):
 argparse flags generated from a command's table, and read back.
 
 For a run's options (:data:`contract.run.settings.OPTIONS`) argparse only collects text:
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from contract.option_model import Door, Option
+from contract.option_model import Frontend, Option
 from contract.run.settings import OPTION, Raw
 
 
@@ -44,7 +44,7 @@ def add_option(parser: argparse.ArgumentParser, option: Option) -> None:
     switch), so that whoever reads it back can tell it was not given.
     """
     flag = f"--{option.name}"
-    help_text = argparse.SUPPRESS if option.hidden else option.help_text(Door.CLI)
+    help_text = argparse.SUPPRESS if option.hidden else option.help_text(Frontend.CLI)
     if option.switch:
         parser.add_argument(flag, dest=option.attribute, action="store_true", help=help_text)
         return

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from contract.cli.command import add_command
 from contract.errors import CannotRun, Exit
-from contract.run.settings import Door, RunSettings, SettingsError, resolve
+from contract.run.settings import Frontend, RunSettings, SettingsError, resolve
 
 if TYPE_CHECKING:
     from contract.spec.schema import Contract
@@ -78,7 +78,9 @@ def add_prepare_command(commands: Any) -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> RunSettings:
     from contract.cli.options import cli_values
 
-    settings = resolve(cli_values(args, _NAMES), here=Path.cwd(), environ=os.environ, door=Door.CLI)
+    settings = resolve(
+        cli_values(args, _NAMES), here=Path.cwd(), environ=os.environ, frontend=Frontend.CLI
+    )
     if settings.url is None:
         raise SettingsError("give {--url}, the install whose contact to prepare")
     if len(settings.contact_ids) != 1:
@@ -180,7 +182,7 @@ def run_prepare(args: argparse.Namespace) -> int:
     try:
         return _prepare(args)
     except SettingsError as error:
-        sys.stderr.write(f"contract prepare: could not run: {error.text(Door.CLI)}\n")
+        sys.stderr.write(f"contract prepare: could not run: {error.text(Frontend.CLI)}\n")
     except (CannotRun, EndpointUnreachable) as error:
         sys.stderr.write(f"contract prepare: could not run: {error}\n")
     return Exit.CANNOT_RUN

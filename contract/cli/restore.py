@@ -12,7 +12,7 @@ from typing import Any
 
 from contract.cli.command import add_command
 from contract.errors import Exit
-from contract.run.settings import Door, SettingsError, resolve
+from contract.run.settings import Frontend, SettingsError, resolve
 
 EXITS = {
     Exit.OK: "the contact reads back as the file says",
@@ -67,13 +67,13 @@ def run_restore(args: argparse.Namespace) -> int:
     try:
         url, contact_id, properties = _saved_values(args.file)
         given = resolve(
-            cli_values(args, _NAMES), here=Path.cwd(), environ=os.environ, door=Door.CLI
+            cli_values(args, _NAMES), here=Path.cwd(), environ=os.environ, frontend=Frontend.CLI
         )
         settings = dataclasses.replace(given, url=url, contact_ids=(contact_id,))
         client = ContactClient(settings.endpoint())
         restored = put_back(client, contact_id, properties)
     except SettingsError as error:
-        sys.stderr.write(f"contract restore: {error.text(Door.CLI)}\n")
+        sys.stderr.write(f"contract restore: {error.text(Frontend.CLI)}\n")
         return Exit.CANNOT_RUN
     except (ValueError, EndpointUnreachable) as error:
         sys.stderr.write(f"contract restore: {error}\n")

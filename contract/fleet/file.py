@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from contract.errors import ContractError
-from contract.run.settings import OPTION, Door, SettingsError, resolve
+from contract.run.settings import OPTION, Frontend, SettingsError, resolve
 from contract.spec.schema import schema_directory
 
 if sys.version_info >= (3, 11):
@@ -43,7 +43,7 @@ _OPTIONS = (
     "allow-insecure-http",
     "require-full-coverage",
 )
-FLEET_KEYS = {OPTION[name].spelling(Door.FLEET): name for name in _OPTIONS}
+FLEET_KEYS = {OPTION[name].spelling(Frontend.FLEET): name for name in _OPTIONS}
 """Each fleet key that is an option of ``contract certify``, and that option's name."""
 
 _SECRET_KEYS = ("api_key", "apikey", "key", "password", "secret", "token")
@@ -209,9 +209,9 @@ def _settings_problems(data: Mapping[str, Any], here: Path) -> list[str]:
             if key in FLEET_KEYS
         }
         try:
-            resolve(values, here=here, environ={}, door=Door.FLEET)
+            resolve(values, here=here, environ={}, frontend=Frontend.FLEET)
         except SettingsError as error:
-            problems.append(f"install {table['name']!r}: {error.text(Door.FLEET)}")
+            problems.append(f"install {table['name']!r}: {error.text(Frontend.FLEET)}")
     return problems
 
 

@@ -22,13 +22,13 @@ from contract.pytest_plugin.fixtures import CERTIFICATE, RUN, contract_run, put_
 from contract.pytest_plugin.marker import EXAMPLES, MARKER, REQUIREMENT, certifies
 from contract.pytest_plugin.options import add_options, settings_from_options
 from contract.pytest_plugin.outcome import (
-    CENSUS_PROPERTY,
     CONTACT_PROPERTY,
     OUTCOME_PROPERTY,
+    TESTS_PER_REQUIREMENT_PROPERTY,
     carried,
-    census,
-    census_from,
     outcome_of,
+    tests_per_requirement,
+    tests_per_requirement_from,
     transport_of,
 )
 from contract.recording.lines import InvalidRecording
@@ -40,7 +40,7 @@ from contract.report.writers import not_exercised_notice, summary_lines, write_r
 from contract.run.certifier import Certifier, Tally
 from contract.run.exercised import prepare_command
 from contract.run.outcomes import Outcome, Problem, Stop, StopRun
-from contract.run.settings import Door, RunSettings, SettingsError
+from contract.run.settings import Frontend, RunSettings, SettingsError
 from contract.run.state import ContractRun
 from contract.spec.requirements import UnknownRequirementError, requirement
 from contract.spec.schema import load_contract
@@ -54,7 +54,7 @@ INSECURE_WARNING = (
     "whoever sits in between can read the API key"
 )
 _SETTINGS_INPUT = "contract_settings"
-_CENSUS_SENT = pytest.StashKey[bool]()
+_TEST_COUNTS_SENT = pytest.StashKey[bool]()
 _CONTACT_SENT = pytest.StashKey[bool]()
 
 
@@ -118,7 +118,7 @@ def _check_target(settings: RunSettings) -> None:
     try:
         settings.endpoint()
     except SettingsError as error:
-        raise pytest.UsageError(error.text(Door.PLUGIN)) from None
+        raise pytest.UsageError(error.text(Frontend.PLUGIN)) from None
 
 
 def _decided(config: pytest.Config, result: RequirementResult) -> None:
@@ -193,9 +193,11 @@ def pytest_runtest_makereport(
     report = yield
     if REQUIREMENT not in item.stash:
         return report
-    if not item.config.stash.get(_CENSUS_SENT, False):
-        item.config.stash[_CENSUS_SENT] = True
-        report.user_properties.append((CENSUS_PROPERTY, census(item.session.items)))
+    if not item.config.stash.get(_TEST_COUNTS_SENT, False):
+        item.config.stash[_TEST_COUNTS_SENT] = True
+        report.user_properties.append(
+            (TESTS_PER_REQUIREMENT_PROPERTY, tests_per_requirement(item.session.items))
+        )
     certifier = getattr(item, "funcargs", {}).get("contract_certifier")
     if isinstance(certifier, Certifier) and not item.config.stash.get(_CONTACT_SENT, False):
         item.config.stash[_CONTACT_SENT] = True
@@ -227,8 +229,8 @@ class _Folding:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         fold = self.certificate.fold
-        for text in carried(report, CENSUS_PROPERTY):
-            fold.expect(census_from(text))
+        for text in carried(report, TESTS_PER_REQUIREMENT_PROPERTY):
+            fold.expect(tests_per_requirement_from(text))
         for text in carried(report, CONTACT_PROPERTY):
             self.opened(text)
         for text in carried(report, OUTCOME_PROPERTY):

@@ -18,7 +18,7 @@ from contract.run.client import ContactClient
 from contract.run.contact import ContactUnderTest
 from contract.run.interrupts import StopAtNextRequest
 from contract.run.outcomes import Problem, Stop, StopRun
-from contract.run.settings import MOCK_URL, Door, RunSettings, SettingsError
+from contract.run.settings import MOCK_URL, Frontend, RunSettings, SettingsError
 from contract.run.state import ContractRun
 from contract.spec.schema import Contract
 
@@ -56,7 +56,7 @@ def contract_client(pytestconfig: pytest.Config) -> Iterator[ContactClient]:
     except SettingsError as error:
         # Raised, not pytest.exit(): the test errors and the session stops after it,
         # which an xdist worker can do too.
-        raise StopRun(Stop(Problem.UNUSABLE_SETTINGS, error.text(Door.PLUGIN))) from None
+        raise StopRun(Stop(Problem.UNUSABLE_SETTINGS, error.text(Frontend.PLUGIN))) from None
     with run.tape.client(endpoint, run.settings, run.workers) as client:
         run.client = client
         yield client

@@ -1,4 +1,4 @@
-"""The plugin's door to the run's options: ``--contract-…`` flags and ini keys, generated
+"""The plugin's side of the run's options: ``--contract-…`` flags and ini keys, generated
 from :data:`contract.run.settings.OPTIONS`, and read back into
 :class:`~contract.run.settings.RunSettings`."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from contract.run.settings import OPTIONS, Door, Raw, RunSettings, SettingsError, resolve
+from contract.run.settings import OPTIONS, Frontend, Raw, RunSettings, SettingsError, resolve
 
 GROUP = "contract"
 GROUP_TITLE = "UpdateContact contract certification"
@@ -21,7 +21,7 @@ def add_options(parser: pytest.Parser) -> None:
     for option in OPTIONS:
         if not option.plugin:
             continue
-        flag, help_text = option.spelling(Door.PLUGIN), option.help_text(Door.PLUGIN)
+        flag, help_text = option.spelling(Frontend.PLUGIN), option.help_text(Frontend.PLUGIN)
         if option.switch:
             group.addoption(flag, dest=option.ini_key, action="store_true", help=help_text)
             parser.addini(option.ini_key, help=option.help, type="bool", default=False)
@@ -51,6 +51,6 @@ def settings_from_options(config: pytest.Config) -> RunSettings:
     the option and the rule."""
     try:
         here = Path(config.invocation_params.dir)
-        return resolve(_given(config), here=here, environ=os.environ, door=Door.PLUGIN)
+        return resolve(_given(config), here=here, environ=os.environ, frontend=Frontend.PLUGIN)
     except SettingsError as error:
-        raise pytest.UsageError(error.text(Door.PLUGIN)) from None
+        raise pytest.UsageError(error.text(Frontend.PLUGIN)) from None

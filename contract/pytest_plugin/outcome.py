@@ -1,7 +1,7 @@
 """A suite test's report as an :class:`~contract.run.outcomes.Outcome`, and what travels with it.
 
 Under pytest-xdist only test reports reach the controller, so an outcome rides in the
-report's ``user_properties`` as JSON; so do each worker's census (how many tests
+report's ``user_properties`` as JSON; so do each worker's counts (how many tests
 certify each requirement) and its contact under test, once, on its first report.
 """
 
@@ -21,7 +21,7 @@ from contract.run.outcomes import Failure, Outcome, check_failure, stop_of
 from contract.spec.requirements import Requirement, requirement
 
 OUTCOME_PROPERTY = "contract"
-CENSUS_PROPERTY = "contract-census"
+TESTS_PER_REQUIREMENT_PROPERTY = "contract-tests-per-requirement"
 CONTACT_PROPERTY = "contract-contact"
 """The contact a worker certifies and its irreversible properties, on its first report."""
 
@@ -72,14 +72,14 @@ def outcome_of(
     return made("error", reason=reason)
 
 
-def census(items: Iterable[pytest.Item]) -> str:
+def tests_per_requirement(items: Iterable[pytest.Item]) -> str:
     """How many of *items* certify each requirement, as JSON."""
     counts = Counter(item.stash[REQUIREMENT].id for item in items if REQUIREMENT in item.stash)
     return json.dumps(dict(counts))
 
 
-def census_from(text: str) -> dict[Requirement, int]:
-    """The inverse of :func:`census`."""
+def tests_per_requirement_from(text: str) -> dict[Requirement, int]:
+    """The inverse of :func:`tests_per_requirement`."""
     return {requirement(rid): int(count) for rid, count in json.loads(text).items()}
 
 

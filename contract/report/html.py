@@ -19,7 +19,7 @@ from contract.report.run_facts import restore_lines, retries_line
 from contract.report.verdicts import BOTH, RequirementResult
 from contract.run.exercised import prepare_command
 from contract.run.outcomes import Failure, Verdict
-from contract.run.settings import Door, spelt
+from contract.run.settings import Frontend, with_option_names
 
 STATUS: dict[Verdict, tuple[str, str]] = {
     "passed": ("\u2713", "passed"),
@@ -186,7 +186,7 @@ def _limits(certificate: Certificate) -> str:
             )
     retried = retries_line(certificate)
     if retried is not None:
-        said = spelt(retried, Door.CLI)
+        said = with_option_names(retried, Frontend.CLI)
         items.append(f"<li>{_esc(said[:1].upper() + said[1:])}.</li>")
     if not certificate.options:
         items.append("<li>The run's options were not recorded (a replay, or a run by pytest).</li>")

@@ -9,7 +9,7 @@ from contract.report.certificate import Certificate
 from contract.report.verdicts import RequirementResult
 from contract.report.writers import not_exercised_notice
 from contract.run.exercised import prepare_command
-from contract.run.settings import Door, spelt
+from contract.run.settings import Frontend, with_option_names
 
 
 @dataclass(eq=False)  # pytest keeps plugins in sets
@@ -31,7 +31,7 @@ class Progress:
     ) -> None:
         prepare = prepare_command(self.url, contact_id) if self.url else None
         notice = not_exercised_notice(contact_id, reasons, exercised, prepare)
-        self.out.write(spelt(notice, Door.CLI) + "\n")
+        self.out.write(with_option_names(notice, Frontend.CLI) + "\n")
         self.out.flush()
 
     def pytest_contract_certificate(self, certificate: Certificate) -> None:

@@ -83,7 +83,7 @@ def restore_lines(certificate: Certificate) -> list[str]:
 
 def retries_line(certificate: Certificate) -> str | None:
     """How many requests the network made the run send again, if any; the option as
-    ``{--retries}``, for the door to spell."""
+    ``{--retries}``, for the front end to spell."""
     retries = certificate.retries
     if not retries:
         return None

@@ -1,7 +1,7 @@
 """Folding outcomes into one result per requirement: the one place verdicts are combined.
 
 The terminal's progress lines, the certificate and its reports are all views of a
-:class:`Fold`. It learns how many tests certify each requirement (the census), takes
+:class:`Fold`. It learns how many tests certify each requirement, takes
 their :class:`~contract.run.outcomes.Outcome` one by one, and says when a requirement is
 decided, that is when its last test has spoken.
 """
@@ -121,10 +121,10 @@ class Fold:
         """Told each requirement's result as it is decided."""
         self._pending: Counter[Requirement] | None = None
 
-    def expect(self, census: Mapping[Requirement, int]) -> None:
-        """How many tests certify each requirement; only the first census counts."""
+    def expect(self, tests_per_requirement: Mapping[Requirement, int]) -> None:
+        """How many tests certify each requirement; only the first count given counts."""
         if self._pending is None:
-            self._pending = Counter(census)
+            self._pending = Counter(tests_per_requirement)
 
     def add(self, outcome: Outcome) -> None:
         """Fold in one test's outcome."""

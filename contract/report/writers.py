@@ -16,7 +16,7 @@ from contract.report.html import to_html
 from contract.report.run_facts import restore_lines, retries_line
 from contract.report.verdicts import RequirementResult
 from contract.run.exercised import REFUSED_VALID, plural, prepare_command
-from contract.run.settings import REPORT_FORMATS, Door, spelt
+from contract.run.settings import REPORT_FORMATS, Frontend, with_option_names
 
 _MARKS = {
     "passed": "PASS",
@@ -40,7 +40,7 @@ def not_exercised_notice(
     contact_id: int, reasons: Mapping[str, str], exercised: bool, prepare: str | None
 ) -> str:
     """What a run says first when the contact holds values it could not put back; options
-    as ``{--name}``, for the door to spell. *prepare* is the command that fills empty
+    as ``{--name}``, for the front end to spell. *prepare* is the command that fills empty
     values (no help for a valid value the install refuses)."""
     one = len(reasons) == 1
     whose, them = ("whose value", "it") if one else ("whose values", "them")
@@ -63,7 +63,7 @@ def not_exercised_notice(
 
 
 def _cli(template: str) -> str:
-    return spelt(template, Door.CLI)
+    return with_option_names(template, Frontend.CLI)
 
 
 def summary_lines(

@@ -1,11 +1,11 @@
 """Every option of a certification run, declared once, and the settings they resolve to.
 
 ``contract certify``'s flags, the pytest plugin's ``--contract-…`` options and ini keys,
-their help, and the README's option table all come from :data:`OPTIONS`. Whichever door a
+their help, and the README's option table all come from :data:`OPTIONS`. Whichever front end a
 value came through (a flag, an ini key, an environment variable), :func:`resolve` checks
 it here, once, and a :class:`SettingsError` says what is wrong in the same words, with
-the option spelt as that door spells it. Each option is a
-:class:`contract.option_model.Option` (imported from here too, with :class:`Door`).
+the option spelt as that front end spells it. Each option is a
+:class:`contract.option_model.Option` (imported from here too, with :class:`Frontend`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Literal, cast, get_args
 from contract.errors import ContractError
 from contract.exchange.endpoint import KEY_VARIABLE, USER_VARIABLE, Endpoint
 from contract.option_model import SCHEMA_EXTENSION
-from contract.option_model import Door as Door
+from contract.option_model import Frontend as Frontend
 from contract.option_model import Option as Option
 from contract.run.retrying import DEFAULT_RETRIES, MAX_RETRIES
 from contract.run.throttle import RateLimit
@@ -212,28 +212,28 @@ OPTION = {option.name: option for option in OPTIONS}
 _SPELLED = re.compile(r"\{--([a-z-]+)\}")
 
 
-def spelt(template: str, door: Door) -> str:
-    """*template* with each ``{--name}`` spelt as *door* spells that option."""
-    return _SPELLED.sub(lambda match: OPTION[match.group(1)].spelling(door), template)
+def with_option_names(template: str, frontend: Frontend) -> str:
+    """*template* with each ``{--name}`` spelt as *frontend* spells that option."""
+    return _SPELLED.sub(lambda match: OPTION[match.group(1)].spelling(frontend), template)
 
 
 class SettingsError(ContractError, ValueError):
     """An option that cannot be used, or options that do not go together.
 
     The message is written once, naming options as ``{--name}``; :meth:`text` spells
-    them the way the door the user came through does.
+    them the way the front end the user came through does.
     """
 
     def __init__(self, template: str) -> None:
         super().__init__(template)
         self.template = template
 
-    def text(self, door: Door) -> str:
-        """The message with every option spelt as *door* spells it."""
-        return spelt(self.template, door)
+    def text(self, frontend: Frontend) -> str:
+        """The message with every option spelt as *frontend* spells it."""
+        return with_option_names(self.template, frontend)
 
     def __str__(self) -> str:
-        return self.text(Door.CLI)
+        return self.text(Frontend.CLI)
 
 
 @dataclass(frozen=True)
@@ -271,15 +271,15 @@ class RunSettings:
     record: Path | None
     replay: Path | None
     record_mode: RecordMode
-    door: Door = Door.PLUGIN
+    frontend: Frontend = Frontend.PLUGIN
     """Where the settings came from, to name options in messages as the user gave them."""
     in_process: bool = False
     """True when the install answers in this process (the bundled server, ``--mock``):
     there is no round trip to hide, so what goes side by side by default goes in turn."""
 
     def spell(self, template: str) -> str:
-        """*template* with each ``{--name}`` spelt as this run's door spells it."""
-        return spelt(template, self.door)
+        """*template* with each ``{--name}`` spelt as this run's front end spells it."""
+        return with_option_names(template, self.frontend)
 
     @property
     def replay_source(self) -> Path | None:
@@ -379,7 +379,7 @@ class RunSettings:
         data["contact_ids"] = list(self.contact_ids)
         data["witness_ids"] = list(self.witness_ids)
         data["transports"] = list(self.transports)
-        data["door"] = self.door.name
+        data["frontend"] = self.frontend.name
         return data
 
     @classmethod
@@ -394,7 +394,7 @@ class RunSettings:
         values["contact_ids"] = tuple(values["contact_ids"])
         values["witness_ids"] = tuple(values["witness_ids"])
         values["transports"] = tuple(values["transports"])
-        values["door"] = Door[values["door"]]
+        values["frontend"] = Frontend[values["frontend"]]
         return cls(**values)
 
     def with_target(self, url: str, user: str, api_key: str) -> RunSettings:
@@ -569,12 +569,12 @@ def _no_option_alone(values: Mapping[str, Raw], environ: Mapping[str, str]) -> N
 
 
 def resolve(
-    values: Mapping[str, Raw], *, here: Path, environ: Mapping[str, str], door: Door
+    values: Mapping[str, Raw], *, here: Path, environ: Mapping[str, str], frontend: Frontend
 ) -> RunSettings:
-    """The run's settings from the values a door was given (option name to text, or to a
+    """The run's settings from the values a front end was given (option name to text, or to a
     bool for a switch), then the environment, then the defaults.
 
-    *here* is where relative paths start; *door* is where the values came from. Raises
+    *here* is where relative paths start; *frontend* is where the values came from. Raises
     :class:`SettingsError`.
     """
 
@@ -611,7 +611,7 @@ def resolve(
         record=_path(text("record"), here),
         replay=_path(text("replay"), here),
         record_mode=cast(RecordMode, _choice("record-mode", text("record-mode"), RECORD_MODES)),
-        door=door,
+        frontend=frontend,
     )
     _together(settings)
     _no_option_alone(values, environ)
