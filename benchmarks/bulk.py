@@ -19,9 +19,9 @@ from pathlib import Path
 from benchmarks._format import share
 from benchmarks._timing import Elapsed, timed
 from benchmarks.payloads import json_lines
-from contract.spec.bulk import BulkResult, check_stream
-from contract.spec.validation import validator_for
-from contract.spec.violations import Violation
+from contract.core.bulk import BulkResult, check_stream
+from contract.core.validation import validator_for
+from contract.core.violations import Violation
 
 TARGET_RATIO = 0.5
 _SUMMARY = re.compile(r"(\d+) record\(s\) checked: (\d+) valid, (\d+) invalid")
@@ -46,7 +46,7 @@ def loads_only(path: Path) -> int:
 
 
 def check_in_process(path: Path) -> BulkResult:
-    """``contract.spec.bulk.check_stream`` with the shared validator; violations are dropped."""
+    """``contract.core.bulk.check_stream`` with the shared validator; violations are dropped."""
 
     def report(line: int, violations: list[Violation]) -> None:
         pass
@@ -174,7 +174,7 @@ class BulkReport:
 
 
 LOADS = "loop of `json.loads` per line (baseline)"
-IN_PROCESS = "`contract.spec.bulk.check_stream`, in process"
+IN_PROCESS = "`contract.core.bulk.check_stream`, in process"
 CLI = "`contract validate FILE`, subprocess end to end"
 
 

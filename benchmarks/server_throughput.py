@@ -33,7 +33,7 @@ if not __package__:  # run as a script: make the ``benchmarks`` package importab
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._server import stop
-from contract.spec.schema import load_contract
+from contract.core.schema import load_contract
 
 TARGET_UPDATES_PER_SECOND = 1000
 TARGET_CLIENTS = 8

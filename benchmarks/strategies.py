@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import contract
 from benchmarks._timing import clock
-from contract.spec.schema import bundle
+from contract.core.schema import bundle
 from contract.strategies import valid_updates
 
 Payload = dict[str, Any]

@@ -15,7 +15,7 @@ import contract
 from benchmarks._format import micro, times
 from benchmarks._timing import TimingPlan, seconds_per_call
 from benchmarks.payloads import INVALID_CASES, TYPICAL_VALID, VALID_CASES, Case
-from contract.spec.schema import bundle
+from contract.core.schema import bundle
 
 Check = Callable[[object], bool]
 BASELINE = "cached"

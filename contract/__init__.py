@@ -15,16 +15,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from contract.guards import GuardedSafeTransport, GuardedTransport, guard, guarded_proxy
-    from contract.spec.schema import Contract, SchemaExtensionError, load_contract
-    from contract.spec.validation import (
+    from contract.core.schema import Contract, SchemaExtensionError, load_contract
+    from contract.core.validation import (
         UpdateValidator,
         is_valid_update,
         iter_violations,
         validate_update,
         validator_for,
     )
-    from contract.spec.violations import DeprecatedPropertyWarning, PayloadError, Violation
+    from contract.core.violations import DeprecatedPropertyWarning, PayloadError, Violation
+    from contract.guards import GuardedSafeTransport, GuardedTransport, guard, guarded_proxy
 
 __version__ = "0.1.0"
 
@@ -33,17 +33,17 @@ _HOMES = {
     "GuardedTransport": "contract.guards",
     "guard": "contract.guards",
     "guarded_proxy": "contract.guards",
-    "Contract": "contract.spec.schema",
-    "SchemaExtensionError": "contract.spec.schema",
-    "load_contract": "contract.spec.schema",
-    "UpdateValidator": "contract.spec.validation",
-    "is_valid_update": "contract.spec.validation",
-    "iter_violations": "contract.spec.validation",
-    "validate_update": "contract.spec.validation",
-    "validator_for": "contract.spec.validation",
-    "DeprecatedPropertyWarning": "contract.spec.violations",
-    "PayloadError": "contract.spec.violations",
-    "Violation": "contract.spec.violations",
+    "Contract": "contract.core.schema",
+    "SchemaExtensionError": "contract.core.schema",
+    "load_contract": "contract.core.schema",
+    "UpdateValidator": "contract.core.validation",
+    "is_valid_update": "contract.core.validation",
+    "iter_violations": "contract.core.validation",
+    "validate_update": "contract.core.validation",
+    "validator_for": "contract.core.validation",
+    "DeprecatedPropertyWarning": "contract.core.violations",
+    "PayloadError": "contract.core.violations",
+    "Violation": "contract.core.violations",
 }
 
 __all__ = [

@@ -10,12 +10,12 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from contract.core import requirements
+from contract.core.policies import Policy
+from contract.core.requirements import Requirement
 from contract.errors import ContractError
 from contract.exchange.answers import Answer
 from contract.exchange.reproduce import reproduction
-from contract.spec import requirements
-from contract.spec.policies import Policy
-from contract.spec.requirements import Requirement
 
 Contact = Mapping[str, Any]
 

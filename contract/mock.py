@@ -33,13 +33,13 @@ from xml.parsers.expat import ExpatError
 import requests
 import responses
 
+from contract.core.api import DEFAULT_USER
+from contract.core.schema import load_contract
 from contract.server.app import ReferenceApp
 from contract.server.options import ServerOptions, generate_api_key
 from contract.server.runner import build_app
 from contract.server.seeding import plausible_contact
 from contract.server.store import encode_value
-from contract.spec.api import DEFAULT_USER
-from contract.spec.schema import load_contract
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment

@@ -10,7 +10,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 
-from contract.spec.requirements import CATALOGUE
+from contract.core.requirements import CATALOGUE
 from tests.conftest import clean_environment
 
 REQUIREMENTS = [requirement.id for requirement in CATALOGUE]

@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 
 from conftest import SUITE, Wsgi, served
 from contract.checks import CheckFailed
+from contract.core.requirements import ATOMIC, PERSIST
+from contract.core.schema import load_contract
 from contract.exchange.endpoint import Endpoint
 from contract.run.cases import BatchUndecided, DrawnCases, Draws
 from contract.run.certifier import Certifier, Refusal
@@ -30,8 +32,6 @@ from contract.run.settings import Frontend, resolve
 from contract.run.tape import LiveTape
 from contract.run.throttle import RateLimit
 from contract.server import ReferenceServer
-from contract.spec.requirements import ATOMIC, PERSIST
-from contract.spec.schema import load_contract
 
 
 def _read(server: ReferenceServer, contact_id: int) -> Any:

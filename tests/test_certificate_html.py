@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from contract.core import requirements
+from contract.core.requirements import CATALOGUE
 from contract.report.certificate import Certificate
 from contract.report.html import STATUS, to_html
 from contract.report.verdicts import BOTH
@@ -27,8 +29,6 @@ from contract.run.outcomes import Failure, Limit, Outcome
 from contract.run.restoring import Restored
 from contract.run.settings import Frontend, with_option_names
 from contract.server import ReferenceServer
-from contract.spec import requirements
-from contract.spec.requirements import CATALOGUE
 from tests.chromium import BROWSER, chromium
 from tests.conftest import certify, clean_environment
 

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 import contract
-from contract.spec.schema import load_contract
+from contract.core.schema import load_contract
 from tests.certify_output import (
     REQUIREMENTS,
     failure_block,

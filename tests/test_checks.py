@@ -11,10 +11,10 @@ import pytest
 
 from contract import checks
 from contract.checks import CheckFailed
+from contract.core import requirements
+from contract.core.policies import Policy
+from contract.core.requirements import Requirement
 from contract.exchange.answers import Answer, SentRequest
-from contract.spec import requirements
-from contract.spec.policies import Policy
-from contract.spec.requirements import Requirement
 
 SENT = SentRequest("PUT", "https://crm.example/api/2.0/contacts/7", {}, b'{"name": "Ada"}')
 

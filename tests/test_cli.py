@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from contract.spec.schema import SCHEMA_NAMES, bundle, load_schema_file
+from contract.core.schema import SCHEMA_NAMES, bundle, load_schema_file
 from tests.conftest import RunCli
 
 VALID = {"name": "Ada", "status": "off"}

@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 
 from conftest import Wsgi, served
+from contract.core.schema import schema_directory
 from contract.errors import Exit
 from contract.fleet.coverage import InstallCoverage
 from contract.fleet.file import FLEET_KEYS, parse_fleet
 from contract.fleet.report import fleet_data, write_fleet_report
 from contract.fleet.runner import InstallResult, previous_outcome
 from contract.server import ReferenceServer
-from contract.spec.schema import schema_directory
 from tests.chromium import BROWSER, chromium
 from tests.conftest import USER, Running, clean_environment, read_contact, run_contract
 

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from contract.core import requirements
+from contract.core.requirements import CATALOGUE
+from contract.core.schema import load_contract
 from contract.report.certificate import Certificate
 from contract.report.html import to_html
 from contract.report.verdicts import Fold, RequirementResult
@@ -15,9 +18,6 @@ from contract.report.writers import summary_lines, to_markdown, write_report
 from contract.run.exercised import scopes
 from contract.run.outcomes import Failure, Outcome, Problem, Stop
 from contract.run.restoring import Restored
-from contract.spec import requirements
-from contract.spec.requirements import CATALOGUE
-from contract.spec.schema import load_contract
 
 
 def failure(requirement: requirements.Requirement = requirements.ENUM) -> Failure:

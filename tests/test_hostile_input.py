@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 import contract
 from conftest import THOROUGH
 from contract import PayloadError, Violation
-from contract.spec.bulk import BulkResult, check_stream
-from contract.spec.payload_files import InputError
+from contract.core.bulk import BulkResult, check_stream
+from contract.core.payload_files import InputError
 from tests.conftest import run_contract
 
 #: Each drawn value is also checked as the value of one of these, in turn: every property,

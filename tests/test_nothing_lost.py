@@ -17,11 +17,11 @@ from xml.parsers.expat import ExpatError
 import requests
 
 from conftest import Wsgi, served
+from contract.core.api import UPDATE_METHOD
+from contract.core.schema import load_contract
 from contract.recording.bodies import body_of
 from contract.recording.compact import Expander
 from contract.server import ReferenceServer
-from contract.spec.api import UPDATE_METHOD
-from contract.spec.schema import load_contract
 from tests.certify_output import is_progress, parse
 from tests.conftest import USER, Served, certify, read_contact, run_contract, serve
 

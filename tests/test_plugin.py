@@ -15,13 +15,13 @@ import requests
 
 import contract
 from conftest import SUITE, Wsgi, served
+from contract.core.requirements import CATALOGUE
 from contract.pytest_plugin.marker import MARKER
 from contract.recording.compact import Expander
 from contract.server import ReferenceServer
 from contract.server.faults import FAULTS
 from contract.server.options import DEFAULT_NETWORK_HOLD_SECONDS
 from contract.server.profiles import PROFILES
-from contract.spec.requirements import CATALOGUE
 
 REQUIREMENTS = [requirement.id for requirement in CATALOGUE]
 

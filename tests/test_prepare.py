@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from contract.spec.schema import load_contract
-from contract.spec.validation import validator_for
+from contract.core.schema import load_contract
+from contract.core.validation import validator_for
 from tests.certify_output import parse
 from tests.conftest import USER, Served, certify, read_contact, run_contract, serve
 

@@ -24,9 +24,9 @@ from contract.cli.fleet import EXITS as FLEET_EXITS
 from contract.cli.main import VALIDATE_EXITS, parse_args
 from contract.cli.prepare import EXITS as PREPARE_EXITS
 from contract.cli.restore import EXITS as RESTORE_EXITS
+from contract.core.requirements import CATALOGUE
 from contract.errors import Exit
 from contract.run.settings import OPTIONS, Frontend
-from contract.spec.requirements import CATALOGUE
 from tests.conftest import RunCli
 
 ROOT = Path(__file__).resolve().parent.parent

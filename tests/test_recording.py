@@ -15,6 +15,8 @@ from urllib.parse import quote
 import pytest
 
 from conftest import SUITE, Wsgi, key_forms, served
+from contract.core.requirements import CATALOGUE
+from contract.core.schema import load_contract
 from contract.exchange.answers import Exchange
 from contract.exchange.endpoint import Endpoint
 from contract.recording import (
@@ -35,8 +37,6 @@ from contract.recording.lines import draw_fields, drawn_value, dumps
 from contract.run.client import ContactClient, EndpointUnreachable
 from contract.server import ReferenceServer
 from contract.server.xmlrpc_codec import dump_fault
-from contract.spec.requirements import CATALOGUE
-from contract.spec.schema import load_contract
 from contract.strategies import InvalidCase
 from tests.conftest import RunCli, run_contract
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract.spec.payload_files import InputError, iter_records
+from contract.core.payload_files import InputError, iter_records
 
 _values = st.recursive(
     st.none()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from contract.spec.schema import SCHEMA_NAMES, bundle, load_contract, load_schema_file, registry
+from contract.core.schema import SCHEMA_NAMES, bundle, load_contract, load_schema_file, registry
 
 # The seed's table, copied by hand as this test's independent witness:
 # (name, type, enum values, read-only, default as the table writes it)
@@ -193,7 +193,7 @@ def test_the_contract_exposes_the_derived_facts() -> None:
 
 
 def test_schema_files_are_plain_json_with_a_trailing_newline() -> None:
-    from contract.spec.schema import schema_directory
+    from contract.core.schema import schema_directory
 
     for name in SCHEMA_NAMES:
         text = (schema_directory() / f"{name}.schema.json").read_text(encoding="utf-8")

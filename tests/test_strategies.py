@@ -11,7 +11,7 @@ from hypothesis import given, settings
 
 import contract
 from conftest import draw_many
-from contract.spec.rules import has_lone_surrogate
+from contract.core.rules import has_lone_surrogate
 from contract.strategies import RULES, InvalidCase, invalid_updates, property_values, valid_updates
 
 CONTRACT = contract.load_contract()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import contract
 from contract import DeprecatedPropertyWarning, PayloadError, Violation
-from contract.spec.rules import decode_json_content
+from contract.core.rules import decode_json_content
 from contract.strategies import invalid_updates, valid_updates
 
 
@@ -224,7 +224,7 @@ def test_the_validator_is_built_once_and_shared() -> None:
 def test_every_valid_payload_also_passes_plain_jsonschema(payload: dict[str, Any]) -> None:
     from jsonschema import Draft202012Validator
 
-    from contract.spec.schema import bundle
+    from contract.core.schema import bundle
 
     oracle = Draft202012Validator(
         bundle("update"), format_checker=Draft202012Validator.FORMAT_CHECKER
@@ -255,7 +255,7 @@ _date_like = st.from_regex(
 
 @given(_date_like | st.text(max_size=12))
 def test_the_fast_date_test_is_jsonschemas_date_format(text: str) -> None:
-    from contract.spec.rules import FORMAT_CHECKER, _is_calendar_date
+    from contract.core.rules import FORMAT_CHECKER, _is_calendar_date
 
     assert _is_calendar_date(text) == FORMAT_CHECKER.conforms(text, "date")
 
@@ -265,7 +265,7 @@ FLOOD = {f"unknown_{i:05d}": i for i in range(10_000)}
 
 def test_a_flood_of_violations_is_listed_up_to_a_hundred_then_counted() -> None:
     listed = list(contract.iter_violations({**FLOOD, "nmae": "Ada"}))
-    assert len(listed) == contract.spec.validation.MAX_VIOLATIONS + 1 == 101
+    assert len(listed) == contract.core.validation.MAX_VIOLATIONS + 1 == 101
     assert {found.rule for found in listed[:100]} == {"unknown"}
     assert listed[100] == Violation(
         None,

@@ -157,6 +157,7 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _certify(args: argparse.Namespace, path: Path) -> int:
+    from contract.core.schema import load_contract
     from contract.fleet.file import FleetFileError, keys_written_in, load_fleet
     from contract.fleet.report import FLEET_HTML, exit_code, fleet_data, progress_line
     from contract.fleet.report import write_fleet_report as write
@@ -164,7 +165,6 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
     from contract.fleet.shard import Shard
     from contract.fleet.totals import counted, interruption
     from contract.run.interrupts import interrupt_on_sigterm
-    from contract.spec.schema import load_contract
 
     try:
         shard = Shard.parse(args.shard) if args.shard else None

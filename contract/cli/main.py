@@ -19,9 +19,7 @@ from contract.cli.options import FormerSpelling, add_option
 from contract.cli.prepare import add_prepare_command
 from contract.cli.restore import add_restore_command
 from contract.cli.serve import add_serve_command
-from contract.errors import CannotRun, Exit
-from contract.option_model import SCHEMA_EXTENSION
-from contract.spec.bulk import (
+from contract.core.bulk import (
     BulkResult,
     check_stream,
     json_reporter,
@@ -29,16 +27,18 @@ from contract.spec.bulk import (
     text_reporter,
     text_unreadable,
 )
-from contract.spec.openapi import openapi_document
-from contract.spec.payload_files import InputError
-from contract.spec.schema import (
+from contract.core.openapi import openapi_document
+from contract.core.payload_files import InputError
+from contract.core.schema import (
     SCHEMA_NAMES,
     SchemaExtensionError,
     bundle,
     load_contract,
     load_schema_file,
 )
-from contract.spec.validation import UpdateValidator
+from contract.core.validation import UpdateValidator
+from contract.errors import CannotRun, Exit
+from contract.option_model import SCHEMA_EXTENSION
 
 
 def _print_json(data: object) -> None:
@@ -58,7 +58,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_openapi(args: argparse.Namespace) -> int:
-    _print_json(openapi_document(load_contract(args.schema_extension)))
+    _print_json(openapi_document(load_contract(args.schema_extension), __version__))
     return Exit.OK
 
 

@@ -24,7 +24,7 @@ from contract.errors import CannotRun, Exit
 from contract.run.settings import Frontend, RunSettings, SettingsError, resolve
 
 if TYPE_CHECKING:
-    from contract.spec.schema import Contract
+    from contract.core.schema import Contract
 
 EXITS = {
     Exit.OK: "the contact holds a valid value in every writable property (set now, or already)",
@@ -93,8 +93,8 @@ def planned_values(
 ) -> dict[str, tuple[Any, Any]]:
     """Each writable property whose value in *contact* is missing or no valid update: its
     value now, and the plausible valid value to give it."""
-    from contract.spec.plausible import plausible_value
-    from contract.spec.validation import UpdateValidator
+    from contract.core.plausible import plausible_value
+    from contract.core.validation import UpdateValidator
 
     validator = UpdateValidator(contract)
     rng = random.Random(contact_id)  # the same contact gets the same values
@@ -124,9 +124,9 @@ def _save(path: Path, url: str, contact_id: int, plan: dict[str, tuple[Any, Any]
 
 
 def _prepare(args: argparse.Namespace) -> int:
+    from contract.core.schema import load_contract
     from contract.run.client import ContactClient, ReadBackUnavailable
     from contract.run.restoring import put_back
-    from contract.spec.schema import load_contract
 
     settings = _settings(args)
     (contact_id,) = settings.contact_ids

@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 import requests
 
+from contract.core.api import DEFAULT_USER
+from contract.core.transports import Transport
 from contract.exchange.endpoint import KEY_VARIABLE
-from contract.spec.api import DEFAULT_USER
-from contract.spec.transports import Transport
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
-from contract.spec.api import CONTACT_PATH, XMLRPC_PATH
+from contract.core.api import CONTACT_PATH, XMLRPC_PATH
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 USER_VARIABLE = "CONTRACT_USER"

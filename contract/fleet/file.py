@@ -14,9 +14,9 @@ from typing import Any, cast
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from contract.core.schema import schema_directory
 from contract.errors import ContractError
 from contract.run.settings import OPTION, Frontend, SettingsError, resolve
-from contract.spec.schema import schema_directory
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from contract import __version__
+from contract.core.requirements import CATALOGUE
 from contract.errors import Exit
 from contract.fleet.report_html import to_html
 from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED, InstallResult
 from contract.fleet.totals import counted, interruption, sentence, totals
-from contract.spec.requirements import CATALOGUE
 
 FLEET_JSON = "fleet.json"
 FLEET_MD = "fleet.md"

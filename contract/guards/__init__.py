@@ -2,7 +2,7 @@
 
 Each guard plugs into a client people already use and checks every update on its way
 out with the same validator as :func:`contract.validate_update`, raising the same
-:class:`~contract.spec.violations.PayloadError` (and nothing is sent):
+:class:`~contract.core.violations.PayloadError` (and nothing is sent):
 
 - :func:`guard` on a ``requests.Session``, an ``httpx.Client`` or an ``httpx.AsyncClient``
   checks the JSON body of every ``PUT …/api/2.0/contacts/:id``;

@@ -37,7 +37,7 @@ class GuardedAdapter(BaseAdapter):
         cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
         proxies: Mapping[str, str] | None = None,
     ) -> Response:
-        """Raise :class:`~contract.spec.violations.PayloadError` for an invalid update; send
+        """Raise :class:`~contract.core.violations.PayloadError` for an invalid update; send
         any other request through the wrapped adapter."""
         if self.check.is_update_url(request.method, request.url or ""):
             self.check.json_body(_read_body(request), request.headers.get("Content-Encoding", ""))

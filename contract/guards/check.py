@@ -12,10 +12,10 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.parsers.expat import ExpatError
 
-from contract.spec.api import UPDATE_METHOD
-from contract.spec.schema import Contract
-from contract.spec.validation import Extension, UpdateValidator, validator_for
-from contract.spec.violations import PayloadError, got, violation
+from contract.core.api import UPDATE_METHOD
+from contract.core.schema import Contract
+from contract.core.validation import Extension, UpdateValidator, validator_for
+from contract.core.violations import PayloadError, got, violation
 
 # The contact path, after any prefix (a proxy's, a tenant's): the id is one path segment.
 _CONTACT_PATH = re.compile(r"/api/2\.0/contacts/[^/]+/?\Z")
@@ -60,7 +60,7 @@ def _decoded(body: bytes, encoding: str) -> bytes:
 class UpdateCheck:
     """The check every guard runs: one validator, built once, for the contract or the
     contract plus *extension* (a schema extension's mapping or file, or a whole
-    :class:`~contract.spec.schema.Contract`), as :func:`contract.validator_for` takes it."""
+    :class:`~contract.core.schema.Contract`), as :func:`contract.validator_for` takes it."""
 
     def __init__(self, extension: Extension | Contract | None = None) -> None:
         if isinstance(extension, Contract):
@@ -81,7 +81,7 @@ class UpdateCheck:
     def properties(self, properties: object) -> None:
         """Raise :class:`PayloadError` when *properties* is no valid update payload, with
         the violations :func:`contract.validate_update` gives (and its
-        :class:`~contract.spec.violations.DeprecatedPropertyWarning` for a valid payload that
+        :class:`~contract.core.violations.DeprecatedPropertyWarning` for a valid payload that
         uses a deprecated property)."""
         self.validator.validate(properties)
 

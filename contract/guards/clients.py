@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, TypeVar
 
+from contract.core.schema import Contract
+from contract.core.validation import Extension
 from contract.guards.check import UpdateCheck
-from contract.spec.schema import Contract
-from contract.spec.validation import Extension
 
 if TYPE_CHECKING:
     import httpx
@@ -32,10 +32,10 @@ def guard(client: Client, *, extension: Extension | Contract | None = None) -> C
     *client* is a ``requests.Session``, an ``httpx.Client`` or an ``httpx.AsyncClient``.
     Every ``PUT`` to ``…/api/2.0/contacts/:id`` (the path may have a prefix) has its body
     checked: a body that is no JSON object of valid properties raises
-    :class:`~contract.spec.violations.PayloadError` with the violations
+    :class:`~contract.core.violations.PayloadError` with the violations
     :func:`contract.validate_update` gives, and nothing is sent. Other requests pass
     untouched. *extension* adds an install's custom fields, as in ``validate_update``
-    (a :class:`~contract.spec.schema.Contract` works too).
+    (a :class:`~contract.core.schema.Contract` works too).
 
     A session keeps its adapters: each one mounted is wrapped (retries and all), so mount
     your own adapters before guarding. An httpx client gets a request event hook.

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from contract.core.schema import Contract
+from contract.core.validation import Extension
 from contract.guards.check import UpdateCheck
-from contract.spec.schema import Contract
-from contract.spec.validation import Extension
 
 if TYPE_CHECKING:
     import ssl
@@ -33,7 +33,7 @@ class _CheckedCalls(xmlrpc.client.Transport):
 
 class GuardedTransport(_CheckedCalls):
     """An ``xmlrpc.client`` transport (plain HTTP) that refuses an invalid
-    ``contacts.UpdateContact`` call with :class:`~contract.spec.violations.PayloadError`
+    ``contacts.UpdateContact`` call with :class:`~contract.core.violations.PayloadError`
     before sending it; any other call passes. *extension* as in :func:`guard`; the other
     arguments are ``xmlrpc.client.Transport``'s."""
 
@@ -80,7 +80,7 @@ def guarded_proxy(
 ) -> xmlrpc.client.ServerProxy:
     """An ``xmlrpc.client.ServerProxy`` for *uri* whose transport refuses an invalid
     ``contacts.UpdateContact(id, properties)`` with
-    :class:`~contract.spec.violations.PayloadError` before sending it.
+    :class:`~contract.core.violations.PayloadError` before sending it.
 
     The id must be an integer and the properties valid (the violations are those of
     :func:`contract.validate_update`); other methods pass untouched. Credentials go in

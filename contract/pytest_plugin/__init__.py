@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from _pytest.junitxml import xml_key  # where pytest keeps its JUnit writer
 
+from contract.core.requirements import UnknownRequirementError, requirement
+from contract.core.schema import load_contract
 from contract.pytest_plugin import hookspecs
 from contract.pytest_plugin.fixtures import CERTIFICATE, RUN, contract_run, put_back
 from contract.pytest_plugin.marker import EXAMPLES, MARKER, REQUIREMENT, certifies
@@ -42,8 +44,6 @@ from contract.run.exercised import prepare_command
 from contract.run.outcomes import Outcome, Problem, Stop, StopRun
 from contract.run.settings import Frontend, RunSettings, SettingsError
 from contract.run.state import ContractRun
-from contract.spec.requirements import UnknownRequirementError, requirement
-from contract.spec.schema import load_contract
 
 pytest_plugins = ["contract.pytest_plugin.fixtures"]
 __all__ = ["certifies"]

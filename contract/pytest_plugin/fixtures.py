@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from contract.core.schema import Contract
 from contract.pytest_plugin.marker import EXAMPLES, REQUIREMENT
 from contract.report.certificate import Certificate
 from contract.report.run_facts import not_restored_line
@@ -20,7 +21,6 @@ from contract.run.interrupts import StopAtNextRequest
 from contract.run.outcomes import Problem, Stop, StopRun
 from contract.run.settings import MOCK_URL, Frontend, RunSettings, SettingsError
 from contract.run.state import ContractRun
-from contract.spec.schema import Contract
 
 if TYPE_CHECKING:
     from contract.mock import MockEndpoint

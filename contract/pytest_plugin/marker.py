@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import pytest
 
-from contract.spec.requirements import Requirement, requirement
+from contract.core.requirements import Requirement, requirement
 
 MARKER = "contract_requirement"
 REQUIREMENT = pytest.StashKey[Requirement]()

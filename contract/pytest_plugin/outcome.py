@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator
 import pytest
 
 from contract.checks import CheckFailed
+from contract.core.requirements import Requirement, requirement
 from contract.pytest_plugin.marker import REQUIREMENT
 from contract.run.certifier import Tally
 from contract.run.outcomes import Failure, Outcome, check_failure, stop_of
-from contract.spec.requirements import Requirement, requirement
 
 OUTCOME_PROPERTY = "contract"
 TESTS_PER_REQUIREMENT_PROPERTY = "contract-tests-per-requirement"

@@ -12,6 +12,8 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from contract import __version__
+from contract.core.schema import Contract
+from contract.core.transports import Transport
 from contract.exchange.answers import Exchange
 from contract.exchange.endpoint import Endpoint
 from contract.recording.bodies import body_fields
@@ -24,8 +26,6 @@ from contract.run.client import ContactClient
 from contract.run.contact import ContactUnderTest
 from contract.run.settings import RunSettings
 from contract.run.tape import drawn_cases, live_client
-from contract.spec.schema import Contract
-from contract.spec.transports import Transport
 
 _NOT_RECORDED = frozenset({"url", "xmlrpc_url", "record", "replay"})
 

@@ -15,6 +15,8 @@ import responses
 from hypothesis import strategies as st
 
 from contract.checks import CheckFailed
+from contract.core.schema import Contract
+from contract.core.transports import Transport
 from contract.errors import ContractError
 from contract.exchange.endpoint import Endpoint
 from contract.recording.lines import RecordedAnswer, RecordedCase, Recording
@@ -36,8 +38,6 @@ from contract.run.contact import ContactUnderTest, read_contact
 from contract.run.outcomes import Problem, Stop
 from contract.run.settings import RunSettings
 from contract.run.unreachable import LastingConnectionError
-from contract.spec.schema import Contract
-from contract.spec.transports import Transport
 
 T = TypeVar("T")
 

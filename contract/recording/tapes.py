@@ -6,13 +6,13 @@ import dataclasses
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from contract.core.transports import TRANSPORTS, Transport
 from contract.recording.lines import InvalidRecording, Recording, load
 from contract.recording.recorder import Recorder, header, part_path
 from contract.recording.redaction import Redactor
 from contract.recording.replayer import REPLAY_HOST, Replayer
 from contract.run.settings import RunSettings
 from contract.run.tape import LiveTape, Tape
-from contract.spec.transports import TRANSPORTS, Transport
 
 # Replay sends no credentials anywhere; the client still needs a key to hold.
 REPLAY_KEY = "replayed-run"

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contract import __version__
+from contract.core.schema import Contract
 from contract.report.verdicts import BOTH, Fold, RequirementResult
 from contract.run import exercised
 from contract.run.exercised import Coverage
 from contract.run.restoring import Restored
 from contract.run.settings import RunSettings
-from contract.spec.schema import Contract
 
 
 def _now() -> str:

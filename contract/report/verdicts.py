@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from contract.core.requirements import CATALOGUE, Requirement
 from contract.run.outcomes import SEVERITY, Failure, Limit, Outcome, Stop, Verdict
-from contract.spec.requirements import CATALOGUE, Requirement
 
 BOTH = "both"
 """Where a test that compares the transports (no one transport) is counted."""

@@ -12,6 +12,11 @@ from hypothesis import strategies as st
 
 from contract import checks
 from contract.checks import Contact
+from contract.core import requirements
+from contract.core.policies import Policy
+from contract.core.requirements import Requirement
+from contract.core.schema import Contract
+from contract.core.transports import Transport
 from contract.exchange.answers import Answer
 from contract.run.cases import BatchUndecided
 from contract.run.client import ContactClient, Credentials
@@ -19,11 +24,6 @@ from contract.run.contact import ContactUnderTest
 from contract.run.controls import misdirected
 from contract.run.outcomes import Limit, StopRun
 from contract.run.settings import RunSettings
-from contract.spec import requirements
-from contract.spec.policies import Policy
-from contract.spec.requirements import Requirement
-from contract.spec.schema import Contract
-from contract.spec.transports import Transport
 from contract.strategies import RULES, InvalidCase, invalid_updates, valid_updates
 
 Refusal = tuple[object, str, Callable[[], Answer]]

@@ -25,6 +25,8 @@ import requests.auth
 import requests.structures
 
 from contract import __version__
+from contract.core.api import CONTACT_PATH, UPDATE_METHOD
+from contract.core.transports import TRANSPORTS, Transport
 from contract.errors import ContractError
 from contract.exchange.answers import (
     Answer,
@@ -39,8 +41,6 @@ from contract.run.outcomes import Problem, Stop, StopRun
 from contract.run.retrying import Backoff, Lost, send_with_retries
 from contract.run.throttle import MAX_THROTTLED_RETRIES, RateLimit, Throttle, retry_after
 from contract.run.unreachable import heals, timed_out, why_unreachable
-from contract.spec.api import CONTACT_PATH, UPDATE_METHOD
-from contract.spec.transports import TRANSPORTS, Transport
 
 MAX_BODY_BYTES = 1 << 20
 T = TypeVar("T")

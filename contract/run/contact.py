@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract.core.schema import Contract
 from contract.errors import ContractError
 from contract.exchange.answers import Answer
 from contract.run.client import ContactClient, EndpointUnreachable, InstallLost, ReadBackUnavailable
@@ -15,7 +16,6 @@ from contract.run.controls import Spell, misdirected, misdirected_status, not_fo
 from contract.run.exercised import why_not_exercised
 from contract.run.outcomes import StopRun
 from contract.run.restoring import Restored, put_back, refused_properties, still_unknown
-from contract.spec.schema import Contract
 
 
 class ContactSetupError(ContractError, RuntimeError):

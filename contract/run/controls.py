@@ -13,13 +13,13 @@ from collections.abc import Callable, Collection
 from urllib.parse import urlsplit
 
 from contract.checks import same_value
+from contract.core.api import CONTACT_PATH
+from contract.core.schema import Contract
+from contract.core.transports import Transport
 from contract.exchange.answers import Answer
 from contract.run.client import ContactClient
 from contract.run.coverage import free_text
 from contract.run.outcomes import Problem, Stop, StopRun
-from contract.spec.api import CONTACT_PATH
-from contract.spec.schema import Contract
-from contract.spec.transports import Transport
 
 MISDIRECTED = frozenset({401, 403, 404, 405})
 """Statuses that answer the address or the credentials, not the update."""

@@ -15,9 +15,9 @@ import unicodedata
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from contract.spec.real_data import DATES, KIND_KEYWORD, SHARED, own_values
-from contract.spec.schema import Contract, Schema
-from contract.spec.transports import Transport
+from contract.core.real_data import DATES, KIND_KEYWORD, SHARED, own_values
+from contract.core.schema import Contract, Schema
+from contract.core.transports import Transport
 
 Probe = dict[str, Any]
 """One coverage case: ``payload``, the ``property`` on trial and the ``kind`` of value."""
@@ -281,7 +281,7 @@ def _own_values(contract: Contract, name: str) -> tuple[str, ...]:
 
 def as_real_data(contract: Contract, *, exclude: Collection[str] = ()) -> list[Probe]:
     """Updates of every text and date property at once with values as real data holds
-    them (see :mod:`contract.spec.real_data`), until each property has had each of its own:
+    them (see :mod:`contract.core.real_data`), until each property has had each of its own:
     its kind's values, and numbers and other types written as text. Where a text
     property has had its own, it takes the next of the values all text shares (markup,
     names in other scripts), so that each of those goes to several properties."""

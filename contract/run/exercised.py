@@ -13,9 +13,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.spec.requirements import Requirement
-from contract.spec.schema import Contract
-from contract.spec.validation import UpdateValidator
+from contract.core.requirements import Requirement
+from contract.core.schema import Contract
+from contract.core.validation import UpdateValidator
 
 REFUSED_VALID = "the install refuses "
 """How the reason begins for a valid value the install refuses: a fault (UC-ACCEPT)."""

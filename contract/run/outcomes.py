@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from contract.checks import CheckFailed
-from contract.spec.requirements import Requirement, requirement
+from contract.core.requirements import Requirement, requirement
 
 if sys.version_info >= (3, 11):
     _ExceptionGroup = BaseExceptionGroup  # noqa: F821 (a builtin from 3.11 on)

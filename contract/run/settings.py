@@ -18,6 +18,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
+from contract.core.api import DEFAULT_USER, XMLRPC_PATH
+from contract.core.policies import POLICIES, Policy
+from contract.core.transports import TRANSPORTS, Transport
 from contract.errors import ContractError
 from contract.exchange.endpoint import KEY_VARIABLE, USER_VARIABLE, Endpoint
 from contract.option_model import SCHEMA_EXTENSION
@@ -25,9 +28,6 @@ from contract.option_model import Frontend as Frontend
 from contract.option_model import Option as Option
 from contract.run.retrying import DEFAULT_RETRIES, MAX_RETRIES
 from contract.run.throttle import RateLimit
-from contract.spec.api import DEFAULT_USER, XMLRPC_PATH
-from contract.spec.policies import POLICIES, Policy
-from contract.spec.transports import TRANSPORTS, Transport
 
 RecordMode = Literal["once", "all"]
 RECORD_MODES: tuple[RecordMode, ...] = get_args(RecordMode)
@@ -512,7 +512,7 @@ def _reports(text: str | None, here: Path) -> tuple[Path, ...]:
 
 def _usable_extension(source: str) -> None:
     """The schema extension reads, is valid JSON Schema, and can be drawn from."""
-    from contract.spec.schema import SchemaExtensionError, load_contract
+    from contract.core.schema import SchemaExtensionError, load_contract
     from contract.strategies import UnsupportedSchemaError, invalid_updates, valid_updates
 
     try:

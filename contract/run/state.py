@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contract.core.schema import Contract
+from contract.core.transports import Transport
 from contract.run.certifier import Certifier
 from contract.run.client import ContactClient, EndpointUnreachable
 from contract.run.contact import (
@@ -20,8 +22,6 @@ from contract.run.interrupts import interrupts_deferred
 from contract.run.outcomes import Problem, Stop, StopRun
 from contract.run.settings import RunSettings
 from contract.run.tape import Tape
-from contract.spec.schema import Contract
-from contract.spec.transports import Transport
 
 
 @dataclass

@@ -13,14 +13,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
+from contract.core.schema import Contract
+from contract.core.transports import Transport
 from contract.exchange.endpoint import Endpoint
 from contract.run.cases import EXPLORE, CaseNotes, Cases, DrawnCases
 from contract.run.certifier import Certifier
 from contract.run.client import ContactClient
 from contract.run.contact import ContactUnderTest
 from contract.run.settings import RunSettings
-from contract.spec.schema import Contract
-from contract.spec.transports import Transport
 
 
 class Tape(Protocol):

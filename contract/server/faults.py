@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from contract.core import requirements
+from contract.core.requirements import Requirement
 from contract.errors import ContractError
 from contract.server import planted
 from contract.server.steps import Override
-from contract.spec import requirements
-from contract.spec.requirements import Requirement
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from contract.core.violations import Violation
 from contract.errors import ContractError
-from contract.spec.violations import Violation
 
 JSON_TYPE = "application/json"
 XML_TYPE = "text/xml; charset=utf-8"

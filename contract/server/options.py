@@ -12,12 +12,12 @@ from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract.core.api import DEFAULT_USER, XMLRPC_PATH
+from contract.core.policies import TREATMENTS, Treatment
 from contract.option_model import SCHEMA_EXTENSION, Option, Renamed
 from contract.server.faults import check_fault_names, fault_overrides
 from contract.server.profiles import PROFILES, check_profile_name
 from contract.server.steps import Override
-from contract.spec.api import DEFAULT_USER, XMLRPC_PATH
-from contract.spec.policies import TREATMENTS, Treatment
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_XMLRPC_PATH = XMLRPC_PATH
@@ -36,7 +36,7 @@ SERVE_PORT = 8080
 
 RENAMED_KEYWORDS = {"readonly_policy": "readonly_treatment", "unknown_policy": "unknown_treatment"}
 """Former keywords of :class:`ServerOptions`, still accepted with a :class:`DeprecationWarning`:
-a policy is what a certification demands (:data:`contract.spec.policies.Policy`), a
+a policy is what a certification demands (:data:`contract.core.policies.Policy`), a
 treatment what a server does."""
 
 

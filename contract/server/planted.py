@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from contract.core.rules import has_lone_surrogate
+from contract.core.violations import Violation, violation
 from contract.server.http_io import Response
 from contract.server.steps import (
     Answer,
@@ -28,8 +30,6 @@ from contract.server.steps import (
 )
 from contract.server.store import encode_value
 from contract.server.updates import NotFound, Updated, UpdateOutcome, UpdateRequest
-from contract.spec.rules import has_lone_surrogate
-from contract.spec.violations import Violation, violation
 
 # A name of this many characters is still valid; one more trips `crash-on-long-name`.
 LONG_NAME_LIMIT = 40

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from contract.core.violations import Violation, violation
 from contract.server.http_io import Response
 from contract.server.steps import (
     Override,
@@ -25,7 +26,6 @@ from contract.server.steps import (
     letting_in,
 )
 from contract.server.updates import UpdateRequest
-from contract.spec.violations import Violation, violation
 
 LONG_TEXT = 255
 INT_LIMIT = 2**31

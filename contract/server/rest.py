@@ -6,11 +6,11 @@ import json
 import re
 from typing import Any
 
+from contract.core.violations import Violation
 from contract.errors import ContractError
 from contract.server.http_io import Response, error_response, json_response, violations_response
 from contract.server.service import ContactService
 from contract.server.updates import NotFound, Rejected
-from contract.spec.violations import Violation
 
 CONTACT_PATH = re.compile(r"/api/2\.0/contacts/(?P<id>[^/]*)")
 CONTACT_METHODS = ("GET", "HEAD", "PUT")

@@ -12,6 +12,8 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
+from contract.core.schema import load_contract
+from contract.core.validation import UpdateValidator
 from contract.server.app import ReferenceApp
 from contract.server.network import BadNetwork, bad_network_channel
 from contract.server.options import ServerOptions, generate_api_key
@@ -20,8 +22,6 @@ from contract.server.seeding import fresh_contact, plausible_contact
 from contract.server.service import ContactService
 from contract.server.store import ContactStore
 from contract.server.waitress_errors import JsonErrorChannel
-from contract.spec.schema import load_contract
-from contract.spec.validation import UpdateValidator
 
 # How often waitress looks for connections idle past the timeout. Its default (30 s)
 # let a stalled connection live up to 30 s longer than the timeout says. It looks as its

@@ -13,8 +13,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from contract.spec.plausible import plausible_value, timestamp
-from contract.spec.schema import Contract, Schema
+from contract.core.plausible import plausible_value, timestamp
+from contract.core.schema import Contract, Schema
 
 # The resource identifier: the path's `:id` and the contact's own `id` property.
 ID_PROPERTY = "id"

@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from contract.core.schema import Contract
+from contract.core.transports import Transport
+from contract.core.validation import UpdateValidator
+from contract.core.violations import Violation
 from contract.server.options import ServerOptions
 from contract.server.steps import replace_steps
 from contract.server.store import ContactStore, UnstorableValueError, encode_value
 from contract.server.updates import NotFound, Rejected, Updated, UpdateOutcome, UpdateRequest
-from contract.spec.schema import Contract
-from contract.spec.transports import Transport
-from contract.spec.validation import UpdateValidator
-from contract.spec.violations import Violation
 
 # The rules a treatment can waive, by the treatment's name in ServerOptions.
 _POLICY_RULES = {"readonly_treatment": "read_only", "unknown_treatment": "unknown"}

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
+from contract.core.schema import Contract
+from contract.core.violations import Violation
 from contract.errors import ContractError
 from contract.server.http_io import Response
 from contract.server.store import ContactStore
 from contract.server.updates import UpdateOutcome, UpdateRequest
-from contract.spec.schema import Contract
-from contract.spec.violations import Violation
 
 
 class Service(Protocol):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contract.spec.transports import Transport
-from contract.spec.violations import Violation
+from contract.core.transports import Transport
+from contract.core.violations import Violation
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from contract.core.api import GET_METHOD, UPDATE_METHOD
+from contract.core.violations import PayloadError
 from contract.errors import ContractError
 from contract.server.http_io import XML_TYPE, Response
 from contract.server.service import ContactService
@@ -34,8 +36,6 @@ from contract.server.xmlrpc_codec import (
     parse_method_call,
     xmlrpc_type,
 )
-from contract.spec.api import GET_METHOD, UPDATE_METHOD
-from contract.spec.violations import PayloadError
 
 FAULT_INVALID_PROPERTIES = 400
 FAULT_NOT_FOUND = 404

@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.parsers import expat
 
+from contract.core.violations import name_type
 from contract.errors import ContractError
-from contract.spec.violations import name_type
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contract.spec.schema import Contract
-from contract.spec.transports import TRANSPORTS, Transport
-from contract.spec.validation import Extension, validator_for
+from contract.core.schema import Contract
+from contract.core.transports import TRANSPORTS, Transport
+from contract.core.validation import Extension, validator_for
 from contract.strategies._invalid import (
     bad_format_values,
     has_format,

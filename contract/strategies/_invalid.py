@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contract.spec.rules import FORMAT_CHECKER, decode_json_content
+from contract.core.rules import FORMAT_CHECKER, decode_json_content
 from contract.strategies._limits import TransportLimits
 from contract.strategies._values import json_texts, values_for
 

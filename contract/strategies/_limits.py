@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from contract.spec.transports import TRANSPORTS, Transport
+from contract.core.transports import TRANSPORTS, Transport
 
 ORDINARY_TEXT = 255
 

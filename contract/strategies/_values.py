@@ -9,9 +9,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contract.core.real_data import DATES, KIND_KEYWORD, text_values
+from contract.core.rules import ANNOTATIONS
 from contract.errors import ContractError
-from contract.spec.real_data import DATES, KIND_KEYWORD, text_values
-from contract.spec.rules import ANNOTATIONS
 from contract.strategies._limits import TransportLimits
 
 _SUPPORTED = ANNOTATIONS | {
@@ -103,7 +103,7 @@ def _or_real(
     drawn: st.SearchStrategy[str], real: tuple[str, ...], schema: dict[str, Any]
 ) -> st.SearchStrategy[str]:
     """*drawn*, and now and then a value as real data holds it (see
-    :mod:`contract.spec.real_data`) that the schema's lengths allow."""
+    :mod:`contract.core.real_data`) that the schema's lengths allow."""
     low, high = schema.get("minLength", 0), schema.get("maxLength")
     fitting = [text for text in real if len(text) >= low and (high is None or len(text) <= high)]
     if not fitting:

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from contract import checks
+from contract.core import requirements
+from contract.core.transports import Transport
 from contract.exchange.answers import Answer
 from contract.pytest_plugin.marker import certifies
 from contract.run.cases import Cases, Draws, each_payload
 from contract.run.certifier import Certifier, Refusal
 from contract.run.client import AuthorizationHeader, Credentials, ReadBackUnavailable
 from contract.run.coverage import HUGE_REST_IDS, Probe, free_text, huge_xmlrpc_ids, one_property
-from contract.spec import requirements
-from contract.spec.transports import Transport
 
 # Far above any real install's contacts; each is confirmed unknown before it is used.
 _UNKNOWN_ID_CANDIDATES = [2**31 - 1 - step * 7919 for step in range(20)]

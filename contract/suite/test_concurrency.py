@@ -10,11 +10,11 @@ import pytest
 from hypothesis import strategies as st
 
 from contract import checks
+from contract.core import requirements
 from contract.pytest_plugin.marker import certifies
 from contract.run.cases import Cases, Draws
 from contract.run.certifier import Certifier
 from contract.run.coverage import ROUND, Probe, concurrent_rounds, sendable
-from contract.spec import requirements
 from contract.strategies import property_values
 
 

@@ -9,15 +9,15 @@ from hypothesis import strategies as st
 
 from contract import checks
 from contract.checks import Contact
+from contract.core import requirements
+from contract.core.policies import Policy
+from contract.core.requirements import Requirement
+from contract.core.transports import Transport
 from contract.exchange.answers import Answer
 from contract.pytest_plugin.marker import certifies
 from contract.run.cases import BatchUndecided, Cases, Draws
 from contract.run.certifier import Certifier, Refusal
 from contract.run.coverage import Probe, read_only_probes, unknown_lookalikes
-from contract.spec import requirements
-from contract.spec.policies import Policy
-from contract.spec.requirements import Requirement
-from contract.spec.transports import Transport
 from contract.strategies import property_values
 
 # A name no contact property has, nor resembles.

@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 
+from contract.core import requirements
+from contract.core.requirements import Requirement
+from contract.core.transports import Transport
 from contract.pytest_plugin.marker import certifies
 from contract.run.cases import Cases, Draws
 from contract.run.certifier import Certifier, Refusal
@@ -18,9 +21,6 @@ from contract.run.coverage import (
     with_valid_sibling,
     wrong_types,
 )
-from contract.spec import requirements
-from contract.spec.requirements import Requirement
-from contract.spec.transports import Transport
 from contract.strategies import InvalidCase
 
 # The rule each requirement breaks, and how a failure names it.

@@ -9,6 +9,10 @@ import pytest
 from hypothesis import strategies as st
 
 from contract import checks
+from contract.core import requirements
+from contract.core.schema import Contract
+from contract.core.transports import Transport
+from contract.core.validation import validator_for
 from contract.pytest_plugin.marker import certifies
 from contract.run.cases import Cases, Draws, FixedDraws, each_payload
 from contract.run.certifier import Certifier
@@ -23,10 +27,6 @@ from contract.run.coverage import (
     outside_enums,
     wrong_types,
 )
-from contract.spec import requirements
-from contract.spec.schema import Contract
-from contract.spec.transports import Transport
-from contract.spec.validation import validator_for
 from contract.strategies import limits_for
 
 # Values as real data holds them (numbers as text, markup, names in other scripts) must

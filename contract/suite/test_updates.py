@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from contract import checks
+from contract.core import requirements
+from contract.core.transports import Transport
+from contract.core.validation import validator_for
 from contract.exchange.answers import Answer
 from contract.pytest_plugin.marker import certifies
 from contract.run.cases import Cases, Draws, each_payload
@@ -17,9 +20,6 @@ from contract.run.coverage import (
     one_property,
     stored_exactly,
 )
-from contract.spec import requirements
-from contract.spec.transports import Transport
-from contract.spec.validation import validator_for
 
 
 def _valid(certifier: Certifier, data: Draws, transport: Transport) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from contract import load_contract
+from contract.core.rules import ANNOTATIONS
 from contract.server import ReferenceServer
-from contract.spec.rules import ANNOTATIONS
 
 from .clients import RestClient
 

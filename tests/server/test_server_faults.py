@@ -18,11 +18,11 @@ import pytest
 import requests
 
 from contract import load_contract
+from contract.core.requirements import CATALOGUE, requirement
 from contract.server import ReferenceApp, ReferenceServer, ServerOptions
 from contract.server.faults import FAULTS, UnknownFaultError
 from contract.server.planted import LONG_NAME_LIMIT, reset_value
 from contract.server.service import ContactService
-from contract.spec.requirements import CATALOGUE, requirement
 from tests.conftest import run_contract
 
 from .clients import CONTACTS_PATH, RestClient, XMLRPCClient

@@ -16,6 +16,7 @@ import requests
 from jsonschema import Draft202012Validator
 
 from contract import load_contract
+from contract.core.validation import UpdateValidator, validator_for
 from contract.server import ReferenceServer, ServerOptions
 from contract.server.auth import BasicAuth, parse_basic
 from contract.server.seeding import plausible_contact
@@ -23,7 +24,6 @@ from contract.server.service import ContactService
 from contract.server.store import ContactStore, UnstorableValueError, encode_value
 from contract.server.updates import Rejected
 from contract.server.xmlrpc import FAULT_INTERNAL_ERROR
-from contract.spec.validation import UpdateValidator, validator_for
 
 from .clients import XMLRPC_PATH, RestClient, XMLRPCClient
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from contract import __version__
-from contract.spec.api import CONTACT_PATH
-from contract.spec.schema import Contract, Schema
+from contract.core.api import CONTACT_PATH
+from contract.core.schema import Contract, Schema
 
 
 def _component(schema: Schema) -> Schema:
@@ -36,8 +35,9 @@ def _answer(description: str, schema_name: str | None = None) -> dict[str, Any]:
     return answer
 
 
-def openapi_document(contract: Contract) -> dict[str, Any]:
-    """PUT and GET of one contact, with Basic auth, as an OpenAPI 3.1 document."""
+def openapi_document(contract: Contract, version: str) -> dict[str, Any]:
+    """PUT and GET of one contact, with Basic auth, as an OpenAPI 3.1 document whose
+    ``info.version`` is *version* (the library's, which the command line knows)."""
     refused = {
         "401": _answer("Missing or wrong credentials."),
         "404": _answer("No contact has this id."),
@@ -46,7 +46,7 @@ def openapi_document(contract: Contract) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "UpdateContact",
-            "version": __version__,
+            "version": version,
             "description": "Update a contact's properties, and read the contact back.",
         },
         "servers": [

@@ -16,7 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from contract.spec.violations import Violation, expected_type, got, show, violation
+from contract.core.violations import Violation, expected_type, got, show, violation
 
 Check = Callable[[Any], bool]
 

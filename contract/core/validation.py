@@ -9,9 +9,9 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from contract.spec.rules import Check, PropertyRules
-from contract.spec.schema import Contract, load_contract
-from contract.spec.violations import (
+from contract.core.rules import Check, PropertyRules
+from contract.core.schema import Contract, load_contract
+from contract.core.violations import (
     DeprecatedPropertyWarning,
     PayloadError,
     Violation,

@@ -13,7 +13,7 @@ import random
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from contract.spec.schema import Schema
+from contract.core.schema import Schema
 
 _TAGS = ("customer", "newsletter", "vip", "trial", "partner", "2024")
 _EPOCH_START = datetime(2015, 1, 1, tzinfo=timezone.utc)

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
-from contract.spec.payload_files import InputError, iter_records
-from contract.spec.validation import UpdateValidator
-from contract.spec.violations import Violation
+from contract.core.payload_files import InputError, iter_records
+from contract.core.validation import UpdateValidator
+from contract.core.violations import Violation
 
 Report = Callable[[int, list[Violation]], None]
 Unreadable = Callable[[InputError], None]
@@ -41,7 +41,7 @@ def check_stream(
     """Validate every record of *stream*, calling *report* with each invalid record's violations.
 
     *result* is filled in as records are read, so it is meaningful even when reading
-    stops early with :class:`contract.spec.payload_files.InputError`. With *unreadable*, a JSON
+    stops early with :class:`contract.core.payload_files.InputError`. With *unreadable*, a JSON
     Lines line that cannot be read is handed to it, and reading goes on.
     """
     is_certainly_valid = validator.is_certainly_valid
