@@ -20,6 +20,7 @@ from contract.run.coverage import (
     one_property,
     stored_exactly,
 )
+from contract.run.packing import packs, send_halving
 
 
 def _valid(certifier: Certifier, data: Draws, transport: Transport) -> dict[str, Any]:
@@ -91,16 +92,30 @@ def test_answers_are_well_formed(
 
 def _stored_exactly(certifier: Certifier, transport: Transport, probes: list[Probe]) -> None:
     """Each payload reads back exactly; a refusal is a limit only for values that a limit
-    allows an install to refuse."""
-    for probe in probes:
+    allows an install to refuse. Probes of different properties go packed, one update and
+    one read-back for many."""
+
+    def send(payload: dict[str, Any]) -> bool:
+        answer = certifier.update(payload, transport)
+        if not answer.accepted:
+            return False
+        checks.accepted_with_id(answer, certifier.contact_id, payload)
+        checks.persisted(payload, certifier.read_back(), answer=answer)
+        return True
+
+    def alone(probe: Probe) -> None:
         payload, name = probe["payload"], probe["property"]
-        certifier.case()
         answer = certifier.update(payload, transport)
         if not answer.accepted and name is not None and is_limit(payload[name]):
             certifier.note_limit(name, payload[name], answer)
-            continue
+            return
         checks.accepted_with_id(answer, certifier.contact_id, payload)
         checks.persisted(payload, certifier.read_back(), answer=answer)
+
+    for pack in packs(probes):
+        for _ in pack:
+            certifier.case()
+        send_halving(pack, send, alone)
 
 
 @certifies(requirements.PERSIST)
