@@ -39,7 +39,7 @@ def test_no_pack_sets_a_property_twice_and_every_probe_is_sent_once() -> None:
     assert len(packs(single)) == most < len(single) // 3
 
 
-def test_a_probe_of_several_properties_goes_alone_and_order_is_kept() -> None:
+def test_a_probe_packs_with_those_that_set_none_of_its_properties_in_order() -> None:
     several = {"payload": {"name": "a", "city": "b"}, "property": None, "kind": "test"}
     first, second, third = _probe("name", "x"), _probe("name", "y"), _probe("city", "z")
     assert packs([first, several, second, third]) == [[first, third], [several], [second]]

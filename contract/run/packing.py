@@ -2,9 +2,10 @@
 read-back. Where the install refuses a pack, it is halved until the probe it refused is
 alone, and that probe is judged as if it had been sent by itself.
 
-A pack holds at most one probe of each property, so each value it carries is the one
-its probe sent, and a read-back that differs names the properties that differ. A probe
-of several properties at once (``property`` is ``None``) goes alone: it is already a pack.
+No two probes of a pack set one property, so each value a pack carries is the one its
+probe sent, and a read-back that differs names the properties that differ. Fixed cases
+and Hypothesis's examples are packed alike: an example is a probe of the properties it
+drew.
 """
 
 from __future__ import annotations
@@ -12,28 +13,27 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from contract.run.coverage import Probe
+from contract import checks
+from contract.core.transports import Transport
+from contract.run.certifier import Certifier
+from contract.run.coverage import Probe, is_limit
 
 
 def packs(probes: Sequence[Probe]) -> list[list[Probe]]:
-    """*probes* in packs, each probe in the first pack that does not set its property yet,
-    so that the packs come out in the order of their first probes."""
+    """*probes* in packs, each probe in the first pack that sets none of its properties
+    yet, so that the packs come out in the order of their first probes."""
     packed: list[list[Probe]] = []
-    names: list[set[str] | None] = []
+    names: list[set[str]] = []
     for probe in probes:
         sets = set(probe["payload"])
-        if probe["property"] is not None:
-            for pack, taken in zip(packed, names, strict=True):
-                if taken is not None and not taken & sets:
-                    pack.append(probe)
-                    taken |= sets
-                    break
-            else:
-                packed.append([probe])
-                names.append(sets)
+        for pack, taken in zip(packed, names, strict=True):
+            if not taken & sets:
+                pack.append(probe)
+                taken |= sets
+                break
         else:
             packed.append([probe])
-            names.append(None)
+            names.append(sets)
     return packed
 
 
@@ -58,3 +58,31 @@ def send_halving(
     half = len(pack) // 2
     send_halving(pack[:half], send, alone)
     send_halving(pack[half:], send, alone)
+
+
+def stored_in_packs(certifier: Certifier, transport: Transport, probes: Sequence[Probe]) -> None:
+    """Each probe is accepted and reads back exactly, sent packed: one update and one
+    read-back for many. A probe refused alone is a limit only for a value that a limit of
+    storage allows an install to refuse (:func:`~contract.run.coverage.is_limit`)."""
+
+    def send(payload: dict[str, Any]) -> bool:
+        answer = certifier.update(payload, transport)
+        if not answer.accepted:
+            return False
+        checks.accepted_with_id(answer, certifier.contact_id, payload)
+        checks.persisted(payload, certifier.read_back(), answer=answer)
+        return True
+
+    def alone(probe: Probe) -> None:
+        payload, name = probe["payload"], probe["property"]
+        answer = certifier.update(payload, transport)
+        if not answer.accepted and name is not None and is_limit(payload[name]):
+            certifier.note_limit(name, payload[name], answer)
+            return
+        checks.accepted_with_id(answer, certifier.contact_id, payload)
+        checks.persisted(payload, certifier.read_back(), answer=answer)
+
+    for pack in packs(probes):
+        for _ in pack:
+            certifier.case()
+        send_halving(pack, send, alone)

@@ -16,11 +16,10 @@ from contract.run.coverage import (
     Probe,
     as_real_data,
     every_writable,
-    is_limit,
     one_property,
     stored_exactly,
 )
-from contract.run.packing import packs, send_halving
+from contract.run.packing import stored_in_packs
 
 
 def _valid(certifier: Certifier, data: Draws, transport: Transport) -> dict[str, Any]:
@@ -90,34 +89,6 @@ def test_answers_are_well_formed(
     contract_cases.explore(case)
 
 
-def _stored_exactly(certifier: Certifier, transport: Transport, probes: list[Probe]) -> None:
-    """Each payload reads back exactly; a refusal is a limit only for values that a limit
-    allows an install to refuse. Probes of different properties go packed, one update and
-    one read-back for many."""
-
-    def send(payload: dict[str, Any]) -> bool:
-        answer = certifier.update(payload, transport)
-        if not answer.accepted:
-            return False
-        checks.accepted_with_id(answer, certifier.contact_id, payload)
-        checks.persisted(payload, certifier.read_back(), answer=answer)
-        return True
-
-    def alone(probe: Probe) -> None:
-        payload, name = probe["payload"], probe["property"]
-        answer = certifier.update(payload, transport)
-        if not answer.accepted and name is not None and is_limit(payload[name]):
-            certifier.note_limit(name, payload[name], answer)
-            return
-        checks.accepted_with_id(answer, certifier.contact_id, payload)
-        checks.persisted(payload, certifier.read_back(), answer=answer)
-
-    for pack in packs(probes):
-        for _ in pack:
-            certifier.case()
-        send_halving(pack, send, alone)
-
-
 @certifies(requirements.PERSIST)
 def test_accepted_properties_read_back_as_sent(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
@@ -126,8 +97,14 @@ def test_accepted_properties_read_back_as_sent(
         payload, answer = _accepted_update(contract_certifier, data, transport)
         checks.persisted(payload, contract_certifier.read_back(), answer=answer)
 
+    def examples(payloads: list[dict[str, Any]]) -> None:
+        drawn = [{"payload": p, "property": None, "kind": "a drawn example"} for p in payloads]
+        stored_in_packs(contract_certifier, transport, drawn)
+
     # Values storage commonly mangles, every allowed value, and values as real data holds
-    # them; then Hypothesis.
+    # them; then Hypothesis's examples, drawn first. Each group goes packed: one update and
+    # one read-back for many cases; only a failing batch of examples goes one by one, so
+    # that Hypothesis shrinks the failure.
     contract, unsent = contract_certifier.contract, contract_certifier.unsent
     probes = [
         *_every_writable(contract_certifier),
@@ -135,9 +112,11 @@ def test_accepted_properties_read_back_as_sent(
         *as_real_data(contract, exclude=unsent),
     ]
     contract_cases.cover(
-        probes, lambda fixed: _stored_exactly(contract_certifier, transport, fixed)
+        probes, lambda fixed: stored_in_packs(contract_certifier, transport, fixed)
     )
-    contract_cases.explore(case)
+    contract_cases.explore_in_batches(
+        lambda data: _valid(contract_certifier, data, transport), examples, case
+    )
 
 
 @certifies(requirements.PARTIAL)
