@@ -631,10 +631,15 @@ def test_the_contact_is_restored_after_sigint_and_sigterm_at_20_random_moments(
 
 
 def _catches(pid: int, signum: int) -> bool:
-    """True once process *pid* has a handler of its own for *signum* (Linux's SigCgt)."""
+    """True once process *pid* runs ``contract`` and has a handler of its own for *signum*
+    (Linux's SigCgt). Until it has exec'd, the child of a fork is still the test's worker,
+    with the worker's handlers (and SIGINT ignored): a signal then would reach no command."""
     try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
     except OSError:
+        return False
+    if b"contract" not in command:
         return False
     caught = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
     return bool(int(caught, 16) & (1 << (signum - 1)))
