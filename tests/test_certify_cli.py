@@ -30,6 +30,7 @@ import pytest
 
 import contract
 from contract.core.schema import load_contract
+from contract.report.progress import FIRST_FAILURE
 from tests.certify_output import (
     REQUIREMENTS,
     failure_block,
@@ -433,6 +434,23 @@ def _only_failure(run: FaultRun, requirement: str) -> None:
     # A failing run leaves its contact as it was, a fresh one included.
     assert read_contact(run.served, run.contact_id) == run.before
     assert f"contact {run.contact_id} restored: it reads back as before the run" in result.stdout
+
+
+def test_the_first_failure_is_shown_as_soon_as_it_is_found(
+    fault_runs: dict[str, FaultRun],
+) -> None:
+    lines = fault_runs["enum"].result.stdout.splitlines()
+    shown = lines.index(FIRST_FAILURE.rstrip("\n"))
+    decided = [i for i, line in enumerate(lines) if is_progress(line + "\n")]
+    failed = next(i for i in decided if " failed " in lines[i])
+    # Right under the line that decided it, before the requirements decided after it.
+    assert shown == failed + 1
+    assert any(i > shown for i in decided), "no requirement was decided after the failure"
+    assert lines[shown + 1].startswith("    UC-ENUM over rest: expected ")
+    # And again in full at the end, with every other failure.
+    at_the_end = [i for i, line in enumerate(lines) if line.startswith("UC-ENUM over rest: ")]
+    assert at_the_end, "the failure is not shown again at the end"
+    assert at_the_end[0] > max(decided)
 
 
 def _no_secret_anywhere(run: FaultRun) -> None:

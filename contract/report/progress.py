@@ -1,7 +1,9 @@
-"""What ``contract certify`` prints while the suite runs: a line as each requirement is decided."""
+"""What ``contract certify`` prints while the suite runs: a line as each requirement is
+decided, and the first failure in full as soon as it is found."""
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import IO
 
@@ -10,6 +12,8 @@ from contract.report.verdicts import RequirementResult
 from contract.report.writers import not_exercised_notice
 from contract.run.exercised import prepare_command
 from contract.run.settings import Frontend, with_option_names
+
+FIRST_FAILURE = "  the first failure, as found (the run goes on; the end shows each failure):\n"
 
 
 @dataclass(eq=False)  # pytest keeps plugins in sets
@@ -20,10 +24,15 @@ class Progress:
     url: str | None = None
     """The install's address, for the command that prepares its contact; ``None`` in a replay."""
     certificate: Certificate | None = None
+    first_failure_shown: bool = False
 
     def pytest_contract_requirement_decided(self, result: RequirementResult) -> None:
         counts = f"{result.cases:>5} cases {result.requests:>6} requests"
         self.out.write(f"{result.id:<14} {result.verdict:<15} {counts}\n")
+        if result.failure is not None and not self.first_failure_shown:
+            # A slow install's run goes on for minutes: what failed is worth reading now.
+            self.first_failure_shown = True
+            self.out.write(FIRST_FAILURE + textwrap.indent(result.failure.message, "    ") + "\n")
         self.out.flush()
 
     def pytest_contract_irreversible(
