@@ -26,7 +26,7 @@ from contract.report.html import STATUS, to_html
 from contract.report.verdicts import BOTH
 from contract.report.writers import summary_lines, to_markdown
 from contract.run.outcomes import Failure, Limit, Outcome
-from contract.run.restoring import Restored
+from contract.run.put_back import Restored
 from contract.run.settings import Frontend, with_option_names
 from contract.server import ReferenceServer
 from tests.chromium import BROWSER, chromium

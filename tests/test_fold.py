@@ -17,7 +17,7 @@ from contract.report.verdicts import Fold, RequirementResult
 from contract.report.writers import summary_lines, to_markdown, write_report
 from contract.run.exercised import scopes
 from contract.run.outcomes import Failure, Outcome, Problem, Stop
-from contract.run.restoring import Restored
+from contract.run.put_back import Restored
 
 
 def failure(requirement: requirements.Requirement = requirements.ENUM) -> Failure:

@@ -126,7 +126,7 @@ def _save(path: Path, url: str, contact_id: int, plan: dict[str, tuple[Any, Any]
 def _prepare(args: argparse.Namespace) -> int:
     from contract.core.schema import load_contract
     from contract.run.client import ContactClient, ReadBackUnavailable
-    from contract.run.restoring import put_back
+    from contract.run.put_back import put_back
 
     settings = _settings(args)
     (contact_id,) = settings.contact_ids

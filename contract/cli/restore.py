@@ -62,7 +62,7 @@ def run_restore(args: argparse.Namespace) -> int:
     """Put the saved values back; 0 when the contact reads back as the file says."""
     from contract.cli.options import cli_values
     from contract.run.client import ContactClient, EndpointUnreachable
-    from contract.run.restoring import put_back
+    from contract.run.put_back import put_back
 
     try:
         url, contact_id, properties = _saved_values(args.file)

@@ -14,7 +14,7 @@ from contract.core.schema import Contract
 from contract.report.verdicts import BOTH, Fold, RequirementResult
 from contract.run import exercised
 from contract.run.exercised import Coverage
-from contract.run.restoring import Restored
+from contract.run.put_back import Restored
 from contract.run.settings import RunSettings
 
 

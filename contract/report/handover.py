@@ -10,7 +10,7 @@ from typing import Any
 from contract.report.certificate import Certificate
 from contract.run.contact import ContactUnderTest
 from contract.run.outcomes import Stop
-from contract.run.restoring import Restored
+from contract.run.put_back import Restored
 
 _STOPS = "contract_stops"
 _RESTORE = "contract_restore"

@@ -9,7 +9,7 @@ from collections.abc import Collection
 from typing import Any
 
 from contract.report.certificate import Certificate
-from contract.run.restoring import Restored
+from contract.run.put_back import Restored
 
 _ROLES = {"witness": "witness contact", "unknown id": "contact"}
 

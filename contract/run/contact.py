@@ -15,7 +15,7 @@ from contract.run.client import ContactClient, EndpointUnreachable, InstallLost,
 from contract.run.controls import Spell, misdirected, misdirected_status, not_found
 from contract.run.exercised import why_not_exercised
 from contract.run.outcomes import StopRun
-from contract.run.restoring import Restored, put_back, refused_properties, still_unknown
+from contract.run.put_back import Restored, put_back, refused_properties, still_unknown
 
 
 class ContactSetupError(ContractError, RuntimeError):
@@ -174,7 +174,9 @@ def _unknown_id_outcome(client: ContactClient, contact_id: int) -> Restored:
         return Restored(False, {}, "unknown id", _UNREACHABLE)
 
 
-def restore(client: ContactClient, contact: ContactUnderTest, save_in: Path) -> list[str]:
+def put_back_every_contact(
+    client: ContactClient, contact: ContactUnderTest, save_in: Path
+) -> list[str]:
     """Put back the contact under test and every witness, whatever changed in them
     (writable or read-only values, keys added), and check that no unknown id the run
     reached has become a contact. Each outcome lands in :attr:`ContactUnderTest.outcomes`.

@@ -5,7 +5,7 @@ reaches each one, in every run, whatever the seed. Nothing here names a property
 cases come from each property's type, enum and format in the contract.
 
 Every function leaves out the writable properties in *exclude*: those whose current
-value the install would not take back are never sent (see :mod:`contract.run.restoring`).
+value the install would not take back are never sent (see :mod:`contract.run.put_back`).
 """
 
 from __future__ import annotations

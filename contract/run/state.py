@@ -14,7 +14,7 @@ from contract.run.contact import (
     ContactSetupError,
     ContactUnderTest,
     open_contact,
-    restore,
+    put_back_every_contact,
     witness_candidates,
 )
 from contract.run.controls import run_control
@@ -96,10 +96,11 @@ class ContractRun:
         self, client: ContactClient, contact: ContactUnderTest, save_in: Path
     ) -> list[str]:
         """Put the contact and its witnesses back, whatever a signal says meanwhile; returns
-        the files holding the values that could not be (see :func:`restore`)."""
+        the files holding the values that could not be (see
+        :func:`~contract.run.contact.put_back_every_contact`)."""
         client.before_request = None  # a stop asked for must not stop the restore
         with interrupts_deferred():
-            return restore(client, contact, save_in)
+            return put_back_every_contact(client, contact, save_in)
 
     def retries_outside_tests(self, in_tests: int, owner: bool) -> int:
         """This process's retries that no test's tally holds (*in_tests* are): opening
