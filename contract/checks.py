@@ -130,6 +130,29 @@ def _describe_changes(changes: Mapping[str, tuple[Any, Any]]) -> str:
     return "; ".join(shown) + more
 
 
+def _none_changed(
+    requirement: Requirement,
+    expected: str,
+    before: Contact,
+    after: Contact,
+    names: Iterable[str],
+    *,
+    answer: Answer,
+    payload: object,
+) -> None:
+    """Raise :class:`CheckFailed` for *requirement* when any of *names* differs between the
+    two reads, naming what changed."""
+    changes = _changed(before, after, names)
+    if changes:
+        raise CheckFailed(
+            requirement,
+            expected,
+            f"changed {_describe_changes(changes)}",
+            answer=answer,
+            payload=payload,
+        )
+
+
 def no_server_error(answer: Answer, payload: object = None) -> None:
     """No request ever gets a 5xx."""
     if answer.server_error:
@@ -217,15 +240,15 @@ def unchanged(
     before: Contact, after: Contact, requirement: Requirement, *, answer: Answer, payload: object
 ) -> None:
     """A refused request changes nothing."""
-    changes = _changed(before, after, before.keys() | after.keys())
-    if changes:
-        raise CheckFailed(
-            requirement,
-            "the contact unchanged after the refusal",
-            f"changed {_describe_changes(changes)}",
-            answer=answer,
-            payload=payload,
-        )
+    _none_changed(
+        requirement,
+        "the contact unchanged after the refusal",
+        before,
+        after,
+        before.keys() | after.keys(),
+        answer=answer,
+        payload=payload,
+    )
 
 
 def persisted(sent: Mapping[str, Any], after: Contact, *, answer: Answer) -> None:
@@ -258,45 +281,45 @@ def unsent_unchanged(
     answer: Answer,
 ) -> None:
     """Properties an update did not send keep their values."""
-    changes = _changed(before, after, [name for name in writable if name not in sent])
-    if changes:
-        raise CheckFailed(
-            requirements.PARTIAL,
-            "properties not sent to stay unchanged",
-            f"changed {_describe_changes(changes)}",
-            answer=answer,
-            payload=dict(sent),
-        )
+    _none_changed(
+        requirements.PARTIAL,
+        "properties not sent to stay unchanged",
+        before,
+        after,
+        [name for name in writable if name not in sent],
+        answer=answer,
+        payload=dict(sent),
+    )
 
 
 def unsent_kept(
     original: Contact, after: Contact, never_sent: Iterable[str], *, answer: Answer, payload: object
 ) -> None:
     """Properties the run never sends keep the values they had before the run."""
-    changes = _changed(original, after, never_sent)
-    if changes:
-        raise CheckFailed(
-            requirements.PARTIAL,
-            "properties the run never sends to keep the values they had before it",
-            f"changed {_describe_changes(changes)}",
-            answer=answer,
-            payload=payload,
-        )
+    _none_changed(
+        requirements.PARTIAL,
+        "properties the run never sends to keep the values they had before it",
+        original,
+        after,
+        never_sent,
+        answer=answer,
+        payload=payload,
+    )
 
 
 def read_only_unchanged(
     before: Contact, after: Contact, read_only: Iterable[str], *, answer: Answer, payload: object
 ) -> None:
     """No read-only property changes through an update."""
-    changes = _changed(before, after, read_only)
-    if changes:
-        raise CheckFailed(
-            requirements.READONLY,
-            "read-only properties to stay unchanged",
-            f"changed {_describe_changes(changes)}",
-            answer=answer,
-            payload=payload,
-        )
+    _none_changed(
+        requirements.READONLY,
+        "read-only properties to stay unchanged",
+        before,
+        after,
+        read_only,
+        answer=answer,
+        payload=payload,
+    )
 
 
 def unknown_not_stored(
@@ -318,15 +341,15 @@ def unknown_not_stored(
             answer=answer,
             payload=payload,
         )
-    changes = _changed(before, after, [name for name in before if name not in payload])
-    if changes:
-        raise CheckFailed(
-            requirements.UNKNOWN,
-            "unknown properties not to be stored, in no property the update did not send",
-            f"changed {_describe_changes(changes)}",
-            answer=answer,
-            payload=payload,
-        )
+    _none_changed(
+        requirements.UNKNOWN,
+        "unknown properties not to be stored, in no property the update did not send",
+        before,
+        after,
+        [name for name in before if name not in payload],
+        answer=answer,
+        payload=payload,
+    )
 
 
 def policy_followed(
@@ -387,15 +410,15 @@ def same_answer(first: Answer, second: Answer, payload: object) -> None:
 
 def same_state(first: Contact, second: Contact, *, answer: Answer, payload: object) -> None:
     """Sending the same update twice leaves the same state."""
-    changes = _changed(first, second, first.keys() | second.keys())
-    if changes:
-        raise CheckFailed(
-            requirements.IDEMPOTENT,
-            "the same state after the repeat",
-            f"changed {_describe_changes(changes)}",
-            answer=answer,
-            payload=payload,
-        )
+    _none_changed(
+        requirements.IDEMPOTENT,
+        "the same state after the repeat",
+        first,
+        second,
+        first.keys() | second.keys(),
+        answer=answer,
+        payload=payload,
+    )
 
 
 def same_verdict(rest: Answer, xmlrpc: Answer, payload: object) -> None:
