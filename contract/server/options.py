@@ -213,7 +213,20 @@ def _positive_float(text: str) -> float:
     return value
 
 
-_RENAMED_BECAUSE = "it says what the server does; certify's --{} says what a run demands"
+def _treatment(kind: str, properties: str) -> Option:
+    """``--KIND-treatment``: what the server does with *properties* properties in an
+    update (it was ``--KIND-policy``, the name of what a certification demands)."""
+    former = f"{kind}-policy"
+    return Option(
+        f"{kind}-treatment",
+        f"what an update carrying {properties} properties gets: reject (400) or ignore "
+        "(dropped, the rest applied)",
+        default=DEFAULT_TREATMENT,
+        choices=TREATMENTS,
+        renamed_from=Renamed(
+            former, f"it says what the server does; certify's --{former} says what a run demands"
+        ),
+    )
 
 
 def _profiles_help() -> str:
@@ -258,22 +271,8 @@ SERVE_OPTIONS: tuple[Option, ...] = (
         metavar="M",
         parse=_non_negative_int,
     ),
-    Option(
-        "readonly-treatment",
-        "what an update carrying read-only properties gets: reject (400) or ignore "
-        "(dropped, the rest applied)",
-        default=DEFAULT_TREATMENT,
-        choices=TREATMENTS,
-        renamed_from=Renamed("readonly-policy", _RENAMED_BECAUSE.format("readonly-policy")),
-    ),
-    Option(
-        "unknown-treatment",
-        "what an update carrying unknown properties gets: reject (400) or ignore "
-        "(dropped, the rest applied)",
-        default=DEFAULT_TREATMENT,
-        choices=TREATMENTS,
-        renamed_from=Renamed("unknown-policy", _RENAMED_BECAUSE.format("unknown-policy")),
-    ),
+    _treatment("readonly", "read-only"),
+    _treatment("unknown", "unknown"),
     Option(
         "latency-ms",
         "delay every answer by N milliseconds, to rehearse a remote install",
