@@ -15,6 +15,7 @@ from typing import Any
 
 from contract import checks
 from contract.core.transports import Transport
+from contract.exchange.answers import Answer
 from contract.run.certifier import Certifier
 from contract.run.coverage import Probe, is_limit
 
@@ -65,22 +66,23 @@ def stored_in_packs(certifier: Certifier, transport: Transport, probes: Sequence
     read-back for many. A probe refused alone is a limit only for a value that a limit of
     storage allows an install to refuse (:func:`~contract.run.coverage.is_limit`)."""
 
-    def send(payload: dict[str, Any]) -> bool:
-        answer = certifier.update(payload, transport)
-        if not answer.accepted:
-            return False
+    def stored(payload: dict[str, Any], answer: Answer) -> None:
         checks.accepted_with_id(answer, certifier.contact_id, payload)
         checks.persisted(payload, certifier.read_back(), answer=answer)
-        return True
+
+    def send(payload: dict[str, Any]) -> bool:
+        answer = certifier.update(payload, transport)
+        if answer.accepted:
+            stored(payload, answer)
+        return answer.accepted
 
     def alone(probe: Probe) -> None:
         payload, name = probe["payload"], probe["property"]
         answer = certifier.update(payload, transport)
         if not answer.accepted and name is not None and is_limit(payload[name]):
             certifier.note_limit(name, payload[name], answer)
-            return
-        checks.accepted_with_id(answer, certifier.contact_id, payload)
-        checks.persisted(payload, certifier.read_back(), answer=answer)
+        else:
+            stored(payload, answer)
 
     for pack in packs(probes):
         for _ in pack:
