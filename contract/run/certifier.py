@@ -22,6 +22,7 @@ from contract.run.cases import BatchUndecided
 from contract.run.client import ContactClient, Credentials
 from contract.run.contact import ContactUnderTest
 from contract.run.controls import misdirected
+from contract.run.evidence import SharedExchanges, ValidExchange
 from contract.run.outcomes import Limit, StopRun
 from contract.run.settings import RunSettings
 from contract.strategies import RULES, InvalidCase, invalid_updates, valid_updates
@@ -64,6 +65,7 @@ class Certifier:
         self._requests_at_start = client.requests_sent
         self._retries_at_start = client.retries
         self._last_read: tuple[int, dict[str, Any]] | None = None
+        self._shared = SharedExchanges()
 
     @property
     def extension(self) -> str | None:
@@ -137,16 +139,17 @@ class Certifier:
                 f"not verifiable: the install has no read-back ({self.contact.no_readback})"
             )
 
-    def read(self) -> dict[str, Any] | None:
+    def read(self, *, fresh: bool = False) -> dict[str, Any] | None:
         """The contact under test as it is now, or ``None`` without read-back.
 
         A read that no request has followed is still the contact as it is (no one else
-        writes the contact under test): the read after one case is the next one's before.
+        writes the contact under test): the read after one case is the next one's before,
+        unless *fresh* asks for a read of its own.
         """
         if not self.contact.readback:
             return None
         last = self._last_read
-        if last is not None and last[0] == self.client.requests_sent:
+        if not fresh and last is not None and last[0] == self.client.requests_sent:
             return dict(last[1])
         contact = self.client.read(self.contact_id)
         if contact is None:
@@ -158,6 +161,19 @@ class Certifier:
         checks.the_contact_read(self.contact_id, contact)
         self._last_read = (self.client.requests_sent, contact)
         return dict(contact)
+
+    def valid_exchange(self, payload: dict[str, Any], transport: Transport) -> ValidExchange:
+        """*payload* sent to the contact under test between two reads of its own, or the
+        same exchange as another test of this process sent it (see
+        :mod:`contract.run.evidence`)."""
+        return self._shared.exchange(
+            self.client,
+            self.contact_id,
+            payload,
+            transport,
+            read=lambda: self.read(fresh=True),
+            update=lambda: self.update(payload, transport),
+        )
 
     def read_back(self) -> dict[str, Any]:
         """The contact under test as it is now, for a check that runs only where the

@@ -8,7 +8,6 @@ from contract import checks
 from contract.core import requirements
 from contract.core.transports import Transport
 from contract.core.validation import validator_for
-from contract.exchange.answers import Answer
 from contract.pytest_plugin.marker import certifies
 from contract.run.cases import Cases, Draws, each_payload
 from contract.run.certifier import Certifier
@@ -19,6 +18,7 @@ from contract.run.coverage import (
     one_property,
     stored_exactly,
 )
+from contract.run.evidence import ValidExchange
 from contract.run.packing import stored_in_packs
 
 
@@ -27,20 +27,17 @@ def _valid(certifier: Certifier, data: Draws, transport: Transport) -> dict[str,
     return data.draw(strategy, label="payload")
 
 
-def _accepted_update(
+def _exchange(
     certifier: Certifier, data: Draws, transport: Transport
-) -> tuple[dict[str, Any], Answer]:
-    """Draw a valid payload, send it, and check it was accepted with the contact's id."""
-    return _accepted(certifier, _valid(certifier, data, transport), transport)
-
-
-def _accepted(
-    certifier: Certifier, payload: dict[str, Any], transport: Transport
-) -> tuple[dict[str, Any], Answer]:
+) -> tuple[dict[str, Any], ValidExchange]:
+    """Draw a valid payload and check it was accepted with the contact's id: sent now, or
+    judged on the exchange another test of this run sent (see
+    :mod:`contract.run.evidence`)."""
+    payload = _valid(certifier, data, transport)
     certifier.case()
-    answer = certifier.update(payload, transport)
-    checks.accepted_with_id(answer, certifier.contact_id, payload)
-    return payload, answer
+    found = certifier.valid_exchange(payload, transport)
+    checks.accepted_with_id(found.answer, certifier.contact_id, payload)
+    return payload, found
 
 
 def _every_writable(certifier: Certifier) -> list[Probe]:
@@ -70,7 +67,7 @@ def test_valid_updates_are_accepted_with_the_contacts_id(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     def case(data: Draws) -> None:
-        _accepted_update(contract_certifier, data, transport)
+        _exchange(contract_certifier, data, transport)
 
     probes = [*_own_values_refused(contract_certifier), *_every_writable(contract_certifier)]
     contract_cases.cover(probes, each_payload(case))
@@ -82,8 +79,8 @@ def test_answers_are_well_formed(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     def case(data: Draws) -> None:
-        payload, answer = _accepted_update(contract_certifier, data, transport)
-        checks.well_formed(answer, payload)
+        payload, found = _exchange(contract_certifier, data, transport)
+        checks.well_formed(found.answer, payload)
 
     contract_cases.cover(_one_property(contract_certifier), each_payload(case))
     contract_cases.explore(case)
@@ -94,17 +91,13 @@ def test_accepted_properties_read_back_as_sent(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     def case(data: Draws) -> None:
-        payload, answer = _accepted_update(contract_certifier, data, transport)
-        checks.persisted(payload, contract_certifier.read_back(), answer=answer)
-
-    def examples(payloads: list[dict[str, Any]]) -> None:
-        drawn = [{"payload": p, "property": None, "kind": "a drawn example"} for p in payloads]
-        stored_in_packs(contract_certifier, transport, drawn)
+        payload, found = _exchange(contract_certifier, data, transport)
+        _, after = found.read_back()
+        checks.persisted(payload, after, answer=found.answer)
 
     # Values storage commonly mangles, every allowed value, and values as real data holds
-    # them; then Hypothesis's examples, drawn first. Each group goes packed: one update and
-    # one read-back for many cases; only a failing batch of examples goes one by one, so
-    # that Hypothesis shrinks the failure.
+    # them, packed: one update and one read-back for many cases. Then Hypothesis's
+    # examples, judged on the exchanges UC-ACCEPT's test sent where it drew the same.
     contract, unsent = contract_certifier.contract, contract_certifier.unsent
     probes = [
         *_every_writable(contract_certifier),
@@ -114,9 +107,7 @@ def test_accepted_properties_read_back_as_sent(
     contract_cases.cover(
         probes, lambda fixed: stored_in_packs(contract_certifier, transport, fixed)
     )
-    contract_cases.explore_in_batches(
-        lambda data: _valid(contract_certifier, data, transport), examples, case
-    )
+    contract_cases.explore(case)
 
 
 @certifies(requirements.PARTIAL)
@@ -124,16 +115,12 @@ def test_properties_not_sent_are_unchanged(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     def case(data: Draws) -> None:
-        payload = _valid(contract_certifier, data, transport)
-        contract_certifier.case()
-        before = contract_certifier.read_back()
-        answer = contract_certifier.update(payload, transport)
-        checks.accepted_with_id(answer, contract_certifier.contact_id, payload)
-        after = contract_certifier.read_back()
+        payload, found = _exchange(contract_certifier, data, transport)
+        before, after = found.read_back()
         writable = contract_certifier.contract.writable
-        checks.unsent_unchanged(before, after, payload, writable, answer=answer)
+        checks.unsent_unchanged(before, after, payload, writable, answer=found.answer)
         original, never_sent = contract_certifier.contact.original or {}, contract_certifier.unsent
-        checks.unsent_kept(original, after, never_sent, answer=answer, payload=payload)
+        checks.unsent_kept(original, after, never_sent, answer=found.answer, payload=payload)
 
     # Every property set first, so that one sent alone next has others to leave alone.
     probes = [*_every_writable(contract_certifier), *_one_property(contract_certifier)]

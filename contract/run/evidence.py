@@ -1,0 +1,101 @@
+"""Evidence shared by the requirements that judge one valid update: UC-ACCEPT (it was
+accepted with the contact's id), UC-RESPONSE (its answer is well formed), UC-PERSIST (it
+reads back as sent) and UC-PARTIAL (what it did not send is unchanged).
+
+Their tests draw the same payloads (the same seed, the same strategy), so the first to
+need an update sends it between two reads of its own, and the others judge that same
+exchange instead of sending it again. A test that judges an exchange another sent is
+told its requests as if it had sent them: a recording keeps them in that test's case,
+so that a replay gives each test the same evidence whichever test ran first there.
+UC-IDEMPOTENT keeps its own updates: it needs two identical ones back to back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from contract.checks import CheckFailed, Contact
+from contract.core.transports import Transport
+from contract.exchange.answers import Answer, Exchange
+from contract.run.client import ContactClient
+
+
+@dataclass(frozen=True)
+class ValidExchange:
+    """One valid update, and the contact read just before and just after it."""
+
+    answer: Answer
+    before: Contact | None
+    """``None`` without read-back, or when the read failed (see :attr:`unreadable`)."""
+    after: Contact | None
+    """``None`` without read-back, for an update not accepted, or when the read failed."""
+    unreadable: CheckFailed | None = None
+    """Why a read around the update failed: for the requirements judged on read-back."""
+
+    def read_back(self) -> tuple[Contact, Contact]:
+        """The reads before and after, for a requirement judged on read-back (only an
+        accepted update has the read after it)."""
+        if self.unreadable is not None:
+            raise self.unreadable
+        if self.before is None or self.after is None:
+            raise RuntimeError("read_back() is for accepted updates of installs with read-back")
+        return self.before, self.after
+
+
+class SharedExchanges:
+    """The valid exchanges of one process, by contact, transport and payload."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[object, str, str], tuple[ValidExchange, list[Exchange]]] = {}
+
+    def exchange(
+        self,
+        client: ContactClient,
+        contact_id: object,
+        payload: dict[str, Any],
+        transport: Transport,
+        *,
+        read: Callable[[], Contact | None],
+        update: Callable[[], Answer],
+    ) -> ValidExchange:
+        """The exchange of *payload*: kept from the test that sent it (its requests told
+        to the client's listener again), else sent now with *read* before and after."""
+        key = (contact_id, transport, json.dumps(payload, sort_keys=True, ensure_ascii=False))
+        kept = None if client.withholding else self._kept.get(key)
+        if kept is not None:
+            if client.on_exchange is not None:
+                for sent in kept[1]:
+                    client.on_exchange(sent)
+            return kept[0]
+        wire: list[Exchange] = []
+        listener = client.on_exchange
+
+        def keep(sent: Exchange) -> None:
+            wire.append(sent)
+            if listener is not None:
+                listener(sent)
+
+        client.on_exchange = keep
+        try:
+            found = _sent(read, update)
+        finally:
+            client.on_exchange = listener
+        self._kept[key] = (found, wire)
+        return found
+
+
+def _sent(read: Callable[[], Contact | None], update: Callable[[], Answer]) -> ValidExchange:
+    try:
+        before = read()
+    except CheckFailed as failed:
+        return ValidExchange(update(), None, None, failed)
+    answer = update()
+    if not answer.accepted:
+        return ValidExchange(answer, before, None)
+    try:
+        return ValidExchange(answer, before, read())
+    except CheckFailed as failed:
+        return ValidExchange(answer, before, None, failed)
