@@ -277,6 +277,7 @@ def test_the_certificate_data_holds_what_the_page_shows() -> None:
         "explored_cases": 0,
         "requests": 4,
         "retries": 0,
+        "shared_requests": 0,
         "seconds": 0.0,
         "failure": None,
     }

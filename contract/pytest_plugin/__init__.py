@@ -79,9 +79,12 @@ def _settings(config: pytest.Config) -> RunSettings:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(id, share=1.0): the UpdateContact requirement (UC-…) a test certifies; "
-        "share scales its Hypothesis examples",
+        f"{MARKER}(id, share=1.0, evidence=None): the UpdateContact requirement (UC-…) a "
+        "test certifies; share scales its Hypothesis examples; tests naming one evidence "
+        "judge the exchanges one of them sent",
     )
+    # Set on the tests that share evidence, whether or not pytest-xdist is loaded.
+    config.addinivalue_line("markers", "xdist_group(name): pytest-xdist's --dist loadgroup")
     settings = _settings(config)
     contract = load_contract(settings.schema_extension)
     worker = getattr(config, "workerinput", {})
@@ -151,9 +154,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.stash[EXAMPLES] = max(1, round(examples * float(marker.kwargs.get("share", 1.0))))
         # JUnit XML shows user properties: name the requirement there too.
         item.user_properties.append(("requirement", item.stash[REQUIREMENT].id))
+        _group_shared_evidence(item, marker.kwargs.get("evidence"))
     # The tests whose requests go one after another (they change the contact) first: over
     # several workers the longest start first, and none is left to run alone at the end.
     items.sort(key=lambda item: not _changes_contact(item))
+
+
+def _group_shared_evidence(item: pytest.Item, evidence: str | None) -> None:
+    """Tests that share evidence, one process per transport under ``--dist loadgroup``
+    (``contract certify --workers`` uses it): a test can judge only what its own process
+    sent."""
+    if evidence is None:
+        return
+    callspec = getattr(item, "callspec", None)
+    transport = callspec.params.get("transport") if callspec is not None else None
+    item.add_marker(pytest.mark.xdist_group(f"{evidence} over {transport or 'both'}"))
 
 
 def _changes_contact(item: pytest.Item) -> bool:

@@ -54,6 +54,7 @@ def outcome_of(
         cases=tally.cases,
         requests=tally.requests,
         retries=tally.retries,
+        shared=tally.shared,
         coverage=tally.coverage,
         limits=tuple(tally.limits),
         seconds=round(report.duration, 3),

@@ -18,6 +18,7 @@ from contract.checks import CheckFailed
 from contract.core.schema import Contract
 from contract.core.transports import Transport
 from contract.errors import ContractError
+from contract.exchange.answers import Exchange
 from contract.exchange.endpoint import Endpoint
 from contract.recording.lines import RecordedAnswer, RecordedCase, Recording
 from contract.recording.recorder import Scope
@@ -110,6 +111,7 @@ class Replayer:
         # Offline: no pacing, no waiting out a recorded 429, and each batch in the order
         # it was recorded in (answers to equal requests are served in turn).
         client = ContactClient(endpoint, stop_when_lost=True, sleep=lambda seconds: None)
+        client.on_reused = self.take_reused
         with self.intercepting():
             yield client
 
@@ -201,6 +203,15 @@ class Replayer:
         }
         assert recorded.status is not None
         return recorded.status, headers, recorded.body
+
+    def take_reused(self, exchange: Exchange) -> None:
+        """An exchange the test judged without sending it, as it did when recorded: its
+        answer leaves the case, so that the next request of the case gets its own."""
+        url = urlsplit(exchange.url)
+        path = url.path + (f"?{url.query}" if url.query else "")
+        queue = self._answers.get((exchange.method, path, exchange.request_body))
+        if queue:
+            queue.popleft()
 
     @contextmanager
     def intercepting(self) -> Iterator[responses.RequestsMock]:

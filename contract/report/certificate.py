@@ -246,6 +246,7 @@ def _result_dict(result: RequirementResult, coverage: Coverage) -> dict[str, Any
         "explored_cases": result.cases - result.coverage,
         "requests": result.requests,
         "retries": result.retries,
+        "shared_requests": result.shared,
         "transports": list(result.transports),
         "reason": result.reason,
         "not_exercised": coverage.missed_by(result.requirement),

@@ -32,6 +32,8 @@ class TransportResult:
     """For ``failed``: the failure over this transport."""
     retries: int = 0
     """Requests among :attr:`requests` sent again after the network lost them."""
+    shared: int = 0
+    """Requests another requirement's tests sent, whose exchanges this one judged."""
 
     def to_json(self) -> dict[str, object]:
         """JSON-ready fields."""
@@ -42,6 +44,7 @@ class TransportResult:
             "explored_cases": self.cases - self.coverage,
             "requests": self.requests,
             "retries": self.retries,
+            "shared_requests": self.shared,
             "seconds": round(self.seconds, 3),
             "failure": self.failure.to_json() if self.failure is not None else None,
         }
@@ -67,6 +70,9 @@ class RequirementResult:
     """The same, per transport; a test that compares both transports under :data:`BOTH`."""
     retries: int = 0
     """Requests among :attr:`requests` sent again after the network lost them."""
+    shared: int = 0
+    """Requests another requirement's tests sent, whose exchanges this one judged: the
+    evidence it shares (see :mod:`contract.run.evidence`), not among :attr:`requests`."""
 
     @property
     def id(self) -> str:
@@ -85,11 +91,13 @@ class RequirementResult:
             self.coverage += outcome.coverage
             self.requests += outcome.requests
             self.retries += outcome.retries
+            self.shared += outcome.shared
             self.seconds += outcome.seconds
             over.cases += outcome.cases
             over.coverage += outcome.coverage
             over.requests += outcome.requests
             over.retries += outcome.retries
+            over.shared += outcome.shared
             over.seconds += outcome.seconds
         if SEVERITY[outcome.verdict] > SEVERITY[over.verdict]:
             over.verdict = outcome.verdict

@@ -33,6 +33,8 @@ def _detail(result: RequirementResult, certificate: Certificate) -> str:
     missed = certificate.coverage.missed_by(result.requirement)
     if result.reason is None and missed and result.verdict == "passed":
         return f"not exercised: {', '.join(missed)}"
+    if result.reason is None and result.shared:
+        return f"also judged on {plural(result.shared, 'request')} another test sent"
     return result.reason or ""
 
 

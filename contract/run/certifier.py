@@ -41,6 +41,8 @@ class Tally:
     requests: int = 0
     retries: int = 0
     limits: list[Limit] = field(default_factory=list)
+    shared: int = 0
+    """Requests another test sent whose exchanges this one judged (not among *requests*)."""
 
 
 class Certifier:
@@ -166,7 +168,7 @@ class Certifier:
         """*payload* sent to the contact under test between two reads of its own, or the
         same exchange as another test of this process sent it (see
         :mod:`contract.run.evidence`)."""
-        return self._shared.exchange(
+        found, told = self._shared.exchange(
             self.client,
             self.contact_id,
             payload,
@@ -174,6 +176,8 @@ class Certifier:
             read=lambda: self.read(fresh=True),
             update=lambda: self.update(payload, transport),
         )
+        self._tally.shared += told
+        return found
 
     def read_back(self) -> dict[str, Any]:
         """The contact under test as it is now, for a check that runs only where the

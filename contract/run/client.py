@@ -232,6 +232,9 @@ class ContactClient:
         """The requests sent again after the network lost them."""
         self._values_sent: set[tuple[str, str]] = set()
         self.on_exchange: Callable[[Exchange], None] | None = None
+        self.on_reused: Callable[[Exchange], None] | None = None
+        """Told of an exchange judged again without being sent (see
+        :mod:`contract.run.evidence`): a replay takes its answer off the case's."""
         """Called with every exchange, when set: how a run is recorded."""
         self.before_request: Callable[[], None] | None = None
         """Called before every request, when set: where a run may stop cleanly."""

@@ -5,8 +5,10 @@ reads back as sent) and UC-PARTIAL (what it did not send is unchanged).
 Their tests draw the same payloads (the same seed, the same strategy), so the first to
 need an update sends it between two reads of its own, and the others judge that same
 exchange instead of sending it again. A test that judges an exchange another sent is
-told its requests as if it had sent them: a recording keeps them in that test's case,
-so that a replay gives each test the same evidence whichever test ran first there.
+told its requests as if it had sent them: a recording keeps them in that test's case.
+A replay shares as the run did (the tests of one transport run in one process, in
+order); where it shares an exchange, it takes that exchange's answers off the case, and
+where it does not (its provider not replayed), the case answers them.
 UC-IDEMPOTENT keeps its own updates: it needs two identical ones back to back.
 """
 
@@ -60,16 +62,19 @@ class SharedExchanges:
         *,
         read: Callable[[], Contact | None],
         update: Callable[[], Answer],
-    ) -> ValidExchange:
-        """The exchange of *payload*: kept from the test that sent it (its requests told
-        to the client's listener again), else sent now with *read* before and after."""
+    ) -> tuple[ValidExchange, int]:
+        """The exchange of *payload*, and how many of its requests another test sent: kept
+        from the test that sent it (its requests told to the client's listener again), else
+        sent now with *read* before and after (and none another sent)."""
         key = (contact_id, transport, json.dumps(payload, sort_keys=True, ensure_ascii=False))
         kept = None if client.withholding else self._kept.get(key)
         if kept is not None:
-            if client.on_exchange is not None:
-                for sent in kept[1]:
+            for sent in kept[1]:
+                if client.on_exchange is not None:
                     client.on_exchange(sent)
-            return kept[0]
+                if client.on_reused is not None:
+                    client.on_reused(sent)
+            return kept[0], len(kept[1])
         wire: list[Exchange] = []
         listener = client.on_exchange
 
@@ -84,7 +89,7 @@ class SharedExchanges:
         finally:
             client.on_exchange = listener
         self._kept[key] = (found, wire)
-        return found
+        return found, 0
 
 
 def _sent(read: Callable[[], Contact | None], update: Callable[[], Answer]) -> ValidExchange:

@@ -178,6 +178,9 @@ class Outcome:
     """How long the test ran."""
     retries: int = 0
     """How many of its requests were sent again after the network lost them."""
+    shared: int = 0
+    """Requests another test sent whose exchanges this one judged (see
+    :mod:`contract.run.evidence`): evidence it did not pay for, not among *requests*."""
 
     def to_json(self) -> str:
         """One line of JSON, as it travels from an xdist worker to the controller."""
@@ -207,4 +210,5 @@ class Outcome:
             limits=tuple(Limit(**limit) for limit in data["limits"]),
             seconds=float(data.get("seconds", 0.0)),
             retries=int(data.get("retries", 0)),
+            shared=int(data.get("shared", 0)),
         )

@@ -21,6 +21,10 @@ from contract.run.coverage import (
 from contract.run.evidence import ValidExchange
 from contract.run.packing import stored_in_packs
 
+VALID_UPDATES = "valid updates"
+"""The evidence the tests of UC-ACCEPT, UC-RESPONSE, UC-PERSIST and UC-PARTIAL share: the
+same drawn payloads, each sent once (see :mod:`contract.run.evidence`)."""
+
 
 def _valid(certifier: Certifier, data: Draws, transport: Transport) -> dict[str, Any]:
     strategy = certifier.valid_updates(transport, ordinary=True)
@@ -62,7 +66,7 @@ def _one_property(certifier: Certifier) -> list[Probe]:
     return [one_property(certifier.contract, certifier.contact.original, exclude=certifier.unsent)]
 
 
-@certifies(requirements.ACCEPT)
+@certifies(requirements.ACCEPT, evidence=VALID_UPDATES)
 def test_valid_updates_are_accepted_with_the_contacts_id(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
@@ -74,7 +78,7 @@ def test_valid_updates_are_accepted_with_the_contacts_id(
     contract_cases.explore(case)
 
 
-@certifies(requirements.RESPONSE, share=0.4)
+@certifies(requirements.RESPONSE, share=0.4, evidence=VALID_UPDATES)
 def test_answers_are_well_formed(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
@@ -86,7 +90,7 @@ def test_answers_are_well_formed(
     contract_cases.explore(case)
 
 
-@certifies(requirements.PERSIST)
+@certifies(requirements.PERSIST, evidence=VALID_UPDATES)
 def test_accepted_properties_read_back_as_sent(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
@@ -110,7 +114,7 @@ def test_accepted_properties_read_back_as_sent(
     contract_cases.explore(case)
 
 
-@certifies(requirements.PARTIAL)
+@certifies(requirements.PARTIAL, evidence=VALID_UPDATES)
 def test_properties_not_sent_are_unchanged(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
