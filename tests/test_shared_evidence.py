@@ -105,3 +105,36 @@ def test_a_replay_gives_a_test_the_evidence_it_judged_though_the_test_that_sent_
     # The same failure; only the address it names differs (a replay sends nowhere).
     fields = ("expected", "got", "payload", "phase", "transport")
     assert {f: again["failure"][f] for f in fields} == {f: partial["failure"][f] for f in fields}
+
+
+def test_over_several_workers_each_test_sends_its_own_and_a_replay_does_as_recorded(
+    pytester: pytest.Pytester, server: ReferenceServer
+) -> None:
+    report, recording = pytester.path / "certificate.json", pytester.path / "run.jsonl"
+    live = pytester.runpytest(
+        *SUITE,
+        *("-k", SHARING),
+        *("-n", "2"),
+        f"--contract-url={server.url}",
+        f"--contract-user={server.user}",
+        "--contract-contact-id=1,2",
+        "--contract-examples=3",
+        f"--contract-report={report}",
+        f"--contract-record={recording}",
+    )
+    assert live.ret == 0, live.stdout.str()
+    results = _results(report)
+    assert all(result["shared_requests"] == 0 for result in results.values())
+    # UC-ACCEPT reads nothing when no other test judges its exchanges.
+    assert results["UC-ACCEPT"]["requests"] == results["UC-ACCEPT"]["cases"]
+    options = json.loads(recording.read_text(encoding="utf-8").splitlines()[0])["options"]
+    assert options["share_evidence"] is False
+    # One process replays it, sharing nothing as the run shared nothing.
+    replayed = pytester.runpytest(
+        *SUITE, *("-k", SHARING), f"--contract-replay={recording}", f"--contract-report={report}"
+    )
+    assert replayed.ret == 0, replayed.stdout.str()
+    again = _results(report)
+    assert {rid: (r["verdict"], r["requests"]) for rid, r in again.items()} == {
+        rid: (r["verdict"], r["requests"]) for rid, r in results.items()
+    }

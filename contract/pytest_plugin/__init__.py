@@ -10,6 +10,7 @@ own, and the run itself is the engine's (:mod:`contract.run`): the plugin choose
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Generator
 from typing import Any
@@ -86,6 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # Set on the tests that share evidence, whether or not pytest-xdist is loaded.
     config.addinivalue_line("markers", "xdist_group(name): pytest-xdist's --dist loadgroup")
     settings = _settings(config)
+    if not hasattr(config, "workerinput"):  # the controller decides for its workers
+        settings = dataclasses.replace(settings, share_evidence=_one_process(config))
     contract = load_contract(settings.schema_extension)
     worker = getattr(config, "workerinput", {})
     try:
@@ -114,6 +117,13 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("filterwarnings", f"ignore::{_URLLIB3_INSECURE}")
         config.issue_config_time_warning(pytest.PytestWarning(INSECURE_WARNING), stacklevel=2)
     config.pluginmanager.register(_Folding(settings, certificate, config), "contract-fold")
+
+
+def _one_process(config: pytest.Config) -> bool:
+    """Whether every test runs in this one process: evidence is shared only there (over
+    several workers, the tests that share would wait on one another in one of them)."""
+    processes = config.getoption("numprocesses", default=None)
+    return processes in (None, 0, 1) or config.getoption("dist", default="no") == "no"
 
 
 def _check_target(settings: RunSettings) -> None:

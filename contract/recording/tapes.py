@@ -38,6 +38,8 @@ def _replayed(settings: RunSettings, recording: Recording) -> RunSettings:
         # Retried as often as recorded, so that each recorded network error is followed by
         # the attempt the recording holds; a recording older than retries made none.
         retries=int(options.get("retries", 0)),
+        # Shared as recorded: a recording older than sharing shared nothing.
+        share_evidence=bool(options.get("share_evidence", False)),
     )
 
 

@@ -22,7 +22,7 @@ from contract.run.cases import BatchUndecided
 from contract.run.client import ContactClient, Credentials
 from contract.run.contact import ContactUnderTest
 from contract.run.controls import misdirected
-from contract.run.evidence import SharedExchanges, ValidExchange
+from contract.run.evidence import Reads, SharedExchanges, ValidExchange
 from contract.run.outcomes import Limit, StopRun
 from contract.run.settings import RunSettings
 from contract.strategies import RULES, InvalidCase, invalid_updates, valid_updates
@@ -164,10 +164,15 @@ class Certifier:
         self._last_read = (self.client.requests_sent, contact)
         return dict(contact)
 
-    def valid_exchange(self, payload: dict[str, Any], transport: Transport) -> ValidExchange:
-        """*payload* sent to the contact under test between two reads of its own, or the
-        same exchange as another test of this process sent it (see
-        :mod:`contract.run.evidence`)."""
+    def valid_exchange(
+        self, payload: dict[str, Any], transport: Transport, *, reads: Reads
+    ) -> ValidExchange:
+        """*payload* sent to the contact under test, with the *reads* the caller judges
+        (none, the one after, or both around it). Where the run shares evidence (see
+        :mod:`contract.run.evidence`), it goes between two reads of its own, or is the same
+        exchange as another test of this process sent."""
+        if not self.settings.share_evidence:
+            return self._exchange_alone(payload, transport, reads)
         found, told = self._shared.exchange(
             self.client,
             self.contact_id,
@@ -178,6 +183,14 @@ class Certifier:
         )
         self._tally.shared += told
         return found
+
+    def _exchange_alone(
+        self, payload: dict[str, Any], transport: Transport, reads: Reads
+    ) -> ValidExchange:
+        before = self.read() if reads == "around" else None
+        answer = self.update(payload, transport)
+        after = self.read() if reads != "none" and answer.accepted else None
+        return ValidExchange(answer, before, after)
 
     def read_back(self) -> dict[str, Any]:
         """The contact under test as it is now, for a check that runs only where the

@@ -17,12 +17,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from contract.checks import CheckFailed, Contact
 from contract.core.transports import Transport
 from contract.exchange.answers import Answer, Exchange
 from contract.run.client import ContactClient
+
+Reads = Literal["none", "after", "around"]
+"""What a requirement reads of the contact to judge an update: nothing (UC-ACCEPT,
+UC-RESPONSE), the state after it (UC-PERSIST), or the states around it (UC-PARTIAL)."""
 
 
 @dataclass(frozen=True)
@@ -37,14 +41,21 @@ class ValidExchange:
     unreadable: CheckFailed | None = None
     """Why a read around the update failed: for the requirements judged on read-back."""
 
-    def read_back(self) -> tuple[Contact, Contact]:
-        """The reads before and after, for a requirement judged on read-back (only an
-        accepted update has the read after it)."""
+    def read_after(self) -> Contact:
+        """The read after the update, for a requirement judged on read-back (only an
+        accepted update has one)."""
         if self.unreadable is not None:
             raise self.unreadable
-        if self.before is None or self.after is None:
-            raise RuntimeError("read_back() is for accepted updates of installs with read-back")
-        return self.before, self.after
+        if self.after is None:
+            raise RuntimeError("read_after() is for accepted updates read back")
+        return self.after
+
+    def read_around(self) -> tuple[Contact, Contact]:
+        """The reads before and after the update (see :meth:`read_after`)."""
+        after = self.read_after()
+        if self.before is None:
+            raise RuntimeError("read_around() is for updates read before and after")
+        return self.before, after
 
 
 class SharedExchanges:

@@ -276,6 +276,10 @@ class RunSettings:
     in_process: bool = False
     """True when the install answers in this process (the bundled server, ``--mock``):
     there is no round trip to hide, so what goes side by side by default goes in turn."""
+    share_evidence: bool = False
+    """True when the tests that judge the same valid updates share their exchanges (see
+    :mod:`contract.run.evidence`): when they all run in one process. A recording keeps
+    it, and its replay shares as the run did."""
 
     def spell(self, template: str) -> str:
         """*template* with each ``{--name}`` spelt as this run's front end spells it."""
@@ -367,6 +371,7 @@ class RunSettings:
             "verify_tls": self.verify_tls,
             "allow_irreversible": self.allow_irreversible,
             "require_full_coverage": self.require_full_coverage,
+            "share_evidence": self.share_evidence,
         }
 
     def to_wire(self) -> dict[str, Any]:

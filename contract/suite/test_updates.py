@@ -18,7 +18,7 @@ from contract.run.coverage import (
     one_property,
     stored_exactly,
 )
-from contract.run.evidence import ValidExchange
+from contract.run.evidence import Reads, ValidExchange
 from contract.run.packing import stored_in_packs
 
 VALID_UPDATES = "valid updates"
@@ -32,14 +32,14 @@ def _valid(certifier: Certifier, data: Draws, transport: Transport) -> dict[str,
 
 
 def _exchange(
-    certifier: Certifier, data: Draws, transport: Transport
+    certifier: Certifier, data: Draws, transport: Transport, reads: Reads = "none"
 ) -> tuple[dict[str, Any], ValidExchange]:
     """Draw a valid payload and check it was accepted with the contact's id: sent now, or
     judged on the exchange another test of this run sent (see
     :mod:`contract.run.evidence`)."""
     payload = _valid(certifier, data, transport)
     certifier.case()
-    found = certifier.valid_exchange(payload, transport)
+    found = certifier.valid_exchange(payload, transport, reads=reads)
     checks.accepted_with_id(found.answer, certifier.contact_id, payload)
     return payload, found
 
@@ -95,8 +95,8 @@ def test_accepted_properties_read_back_as_sent(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     def case(data: Draws) -> None:
-        payload, found = _exchange(contract_certifier, data, transport)
-        _, after = found.read_back()
+        payload, found = _exchange(contract_certifier, data, transport, "after")
+        after = found.read_after()
         checks.persisted(payload, after, answer=found.answer)
 
     # Values storage commonly mangles, every allowed value, and values as real data holds
@@ -119,8 +119,8 @@ def test_properties_not_sent_are_unchanged(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
     def case(data: Draws) -> None:
-        payload, found = _exchange(contract_certifier, data, transport)
-        before, after = found.read_back()
+        payload, found = _exchange(contract_certifier, data, transport, "around")
+        before, after = found.read_around()
         writable = contract_certifier.contract.writable
         checks.unsent_unchanged(before, after, payload, writable, answer=found.answer)
         original, never_sent = contract_certifier.contact.original or {}, contract_certifier.unsent
