@@ -40,7 +40,7 @@ def _results(report: Path) -> dict[str, dict[str, Any]]:
 def test_each_drawn_payload_is_sent_once_for_the_four_requirements(
     pytester: pytest.Pytester, server: ReferenceServer
 ) -> None:
-    report = pytester.path / "certificate.json"
+    report, recording = pytester.path / "certificate.json", pytester.path / "run.jsonl"
     watched = _Updates(server.app)
     with served(watched) as url:
         result = pytester.runpytest(
@@ -51,6 +51,7 @@ def test_each_drawn_payload_is_sent_once_for_the_four_requirements(
             "--contract-transport=rest",
             "--contract-seed=3",
             f"--contract-report={report}",
+            f"--contract-record={recording}",
         )
     assert result.ret == 0, result.stdout.str()
     results = _results(report)
@@ -69,6 +70,17 @@ def test_each_drawn_payload_is_sent_once_for_the_four_requirements(
     # cases, the every-writable one among them, on its own.
     assert len(again) <= 1, again
     assert all(len(json.loads(body)) > 20 for body in again), again
+    # The recording writes each update once; UC-PARTIAL's cases, which send nothing, name
+    # the exchanges they judged.
+    lines = [json.loads(line) for line in recording.read_text(encoding="utf-8").splitlines()]
+    written = [line for line in lines if line["kind"] == "exchange"]
+    assert sum(line["request"]["method"] == "PUT" for line in written) == len(watched.updates)
+    named, test = 0, ""
+    for line in lines:
+        test = line.get("test", test) if line["kind"] in ("case", "reuse") else test
+        if line["kind"] == "reuse" and "test_properties_not_sent_are_unchanged" in test:
+            named += line["of"]["count"]
+    assert named == results["UC-PARTIAL"]["shared_requests"] > 0
 
 
 def test_a_replay_gives_a_test_the_evidence_it_judged_though_the_test_that_sent_it_is_not_run(

@@ -158,11 +158,7 @@ _WORKER_PLUGIN = "xdist.plugin"
 def _suite_args(settings: RunSettings, isolation: Path) -> list[str]:
     """pytest's arguments: the built-in suite alone, no ini file, conftest or plugin of the
     current directory joining in. The settings go to the plugin through its hook."""
-    workers = (
-        ["-p", _WORKER_PLUGIN, "-n", str(settings.workers), "--dist", "loadgroup"]
-        if settings.workers > 1
-        else []
-    )
+    workers = ["-p", _WORKER_PLUGIN, "-n", str(settings.workers)] if settings.workers > 1 else []
     args = [
         "--pyargs",
         "contract.suite",

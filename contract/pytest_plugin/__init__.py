@@ -80,12 +80,9 @@ def _settings(config: pytest.Config) -> RunSettings:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(id, share=1.0, evidence=None): the UpdateContact requirement (UC-…) a "
-        "test certifies; share scales its Hypothesis examples; tests naming one evidence "
-        "judge the exchanges one of them sent",
+        f"{MARKER}(id, share=1.0): the UpdateContact requirement (UC-…) a test certifies; "
+        "share scales its Hypothesis examples",
     )
-    # Set on the tests that share evidence, whether or not pytest-xdist is loaded.
-    config.addinivalue_line("markers", "xdist_group(name): pytest-xdist's --dist loadgroup")
     settings = _settings(config)
     if not hasattr(config, "workerinput"):  # the controller decides for its workers
         settings = dataclasses.replace(settings, share_evidence=_one_process(config))
@@ -121,7 +118,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _one_process(config: pytest.Config) -> bool:
     """Whether every test runs in this one process: evidence is shared only there (over
-    several workers, the tests that share would wait on one another in one of them)."""
+    several workers, the tests that share would have to run in one of them, in turn,
+    while the others idle)."""
     processes = config.getoption("numprocesses", default=None)
     return processes in (None, 0, 1) or config.getoption("dist", default="no") == "no"
 
@@ -164,21 +162,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.stash[EXAMPLES] = max(1, round(examples * float(marker.kwargs.get("share", 1.0))))
         # JUnit XML shows user properties: name the requirement there too.
         item.user_properties.append(("requirement", item.stash[REQUIREMENT].id))
-        _group_shared_evidence(item, marker.kwargs.get("evidence"))
     # The tests whose requests go one after another (they change the contact) first: over
     # several workers the longest start first, and none is left to run alone at the end.
     items.sort(key=lambda item: not _changes_contact(item))
-
-
-def _group_shared_evidence(item: pytest.Item, evidence: str | None) -> None:
-    """Tests that share evidence, one process per transport under ``--dist loadgroup``
-    (``contract certify --workers`` uses it): a test can judge only what its own process
-    sent."""
-    if evidence is None:
-        return
-    callspec = getattr(item, "callspec", None)
-    transport = callspec.params.get("transport") if callspec is not None else None
-    item.add_marker(pytest.mark.xdist_group(f"{evidence} over {transport or 'both'}"))
 
 
 def _changes_contact(item: pytest.Item) -> bool:

@@ -1,5 +1,5 @@
-"""The ``contract_requirement`` marker: which requirement a test certifies, its share of
-the run's examples, and the evidence it shares with other tests."""
+"""The ``contract_requirement`` marker: which requirement a test certifies, and its share of
+the run's examples."""
 
 from __future__ import annotations
 
@@ -19,15 +19,9 @@ EXAMPLES = pytest.StashKey[int]()
 Test = TypeVar("Test", bound=Callable[..., object])
 
 
-def certifies(
-    wanted: Requirement | str, *, share: float = 1.0, evidence: str | None = None
-) -> Callable[[Test], Test]:
+def certifies(wanted: Requirement | str, *, share: float = 1.0) -> Callable[[Test], Test]:
     """Mark a test as certifying *wanted* (a requirement, or its id), drawing *share* of
-    the run's examples. Tests naming the same *evidence* judge exchanges one of them sent
-    (see :mod:`contract.run.evidence`): over several workers, those of one transport run
-    in one process. An id that is not in the catalogue is an error here and now."""
+    the run's examples. An id that is not in the catalogue is an error here and now."""
     found = requirement(wanted)
-    mark: Callable[[Test], Test] = getattr(pytest.mark, MARKER)(
-        found.id, share=share, evidence=evidence
-    )
+    mark: Callable[[Test], Test] = getattr(pytest.mark, MARKER)(found.id, share=share)
     return mark

@@ -4,8 +4,9 @@ A line never depends on a line below it, and only on lines of the same process's
 recording, so parts still merge by concatenation. The rules (``docs/recording.md`` shows them
 with examples):
 
-- ``draw``, ``discard`` and ``exchange`` lines leave out ``test`` (and an exchange its
-  ``requirement`` and ``transport``) when they are those of the ``case`` line above them.
+- ``draw``, ``discard``, ``reuse`` and ``exchange`` lines leave out ``test`` (and an
+  exchange its ``requirement`` and ``transport``) when they are those of the ``case`` line
+  above them.
 - A request's or answer's ``headers`` may be a ``headers_patch`` against the headers of the
   previous message of the same kind (request or response), method and path: the keys it
   sets, ``null`` for a header that went away, and ``Content-Length`` is the body's length
@@ -44,6 +45,7 @@ from contract.recording.bodies import body_fields, body_of
 
 _SCOPE = ("test", "requirement", "transport")
 _DRAWN = ("value", "invalid_case")
+_IN_CASE = ("draw", "discard", "exchange", "reuse")
 _SHORTEST_REPEAT = 100
 """A drawn value written at least this long is named when it repeats, not written again."""
 _CONTENT_LENGTH = "Content-Length"
@@ -219,7 +221,7 @@ class Expander:
         if kind == "case":
             self.case = {name: line.get(name) for name in _SCOPE}
             self.draws = []
-        elif kind in ("draw", "discard", "exchange"):
+        elif kind in _IN_CASE:
             for name in _SCOPE if kind == "exchange" else _SCOPE[:1]:
                 if name not in line:
                     if self.case is None:
@@ -299,7 +301,7 @@ class Compactor:
     def compact(self, line: dict[str, Any]) -> dict[str, Any]:
         """*line*, whole as format 1 writes it, in its compact form."""
         kind = line.get("kind")
-        if kind not in ("draw", "discard", "exchange"):
+        if kind not in _IN_CASE:
             return line
         case = self.mirror.case
         names = _SCOPE if kind == "exchange" else _SCOPE[:1]

@@ -2,9 +2,12 @@
 
 ``recording`` (the first line: where, who and with which options), ``contact`` (the contact
 a worker changed and what it held), ``case`` (one test case of one test), ``draw`` (a value
-the case drew), ``discard`` (a case Hypothesis threw away before it ran) and ``exchange``
-(one request and its answer). Bodies are text when they are
-UTF-8, else ``body_base64``. Keys keep a fixed order, so two recordings diff line by line.
+the case drew), ``discard`` (a case Hypothesis threw away before it ran), ``exchange``
+(one request and its answer) and ``reuse`` (exchanges of an earlier case that this case
+judged too without sending them again: ``of`` names its ``test``, unless it is this one's,
+and ``case``, the index of the first ``exchange`` among the case's, and their ``count``).
+Bodies are text when they are UTF-8, else ``body_base64``. Keys keep a fixed order, so
+two recordings diff line by line.
 
 Format 2 (what this version writes) writes each line as what it adds to the lines above it
 (see :mod:`contract.recording.compact`) and non-ASCII text as itself, but for the characters
@@ -15,6 +18,7 @@ replay. A file whose name ends in ``.gz`` is gzip-compressed, written and read t
 from __future__ import annotations
 
 import binascii
+import dataclasses
 import gzip
 import io
 import json
@@ -108,6 +112,8 @@ class RecordedAnswer:
     headers: dict[str, str]
     body: bytes
     error: str | None = None
+    repeated: bool = False
+    """An exchange of an earlier case that this case judged again without sending it."""
 
 
 @dataclass
@@ -237,6 +243,19 @@ def _add(recording: Recording, line: dict[str, Any]) -> None:
         request = line["request"]
         key = (str(request["method"]), str(request["path"]), body_of(request))
         _case(recording, line).exchanges.append((key, _answer(line)))
+    elif kind == "reuse":
+        of = line["of"]
+        earlier = recording.cases.get(str(of.get("test", line["test"])), [])
+        provider = next((case for case in reversed(earlier) if case.index == of["case"]), None)
+        if provider is None:
+            raise KeyError(f"no case {of['case']} of that test before this line")
+        first = int(of["exchange"])
+        repeated = provider.exchanges[first : first + int(of.get("count", 1))]
+        if len(repeated) != int(of.get("count", 1)):
+            raise IndexError(f"case {of['case']} of that test has no such exchanges")
+        _case(recording, line).exchanges.extend(
+            (key, dataclasses.replace(answer, repeated=True)) for key, answer in repeated
+        )
     elif kind == "exchange" and int(line.get("attempt", 1)) > 1:
         recording.retries_outside_tests += 1
 

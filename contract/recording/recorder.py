@@ -111,6 +111,11 @@ class Recorder:
         self._contact_id: int | None = None
         self._stream: IO[str] | None = None
         self._compactor = Compactor()
+        self._exchanges_in_case = 0
+        # Where each exchange of a test case was written (test, case, index in the case), by
+        # the exchange's identity: a shared exchange stays alive in its store, so its
+        # identity is never another's while a test may still repeat it.
+        self._written_at: dict[int, tuple[str, int, int]] = {}
 
     def target(self, settings: RunSettings) -> str | None:
         """The install recorded."""
@@ -123,6 +128,7 @@ class Recorder:
         """A live client, each exchange of which is recorded."""
         with live_client(endpoint, settings, workers) as client:
             client.on_exchange = self.record_exchange
+            client.on_reused = self.record_reused
             yield client
 
     def contact(
@@ -217,6 +223,7 @@ class Recorder:
     def start_case(self, phase: str = EXPLORE) -> None:
         """A test case of the *phase* (``coverage`` or ``explore``) begins."""
         self.scope.next_case()
+        self._exchanges_in_case = 0
         line = {"kind": "case", **self.scope.fields(), "contact": self._contact_id, "phase": phase}
         self._write(line)
 
@@ -248,6 +255,7 @@ class Recorder:
                 **body_fields(redact.bytes(exchange.request_body)),
             },
         }
+        self._count_in_case(exchange)
         if exchange.error is not None:
             line["error"] = exchange.error
         else:
@@ -257,6 +265,35 @@ class Recorder:
                 **body_fields(redact.bytes(exchange.response_body)),
             }
         self._write(line)
+
+    def record_reused(self, exchanges: Sequence[Exchange]) -> None:
+        """Exchanges another test sent that this case judges too: ``reuse`` lines naming
+        where they were written, one per run of them in a case (a copy of one that was not
+        written in a test case)."""
+        runs: list[tuple[str, int, int, int]] = []
+        for exchange in exchanges:
+            written_at = self._written_at.get(id(exchange))
+            if written_at is None:
+                self.record_exchange(exchange)
+                continue
+            test, case, index = written_at
+            if runs and runs[-1][:2] == (test, case) and sum(runs[-1][2:]) == index:
+                runs[-1] = (test, case, runs[-1][2], runs[-1][3] + 1)
+            else:
+                runs.append((test, case, index, 1))
+            self._exchanges_in_case += 1
+        scope = self.scope
+        for test, case, first, count in runs:
+            # An earlier case of the same test is named by its number alone.
+            of: dict[str, str | int] = {"test": test} if test != scope.test else {}
+            of |= {"case": case, "exchange": first, "count": count}
+            self._write({"kind": "reuse", "test": scope.test, "case": scope.case, "of": of})
+
+    def _count_in_case(self, exchange: Exchange) -> None:
+        test, case = self.scope.test, self.scope.case
+        if test is not None and case is not None:
+            self._written_at[id(exchange)] = (test, case, self._exchanges_in_case)
+            self._exchanges_in_case += 1
 
 
 def part_path(path: Path, worker: str) -> Path:

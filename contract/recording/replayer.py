@@ -95,6 +95,7 @@ class Replayer:
         self.recording = recording
         self.scope = Scope()
         self._answers: dict[tuple[str, str, bytes], deque[RecordedAnswer]] = {}
+        self._client: ContactClient | None = None
 
     def target(self, settings: RunSettings) -> str | None:
         """The install the recording was made on."""
@@ -112,8 +113,12 @@ class Replayer:
         # it was recorded in (answers to equal requests are served in turn).
         client = ContactClient(endpoint, stop_when_lost=True, sleep=lambda seconds: None)
         client.on_reused = self.take_reused
-        with self.intercepting():
-            yield client
+        self._client = client
+        try:
+            with self.intercepting():
+                yield client
+        finally:
+            self._client = None
 
     def contact(
         self, contact_id: int, contract: Contract, read: Callable[[], ContactUnderTest]
@@ -190,6 +195,8 @@ class Replayer:
             where = f"{self.scope.test} case {self.scope.case}" if self.scope.test else "set-up"
             raise NotInRecording(f"{method} {path} with this body, in {where},")
         recorded = queue.popleft()
+        if recorded.repeated and self._client is not None:
+            self._client.answered_from_reuse += 1
         if recorded.error == "timeout":
             raise requests.ReadTimeout("the recorded request timed out")
         if recorded.error == "unreachable":
@@ -204,14 +211,15 @@ class Replayer:
         assert recorded.status is not None
         return recorded.status, headers, recorded.body
 
-    def take_reused(self, exchange: Exchange) -> None:
-        """An exchange the test judged without sending it, as it did when recorded: its
-        answer leaves the case, so that the next request of the case gets its own."""
-        url = urlsplit(exchange.url)
-        path = url.path + (f"?{url.query}" if url.query else "")
-        queue = self._answers.get((exchange.method, path, exchange.request_body))
-        if queue:
-            queue.popleft()
+    def take_reused(self, exchanges: Sequence[Exchange]) -> None:
+        """Exchanges the test judged without sending them, as it did when recorded: their
+        answers leave the case, so that the case's next requests get their own."""
+        for exchange in exchanges:
+            url = urlsplit(exchange.url)
+            path = url.path + (f"?{url.query}" if url.query else "")
+            queue = self._answers.get((exchange.method, path, exchange.request_body))
+            if queue:
+                queue.popleft()
 
     @contextmanager
     def intercepting(self) -> Iterator[responses.RequestsMock]:

@@ -17,7 +17,7 @@ from contract.core.policies import Policy
 from contract.core.requirements import Requirement
 from contract.core.schema import Contract
 from contract.core.transports import Transport
-from contract.exchange.answers import Answer
+from contract.exchange.answers import Answer, Exchange
 from contract.run.cases import BatchUndecided
 from contract.run.client import ContactClient, Credentials
 from contract.run.contact import ContactUnderTest
@@ -66,7 +66,7 @@ class Certifier:
         self._tally = Tally()
         self._requests_at_start = client.requests_sent
         self._retries_at_start = client.retries
-        self._last_read: tuple[int, dict[str, Any]] | None = None
+        self._last_read: tuple[int, dict[str, Any], list[Exchange]] | None = None
         self._shared = SharedExchanges()
 
     @property
@@ -141,19 +141,23 @@ class Certifier:
                 f"not verifiable: the install has no read-back ({self.contact.no_readback})"
             )
 
-    def read(self, *, fresh: bool = False) -> dict[str, Any] | None:
+    def read(self, *, shared: bool = False) -> dict[str, Any] | None:
         """The contact under test as it is now, or ``None`` without read-back.
 
         A read that no request has followed is still the contact as it is (no one else
-        writes the contact under test): the read after one case is the next one's before,
-        unless *fresh* asks for a read of its own.
+        writes the contact under test): the read after one case is the next one's before.
+        A *shared* read is evidence other tests judge too: served again, its exchanges are
+        told to the client as judged again, so that a recording names them.
         """
         if not self.contact.readback:
             return None
         last = self._last_read
-        if not fresh and last is not None and last[0] == self.client.requests_sent:
+        if last is not None and last[0] == self.client.requests_sent:
+            if shared:
+                self.client.judged_again(last[2])
             return dict(last[1])
-        contact = self.client.read(self.contact_id)
+        with self.client.watched() as sent:
+            contact = self.client.read(self.contact_id)
         if contact is None:
             raise checks.CheckFailed(
                 requirements.PERSIST,
@@ -161,7 +165,7 @@ class Certifier:
                 "it no longer reads back (404)",
             )
         checks.the_contact_read(self.contact_id, contact)
-        self._last_read = (self.client.requests_sent, contact)
+        self._last_read = (self.client.requests_sent, contact, sent)
         return dict(contact)
 
     def valid_exchange(
@@ -169,19 +173,24 @@ class Certifier:
     ) -> ValidExchange:
         """*payload* sent to the contact under test, with the *reads* the caller judges
         (none, the one after, or both around it). Where the run shares evidence (see
-        :mod:`contract.run.evidence`), it goes between two reads of its own, or is the same
-        exchange as another test of this process sent."""
+        :mod:`contract.run.evidence`), it goes between two reads, or is the same exchange
+        as another test of this process sent."""
         if not self.settings.share_evidence:
             return self._exchange_alone(payload, transport, reads)
+        repeats = self.client.answered_from_reuse
         found, told = self._shared.exchange(
             self.client,
             self.contact_id,
             payload,
             transport,
-            read=lambda: self.read(fresh=True),
+            read=lambda: self.read(shared=True),
             update=lambda: self.update(payload, transport),
         )
         self._tally.shared += told
+        if self.client.answered_from_reuse != repeats:
+            # A replay sent what the recorded run judged from another test's exchange: the
+            # read after it is that test's, not the contact as this test last found it.
+            self._last_read = None
         return found
 
     def _exchange_alone(

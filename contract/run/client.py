@@ -232,10 +232,14 @@ class ContactClient:
         """The requests sent again after the network lost them."""
         self._values_sent: set[tuple[str, str]] = set()
         self.on_exchange: Callable[[Exchange], None] | None = None
-        self.on_reused: Callable[[Exchange], None] | None = None
-        """Told of an exchange judged again without being sent (see
-        :mod:`contract.run.evidence`): a replay takes its answer off the case's."""
         """Called with every exchange, when set: how a run is recorded."""
+        self.answered_from_reuse = 0
+        """Requests a replay answered with exchanges the recorded run judged again without
+        sending them (the test that sent them is not replayed): see
+        :meth:`~contract.run.certifier.Certifier.valid_exchange`."""
+        self.on_reused: Callable[[Sequence[Exchange]], None] | None = None
+        """Called, when set, with the exchanges a test judges that another test sent (see
+        :mod:`contract.run.evidence`): a recording names it, a replay takes its answer."""
         self.before_request: Callable[[], None] | None = None
         """Called before every request, when set: where a run may stop cleanly."""
         self._withheld = False
@@ -327,6 +331,34 @@ class ContactClient:
             for exchange in exchanges:
                 self._observe(exchange)
         return [future.result() for future in futures]
+
+    @contextmanager
+    def watched(self) -> Iterator[list[Exchange]]:
+        """The exchanges of the block, in order: those sent, and those a test judged that
+        another sent (:attr:`on_reused`); the listeners still hear of each."""
+        seen: list[Exchange] = []
+        on_exchange, on_reused = self.on_exchange, self.on_reused
+
+        def sent(exchange: Exchange) -> None:
+            seen.append(exchange)
+            if on_exchange is not None:
+                on_exchange(exchange)
+
+        def reused(exchanges: Sequence[Exchange]) -> None:
+            seen.extend(exchanges)
+            if on_reused is not None:
+                on_reused(exchanges)
+
+        self.on_exchange, self.on_reused = sent, reused
+        try:
+            yield seen
+        finally:
+            self.on_exchange, self.on_reused = on_exchange, on_reused
+
+    def judged_again(self, exchanges: Sequence[Exchange]) -> None:
+        """Tell :attr:`on_reused` of *exchanges*, judged again without being sent."""
+        if self.on_reused is not None and exchanges and not self._withheld:
+            self.on_reused(exchanges)
 
     @property
     def withholding(self) -> bool:

@@ -3,12 +3,14 @@ accepted with the contact's id), UC-RESPONSE (its answer is well formed), UC-PER
 reads back as sent) and UC-PARTIAL (what it did not send is unchanged).
 
 Their tests draw the same payloads (the same seed, the same strategy), so the first to
-need an update sends it between two reads of its own, and the others judge that same
-exchange instead of sending it again. A test that judges an exchange another sent is
-told its requests as if it had sent them: a recording keeps them in that test's case.
-A replay shares as the run did (the tests of one transport run in one process, in
-order); where it shares an exchange, it takes that exchange's answers off the case, and
-where it does not (its provider not replayed), the case answers them.
+need an update sends it between two reads (the one before is the last read, when no
+request has followed it), and the others judge that same
+exchange instead of sending it again. A test that judges an exchange another sent has its
+client told of its requests (:attr:`~contract.run.client.ContactClient.on_reused`): a
+recording writes a ``reuse`` line in that test's case naming the exchange it repeats, and
+a replay, which shares as the run did (the tests of one transport run in one process, in
+order), takes that exchange's answer off the case; where it does not share (the
+provider's test not replayed), the case answers the request with it.
 UC-IDEMPOTENT keeps its own updates: it needs two identical ones back to back.
 """
 
@@ -75,30 +77,15 @@ class SharedExchanges:
         update: Callable[[], Answer],
     ) -> tuple[ValidExchange, int]:
         """The exchange of *payload*, and how many of its requests another test sent: kept
-        from the test that sent it (its requests told to the client's listener again), else
-        sent now with *read* before and after (and none another sent)."""
+        from the test that sent it (the client told of them again), else sent now with
+        *read* before and after it (and none another sent)."""
         key = (contact_id, transport, json.dumps(payload, sort_keys=True, ensure_ascii=False))
         kept = None if client.withholding else self._kept.get(key)
         if kept is not None:
-            for sent in kept[1]:
-                if client.on_exchange is not None:
-                    client.on_exchange(sent)
-                if client.on_reused is not None:
-                    client.on_reused(sent)
+            client.judged_again(kept[1])
             return kept[0], len(kept[1])
-        wire: list[Exchange] = []
-        listener = client.on_exchange
-
-        def keep(sent: Exchange) -> None:
-            wire.append(sent)
-            if listener is not None:
-                listener(sent)
-
-        client.on_exchange = keep
-        try:
+        with client.watched() as wire:
             found = _sent(read, update)
-        finally:
-            client.on_exchange = listener
         self._kept[key] = (found, wire)
         return found, 0
 

@@ -21,10 +21,6 @@ from contract.run.coverage import (
 from contract.run.evidence import Reads, ValidExchange
 from contract.run.packing import stored_in_packs
 
-VALID_UPDATES = "valid updates"
-"""The evidence the tests of UC-ACCEPT, UC-RESPONSE, UC-PERSIST and UC-PARTIAL share: the
-same drawn payloads, each sent once (see :mod:`contract.run.evidence`)."""
-
 
 def _valid(certifier: Certifier, data: Draws, transport: Transport) -> dict[str, Any]:
     strategy = certifier.valid_updates(transport, ordinary=True)
@@ -66,7 +62,7 @@ def _one_property(certifier: Certifier) -> list[Probe]:
     return [one_property(certifier.contract, certifier.contact.original, exclude=certifier.unsent)]
 
 
-@certifies(requirements.ACCEPT, evidence=VALID_UPDATES)
+@certifies(requirements.ACCEPT)
 def test_valid_updates_are_accepted_with_the_contacts_id(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
@@ -78,7 +74,7 @@ def test_valid_updates_are_accepted_with_the_contacts_id(
     contract_cases.explore(case)
 
 
-@certifies(requirements.RESPONSE, share=0.4, evidence=VALID_UPDATES)
+@certifies(requirements.RESPONSE, share=0.4)
 def test_answers_are_well_formed(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
@@ -90,7 +86,7 @@ def test_answers_are_well_formed(
     contract_cases.explore(case)
 
 
-@certifies(requirements.PERSIST, evidence=VALID_UPDATES)
+@certifies(requirements.PERSIST)
 def test_accepted_properties_read_back_as_sent(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
@@ -114,7 +110,7 @@ def test_accepted_properties_read_back_as_sent(
     contract_cases.explore(case)
 
 
-@certifies(requirements.PARTIAL, evidence=VALID_UPDATES)
+@certifies(requirements.PARTIAL)
 def test_properties_not_sent_are_unchanged(
     contract_certifier: Certifier, contract_cases: Cases, transport: Transport
 ) -> None:
