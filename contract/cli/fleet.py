@@ -15,8 +15,9 @@ EXITS = {
     Exit.OK: "every install is certified",
     Exit.FAILED: "an install is not certified (and every install ran, leaving its contact "
     "as it was)",
-    Exit.CANNOT_RUN: "an install could not run, or the fleet file, the options or the "
-    "outputs to merge cannot be used (one line per problem), or the fleet was interrupted",
+    Exit.CANNOT_RUN: "an install could not run, or the fleet file, the options, the history "
+    "or the outputs to merge cannot be used (one line per problem), or the fleet was "
+    "interrupted",
     Exit.NOT_RESTORED: "an install's contact was not fully restored: its line and its folder "
     "say which values, and hold the file that puts them back",
 }
@@ -36,7 +37,9 @@ def add_fleet_command(commands: Any) -> argparse.ArgumentParser:
         "several at a time, each in its own process, and write each certificate and the "
         "fleet report (fleet.json, fleet.html, fleet.md) to --out.\n"
         "contract fleet merge DIR... --out DIR: fold the outputs of a fleet's shards into "
-        "one report.",
+        "one report.\n"
+        "With --history FILE, each run is appended to a history file (merge: the shards' "
+        "histories are merged into it), which contract history FILE shows.",
     )
     fleet.add_argument(
         "target", metavar="FLEET.toml|merge", help="the fleet file, or merge to merge outputs"

@@ -51,7 +51,7 @@ def add_history_command(commands: Any) -> argparse.ArgumentParser:
         "--last",
         metavar="N",
         type=_positive_int,
-        help="only the last N runs (of --install's, when given) (default: all)",
+        help="only the last N runs: with --install, that install's last N (default: all)",
     )
     history.set_defaults(handler=run_history)
     return history
