@@ -114,14 +114,13 @@ def _install_rows(
     name = str(install["name"])
     certificate = _certificate(out, install.get("certificate"))
     coverage = install.get("coverage") or {}
-    seed = certificate.get("seed")
     row: tuple[object, ...] = (
         *(run_id, name, str(install.get("url", "")), str(install["verdict"])),
         install.get("reason"),
         bool(install["restored"]),
         coverage.get("exercised"),
         coverage.get("writable"),
-        seed if isinstance(seed, int) and not isinstance(seed, bool) and seed in _INT64 else None,
+        _stored_seed(certificate.get("seed")),
         json.dumps(certificate.get("versions") or {}, sort_keys=True),
         float(install.get("seconds", 0.0)),
         int(install.get("requests", 0)),
@@ -139,6 +138,13 @@ def _install_rows(
         for transport, over in (result.get("by_transport") or {}).items()
     ]
     return row, requirements, transports
+
+
+def _stored_seed(seed: object) -> int | None:
+    # SQLite's integers are 64-bit: a seed past that is not stored rather than refused.
+    if isinstance(seed, int) and not isinstance(seed, bool) and seed in _INT64:
+        return seed
+    return None
 
 
 def _insert(table: str) -> str:
@@ -201,9 +207,8 @@ def runs_of(path: Path, install: str | None = None, last: int | None = None) -> 
         ).fetchall()
         requirements: dict[tuple[str, str], dict[str, str]] = {}
         for v in _verdicts(db, "requirement_verdicts", parameters):
-            requirements.setdefault((v["run_id"], v["install"]), {})[v["requirement"]] = v[
-                "verdict"
-            ]
+            verdicts = requirements.setdefault((v["run_id"], v["install"]), {})
+            verdicts[v["requirement"]] = v["verdict"]
         transports: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
         for v in _verdicts(db, "transport_verdicts", parameters):
             per = transports.setdefault((v["run_id"], v["install"]), {})
