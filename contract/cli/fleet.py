@@ -15,8 +15,9 @@ EXITS = {
     Exit.OK: "every install is certified",
     Exit.FAILED: "an install is not certified (and every install ran, leaving its contact "
     "as it was)",
-    Exit.CANNOT_RUN: "an install could not run, or the fleet file, the options or the "
-    "outputs to merge cannot be used (one line per problem), or the fleet was interrupted",
+    Exit.CANNOT_RUN: "an install could not run, or the fleet file, the options, the history "
+    "or the outputs to merge cannot be used (one line per problem), or the fleet was "
+    "interrupted",
     Exit.NOT_RESTORED: "an install's contact was not fully restored: its line and its folder "
     "say which values, and hold the file that puts them back",
 }
@@ -36,7 +37,9 @@ def add_fleet_command(commands: Any) -> argparse.ArgumentParser:
         "several at a time, each in its own process, and write each certificate and the "
         "fleet report (fleet.json, fleet.html, fleet.md) to --out.\n"
         "contract fleet merge DIR... --out DIR: fold the outputs of a fleet's shards into "
-        "one report.",
+        "one report.\n"
+        "With --history FILE, each run is appended to a history file (merge: the shards' "
+        "histories are merged into it), which contract history FILE shows.",
     )
     fleet.add_argument(
         "target", metavar="FLEET.toml|merge", help="the fleet file, or merge to merge outputs"
@@ -84,6 +87,21 @@ def add_fleet_command(commands: Any) -> argparse.ArgumentParser:
         help="skip installs whose certificate in --out is newer than the fleet file, unless "
         "they could not run (default: off)",
     )
+    fleet.add_argument(
+        "--history",
+        metavar="FILE",
+        help="append the run to this history (an SQLite file, created if missing; `contract "
+        "history FILE` shows it); with merge: merge the shards' histories into it "
+        "(default: none)",
+    )
+    fleet.add_argument(
+        "--history-from",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="with merge --history: a shard's history to merge besides those its fleet.json "
+        "names; repeatable (default: none)",
+    )
     fleet.set_defaults(handler=run_fleet, interrupted=(Exit.CANNOT_RUN, "interrupted"))
     return fleet
 
@@ -126,10 +144,14 @@ def run_fleet(args: argparse.Namespace) -> int:
         return _merge(args)
     if args.folders:
         return _fail([f"give one fleet file, not {args.target} {' '.join(args.folders)}"])
+    if args.history_from:
+        return _fail(["--history-from goes with merge: contract fleet merge DIR... --history FILE"])
     return _certify(args, Path(args.target))
 
 
 def _merge(args: argparse.Namespace) -> int:
+    from contract.fleet.history import HistoryError
+    from contract.fleet.history_merge import histories_to_merge, merge_histories, name_in_report
     from contract.fleet.merge import MergeError, merge_outputs
     from contract.fleet.report import FLEET_HTML, exit_code, write_fleet_report
     from contract.fleet.runner import InstallResult
@@ -138,17 +160,28 @@ def _merge(args: argparse.Namespace) -> int:
     folders = [Path(folder) for folder in args.folders]
     if not folders:
         return _fail(["merge needs the output folders of the shards: merge DIR... --out DIR"])
+    if args.history_from and not args.history:
+        return _fail(["--history-from needs --history FILE, the history to merge into"])
+    history = Path(args.history) if args.history else None
     out = Path(args.out)
     try:
+        given = [Path(file) for file in args.history_from]
+        sources = [] if history is None else histories_to_merge(folders, given, history)
         data = merge_outputs(folders, out)
+        copied = 0 if history is None else merge_histories(history, sources)
     except MergeError as error:
         return _fail(error.problems)
+    except HistoryError as error:
+        return _fail([str(error)])
+    name_in_report(data, history, out)
     write_fleet_report(data, out)
     count = data["totals"]
     sys.stdout.write(
         f"merged {len(folders)} outputs: {count['installs']} installs: {counted(count)}\n"
         f"fleet report written to {out / FLEET_HTML}\n"
     )
+    if history is not None:
+        print(f"{copied} runs of {len(sources)} histories merged into {history}")
     stopped = interruption(data)
     if stopped is not None:
         sys.stderr.write(f"contract fleet: {stopped}\n")
@@ -159,6 +192,8 @@ def _merge(args: argparse.Namespace) -> int:
 def _certify(args: argparse.Namespace, path: Path) -> int:
     from contract.core.schema import load_contract
     from contract.fleet.file import FleetFileError, keys_written_in, load_fleet
+    from contract.fleet.history import HistoryError, prepare_history
+    from contract.fleet.history_merge import name_in_report
     from contract.fleet.report import FLEET_HTML, exit_code, fleet_data, progress_line
     from contract.fleet.report import write_fleet_report as write
     from contract.fleet.runner import InstallResult, Stopped, certify_fleet, previous_outcome
@@ -186,6 +221,12 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
         for i in chosen
         if i.api_key_env and not os.environ.get(i.api_key_env)
     ]
+    history = Path(args.history) if args.history else None
+    try:
+        if history is not None:
+            prepare_history(history)  # refused before any install runs, not after
+    except HistoryError as error:
+        problems.append(str(error))
     if problems:
         return _fail(problems)
     out = Path(args.out)
@@ -234,17 +275,35 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
             interrupted=True,
             not_started=[install.name for install in chosen if install.name not in held],
         )
+        name_in_report(data, history, out)
         write(data, out)
         # The same totals, in the same words, as the report just written.
         sys.stderr.write(f"contract fleet: {interruption(data)}\n")
-        return exit_code(decided, interrupted=True)
+        return _append(data, out, history, exit_code(decided, interrupted=True))
     finally:
         undo()
     data = fleet_data(decided, schema=schema, shard=str(shard) if shard else None)
+    name_in_report(data, history, out)
     write(data, out)
     count = data["totals"]
     print(
         f"{count['installs']} installs: {counted(count)}\n"
         f"fleet report written to {out / FLEET_HTML}"
     )
-    return exit_code(decided)
+    return _append(data, out, history, exit_code(decided))
+
+
+def _append(data: dict[str, Any], out: Path, history: Path | None, code: int) -> int:
+    """Append the run whose report was just written to *history*; the exit code, 2 (3 for
+    a contact not restored) when it could not be."""
+    from contract.fleet.history import HistoryError, append_run
+
+    if history is None:
+        return code
+    try:
+        run_id = append_run(history, data, out)
+    except HistoryError as error:
+        _fail([str(error)])
+        return code if code == Exit.NOT_RESTORED else Exit.CANNOT_RUN
+    print(f"run {run_id} appended to the history {history}", flush=True)
+    return code

@@ -9,5 +9,7 @@ with ``--shard K/N`` and folded back with ``contract fleet merge``.
 - :mod:`contract.fleet.report` (with :mod:`contract.fleet.totals` and
   :mod:`contract.fleet.report_html`): the fleet report;
 - :mod:`contract.fleet.merge`: shard outputs into one report;
+- :mod:`contract.fleet.history` (with :mod:`contract.fleet.history_file` and
+  :mod:`contract.fleet.history_merge`): the history of fleet runs, an SQLite file;
 - the command line that offers it is :mod:`contract.cli.fleet`.
 """

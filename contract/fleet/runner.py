@@ -99,9 +99,15 @@ class InstallResult:
         return cls(**fields)
 
 
+def requirement_status(verdict: str) -> str:
+    """A certificate's verdict on a requirement in the fleet's words: *not run* is *not
+    exercised*, *error* is *failed*."""
+    return _REQUIREMENT_STATUS.get(verdict, verdict)
+
+
 def _requirements(certificate: Mapping[str, Any]) -> dict[str, str]:
     return {
-        str(result["id"]): _REQUIREMENT_STATUS.get(result["verdict"], result["verdict"])
+        str(result["id"]): requirement_status(result["verdict"])
         for result in certificate.get("results", [])
     }
 
