@@ -467,22 +467,25 @@ def test_the_functions_a_baseline_needs(fleets: Fleets) -> None:
 
 def test_restores_and_runs_are_compared_per_install() -> None:
     """What no reference server does on request: a contact left changed, an install that
-    could not run twice, then ran again."""
+    could not run twice, one that ran again, one an interrupted fleet never started."""
 
-    def run(*installs: InstallSnapshot) -> Snapshot:
-        return Snapshot(Path("fleet.json"), "fleet report", {i.name: i for i in installs})
+    def run(*installs: InstallSnapshot, not_started: tuple[str, ...] = ()) -> Snapshot:
+        named = {install.name: install for install in installs}
+        return Snapshot(Path("fleet.json"), "fleet report", named, not_started=not_started)
 
     old = run(
         InstallSnapshot("kept", "certified", restored=True),
         InstallSnapshot("left", "not certified", restored=False),
         InstallSnapshot("down", "could not run", reason="cannot reach it"),
         InstallSnapshot("back", "could not run"),
+        InstallSnapshot("stopped", "certified"),
     )
     new = run(
         InstallSnapshot("kept", "certified", restored=False),
         InstallSnapshot("left", "not certified", restored=True),
         InstallSnapshot("down", "could not run", reason="still cannot reach it"),
         InstallSnapshot("back", "certified", statuses={"UC-ACCEPT": "passed"}),
+        not_started=("stopped",),
     )
     found = {(c.kind, c.install, c.before, c.after, c.detail) for c in compare(old, new).changes}
     assert found == {
@@ -490,5 +493,6 @@ def test_restores_and_runs_are_compared_per_install() -> None:
         ("restored again", "left", "not restored", "restored", None),
         ("still could not run", "down", "could not run", "could not run", "still cannot reach it"),
         ("runs again", "back", "could not run", "certified", None),
+        ("could not run", "stopped", "certified", "not started", None),
     }
     assert compare(old, new).exit_code() == Exit.FAILED

@@ -9,5 +9,9 @@ with ``--shard K/N`` and folded back with ``contract fleet merge``.
 - :mod:`contract.fleet.report` (with :mod:`contract.fleet.totals` and
   :mod:`contract.fleet.report_html`): the fleet report;
 - :mod:`contract.fleet.merge`: shard outputs into one report;
-- the command line that offers it is :mod:`contract.cli.fleet`.
+- :mod:`contract.fleet.diff` (with :mod:`contract.fleet.snapshot`,
+  :mod:`contract.fleet.changes` and :mod:`contract.fleet.diff_report`): what changed
+  between two runs, certificates or fleet reports (``contract diff``);
+- the command lines that offer them are :mod:`contract.cli.fleet` and
+  :mod:`contract.cli.diff`.
 """

@@ -145,9 +145,10 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _shape(path: Path, what: str, ok: bool) -> None:
+def _shape(path: Path, kind: str, what: str, ok: bool) -> None:
+    """Raise, saying *what* is wrong with the *kind* of input, unless *ok*."""
     if not ok:
-        raise DiffInputError(path, f"{_NEITHER}: {what}")
+        raise DiffInputError(path, f"a {kind} that cannot be read: {what}")
 
 
 def _certificate_results(
@@ -156,16 +157,21 @@ def _certificate_results(
     """A certificate's statuses per requirement, and per requirement and transport."""
     results = data.get("results")
     if not isinstance(results, list):
-        raise DiffInputError(path, f"{_NEITHER}: its results are not a list")
+        raise DiffInputError(path, f"a {CERTIFICATE} that cannot be read: no list of results")
     statuses: dict[str, str] = {}
     by_transport: dict[str, dict[str, str]] = {}
     for number, result in enumerate(results, start=1):
         ok = isinstance(result, Mapping) and isinstance(result.get("id"), str)
-        _shape(path, f"result {number} has no requirement id", ok)
+        _shape(path, CERTIFICATE, f"result {number} has no requirement id", ok)
         rid = str(result["id"])
         statuses[rid] = _status(result.get("verdict"))
         over = result.get("by_transport")
-        _shape(path, f"{rid}: by_transport is not an object", isinstance(over, Mapping | None))
+        _shape(
+            path,
+            CERTIFICATE,
+            f"{rid}: by_transport is not an object",
+            isinstance(over, Mapping | None),
+        )
         by_transport[rid] = {
             str(transport): _status(each.get("verdict") if isinstance(each, Mapping) else each)
             for transport, each in (over or {}).items()
@@ -184,7 +190,7 @@ def _is_fleet(data: Any) -> bool:
 def certificate_snapshot(data: Mapping[str, Any], path: Path) -> Snapshot:
     """The certificate *data*, read from *path*, as a fleet of one install named by its
     ``target`` (by the file's name when it has none)."""
-    _shape(path, "no results", _is_certificate(data))
+    _shape(path, CERTIFICATE, "no list of results", _is_certificate(data))
     statuses, by_transport = _certificate_results(path, data)
     restore = data.get("restore")
     verdict = _text(data.get("verdict"))
@@ -229,15 +235,22 @@ def _install_certificate(folder: Path, entry: Mapping[str, Any]) -> Mapping[str,
 
 def _fleet_install(path: Path, folder: Path, entry: Any, number: int) -> InstallSnapshot:
     ok = isinstance(entry, Mapping) and isinstance(entry.get("name"), str)
-    _shape(path, f"install {number} has no name", ok)
+    _shape(path, FLEET_REPORT, f"install {number} has no name", ok)
     name = str(entry["name"])
     requirements = entry.get("requirements") or {}
-    _shape(path, f"install {name!r}: requirements", isinstance(requirements, Mapping))
+    _shape(
+        path,
+        FLEET_REPORT,
+        f"install {name!r}: requirements is not an object",
+        isinstance(requirements, Mapping),
+    )
     coverage = entry.get("coverage")
     try:
         covered = InstallCoverage.from_dict(coverage) if isinstance(coverage, Mapping) else None
     except (KeyError, TypeError, ValueError):
-        raise DiffInputError(path, f"{_NEITHER}: install {name!r}: coverage") from None
+        raise DiffInputError(
+            path, f"a {FLEET_REPORT} that cannot be read: install {name!r}: coverage lacks counts"
+        ) from None
     verdict = _text(entry.get("verdict")) or COULD_NOT_RUN
     statuses = {str(rid): _status(status) for rid, status in requirements.items()}
     by_transport: dict[str, dict[str, str]] = {}
@@ -263,7 +276,7 @@ def fleet_snapshot(data: Mapping[str, Any], folder: Path, path: Path | None = No
     """The fleet report *data* (``fleet.json``, as read or as ``fleet_data`` made it),
     whose installs' certificates are in *folder*; *path* names it in what is said."""
     path = path if path is not None else folder / FLEET_JSON
-    _shape(path, "no installs", _is_fleet(data))
+    _shape(path, FLEET_REPORT, "no list of installs", _is_fleet(data))
     installs = [
         _fleet_install(path, folder, entry, number)
         for number, entry in enumerate(data["installs"], start=1)
@@ -297,7 +310,7 @@ def load_fleet_report(path: Path) -> Snapshot:
             raise DiffInputError(path, f"a folder without {FLEET_JSON}: not a fleet report")
         path = path / FLEET_JSON
     data = _read_json(path)
-    _shape(path, f"no installs: not a {FLEET_JSON}", _is_fleet(data))
+    _shape(path, FLEET_REPORT, "no list of installs", _is_fleet(data))
     return fleet_snapshot(data, path.parent, path)
 
 
