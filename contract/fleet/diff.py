@@ -125,7 +125,8 @@ def _verdict_detail(install: InstallSnapshot) -> str | None:
 
 
 def _running(old: InstallSnapshot, new: InstallSnapshot) -> Change | None:
-    """Whether the install came to a verdict, when it did not in either run."""
+    """How the install's coming to a verdict changed; ``None`` when it came to one in
+    both runs."""
     if old.ran and new.ran:
         return None
     kind = NOW_COULD_NOT_RUN if old.ran else RUNS_AGAIN if new.ran else STILL_COULD_NOT_RUN
@@ -137,8 +138,10 @@ def _running(old: InstallSnapshot, new: InstallSnapshot) -> Change | None:
 def _verdict(old: InstallSnapshot, new: InstallSnapshot) -> Change | None:
     if old.verdict == new.verdict:
         return None
-    worse = old.verdict == CERTIFIED and new.verdict == NOT_CERTIFIED
-    kind = NO_LONGER_CERTIFIED if worse else NOW_CERTIFIED
+    if old.verdict == CERTIFIED and new.verdict == NOT_CERTIFIED:
+        kind = NO_LONGER_CERTIFIED
+    else:  # a verdict of another version of the library is said as it is
+        kind = NOW_CERTIFIED if new.verdict == CERTIFIED else CHANGED
     return Change(kind, new.name, before=old.verdict, after=new.verdict)
 
 
