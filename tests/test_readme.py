@@ -20,6 +20,7 @@ import pytest
 
 from contract import load_contract
 from contract.cli.certify import EXITS as CERTIFY_EXITS
+from contract.cli.diff import EXITS as DIFF_EXITS
 from contract.cli.fleet import EXITS as FLEET_EXITS
 from contract.cli.main import VALIDATE_EXITS, parse_args
 from contract.cli.prepare import EXITS as PREPARE_EXITS
@@ -247,8 +248,8 @@ def render_exit_codes(exits: Mapping[Exit, str]) -> str:
 
 @pytest.mark.parametrize(
     "exits",
-    [CERTIFY_EXITS, VALIDATE_EXITS, RESTORE_EXITS, FLEET_EXITS, PREPARE_EXITS],
-    ids=["certify", "validate", "restore", "fleet", "prepare"],
+    [CERTIFY_EXITS, VALIDATE_EXITS, RESTORE_EXITS, FLEET_EXITS, PREPARE_EXITS, DIFF_EXITS],
+    ids=["certify", "validate", "restore", "fleet", "prepare", "diff"],
 )
 def test_the_exit_code_tables_are_the_commands(exits: Mapping[Exit, str]) -> None:
     table = render_exit_codes(exits)

@@ -14,6 +14,7 @@ from typing import IO, NoReturn
 from contract import __version__
 from contract.cli.certify import add_certify_command
 from contract.cli.command import add_command
+from contract.cli.diff import add_diff_command
 from contract.cli.fleet import add_fleet_command
 from contract.cli.history import add_history_command
 from contract.cli.options import FormerSpelling, add_option
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_restore_command(commands)
     add_prepare_command(commands)
     add_fleet_command(commands)
+    add_diff_command(commands)
     add_history_command(commands)
     for command in commands.choices.values():
         command.set_defaults(command_parser=command)

@@ -11,5 +11,9 @@ with ``--shard K/N`` and folded back with ``contract fleet merge``.
 - :mod:`contract.fleet.merge`: shard outputs into one report;
 - :mod:`contract.fleet.history` (with :mod:`contract.fleet.history_file` and
   :mod:`contract.fleet.history_merge`): the history of fleet runs, an SQLite file;
-- the command line that offers it is :mod:`contract.cli.fleet`.
+- :mod:`contract.fleet.diff` (with :mod:`contract.fleet.snapshot`,
+  :mod:`contract.fleet.changes` and :mod:`contract.fleet.diff_report`): what changed
+  between two runs, certificates or fleet reports (``contract diff``);
+- the command lines that offer them are :mod:`contract.cli.fleet`,
+  :mod:`contract.cli.diff` and :mod:`contract.cli.history`.
 """
