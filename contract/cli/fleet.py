@@ -6,10 +6,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contract.cli.command import add_command
 from contract.errors import Exit
+
+if TYPE_CHECKING:
+    from contract.fleet.snapshot import Snapshot
 
 EXITS = {
     Exit.OK: "every install is certified",
@@ -88,6 +91,14 @@ def add_fleet_command(commands: Any) -> argparse.ArgumentParser:
         "they could not run (default: off)",
     )
     fleet.add_argument(
+        "--baseline",
+        metavar="PREVIOUS",
+        help="an earlier fleet report (its folder or fleet.json): each install's result is "
+        "shown beside it, and a failure it holds too is a known failure, counted but not "
+        "what makes the exit code 1; with merge: the merged report's baseline "
+        "(default: none)",
+    )
+    fleet.add_argument(
         "--history",
         metavar="FILE",
         help="append the run to this history (an SQLite file, created if missing; `contract "
@@ -150,11 +161,13 @@ def run_fleet(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
+    from contract.fleet.baseline import known_failures
     from contract.fleet.history import HistoryError
     from contract.fleet.history_merge import histories_to_merge, merge_histories, name_in_report
     from contract.fleet.merge import MergeError, merge_outputs
     from contract.fleet.report import FLEET_HTML, exit_code, write_fleet_report
     from contract.fleet.runner import InstallResult
+    from contract.fleet.snapshot import DiffInputError
     from contract.fleet.totals import counted, interruption
 
     folders = [Path(folder) for folder in args.folders]
@@ -165,6 +178,7 @@ def _merge(args: argparse.Namespace) -> int:
     history = Path(args.history) if args.history else None
     out = Path(args.out)
     try:
+        baseline = _baseline(args)
         given = [Path(file) for file in args.history_from]
         sources = [] if history is None else histories_to_merge(folders, given, history)
         data = merge_outputs(folders, out)
@@ -173,6 +187,10 @@ def _merge(args: argparse.Namespace) -> int:
         return _fail(error.problems)
     except HistoryError as error:
         return _fail([str(error)])
+    except DiffInputError as error:
+        return _fail([f"--baseline: {error}"])
+    held = [entry["name"] for entry in data["installs"]] + data["not_started"]
+    data = _beside(data, baseline, args.baseline, out, held)
     name_in_report(data, history, out)
     write_fleet_report(data, out)
     count = data["totals"]
@@ -182,15 +200,17 @@ def _merge(args: argparse.Namespace) -> int:
     )
     if history is not None:
         print(f"{copied} runs of {len(sources)} histories merged into {history}")
+    _say_baseline(data)
     stopped = interruption(data)
     if stopped is not None:
         sys.stderr.write(f"contract fleet: {stopped}\n")
     outcomes = [InstallResult.from_dict(install) for install in data["installs"]]
-    return exit_code(outcomes, interrupted=data["interrupted"])
+    return exit_code(outcomes, interrupted=data["interrupted"], known=known_failures(data))
 
 
 def _certify(args: argparse.Namespace, path: Path) -> int:
     from contract.core.schema import load_contract
+    from contract.fleet.baseline import known_failures
     from contract.fleet.file import FleetFileError, keys_written_in, load_fleet
     from contract.fleet.history import HistoryError, prepare_history
     from contract.fleet.history_merge import name_in_report
@@ -198,6 +218,7 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
     from contract.fleet.report import write_fleet_report as write
     from contract.fleet.runner import InstallResult, Stopped, certify_fleet, previous_outcome
     from contract.fleet.shard import Shard
+    from contract.fleet.snapshot import DiffInputError
     from contract.fleet.totals import counted, interruption
     from contract.run.interrupts import interrupt_on_sigterm
 
@@ -227,6 +248,10 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
             prepare_history(history)  # refused before any install runs, not after
     except HistoryError as error:
         problems.append(str(error))
+    try:
+        baseline = _baseline(args)
+    except DiffInputError as error:
+        problems.append(f"--baseline: {error}")
     if problems:
         return _fail(problems)
     out = Path(args.out)
@@ -275,14 +300,18 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
             interrupted=True,
             not_started=[install.name for install in chosen if install.name not in held],
         )
+        data = _beside(data, baseline, args.baseline, out, [i.name for i in chosen])
         name_in_report(data, history, out)
         write(data, out)
+        _say_baseline(data)
         # The same totals, in the same words, as the report just written.
         sys.stderr.write(f"contract fleet: {interruption(data)}\n")
-        return _append(data, out, history, exit_code(decided, interrupted=True))
+        code = exit_code(decided, interrupted=True, known=known_failures(data))
+        return _append(data, out, history, code)
     finally:
         undo()
     data = fleet_data(decided, schema=schema, shard=str(shard) if shard else None)
+    data = _beside(data, baseline, args.baseline, out, [i.name for i in chosen])
     name_in_report(data, history, out)
     write(data, out)
     count = data["totals"]
@@ -290,7 +319,33 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
         f"{count['installs']} installs: {counted(count)}\n"
         f"fleet report written to {out / FLEET_HTML}"
     )
-    return _append(data, out, history, exit_code(decided))
+    _say_baseline(data)
+    return _append(data, out, history, exit_code(decided, known=known_failures(data)))
+
+
+def _baseline(args: argparse.Namespace) -> Snapshot | None:
+    """The fleet report ``--baseline`` names, read before anything runs."""
+    from contract.fleet.baseline import load_baseline
+
+    return load_baseline(Path(args.baseline)) if args.baseline else None
+
+
+def _beside(
+    data: dict[str, Any], baseline: Snapshot | None, source: str, out: Path, held: list[str]
+) -> dict[str, Any]:
+    """The report *data* with each install's standing against *baseline*, if any."""
+    from contract.fleet.baseline import against_baseline, with_baseline
+
+    if baseline is None:
+        return data
+    return with_baseline(data, against_baseline(baseline, data, out, held), source)
+
+
+def _say_baseline(data: dict[str, Any]) -> None:
+    from contract.fleet.baseline import summary_lines
+
+    for line in summary_lines(data):
+        print(line, flush=True)
 
 
 def _append(data: dict[str, Any], out: Path, history: Path | None, code: int) -> int:

@@ -21,7 +21,7 @@ from contract.fleet.history_file import (
     transaction,
     writable,
 )
-from contract.fleet.report import FLEET_JSON
+from contract.fleet.runner import FLEET_JSON
 
 HISTORY_KEY = "history"
 """The key of ``fleet.json`` that names the run's history, relative to the output folder."""

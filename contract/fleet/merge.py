@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from contract.errors import ContractError
-from contract.fleet.report import FLEET_JSON, fleet_data
-from contract.fleet.runner import InstallResult
+from contract.fleet.report import fleet_data
+from contract.fleet.runner import FLEET_JSON, InstallResult
 
 
 class MergeError(ContractError, ValueError):

@@ -5,34 +5,42 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from contract import __version__
 from contract.core.requirements import CATALOGUE
 from contract.errors import Exit
+from contract.fleet.baseline import FIXED_SINCE, KNOWN_FAILURE, REGRESSED
 from contract.fleet.report_html import to_html
-from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED, InstallResult
+from contract.fleet.runner import (
+    CERTIFIED,
+    COULD_NOT_RUN,
+    FLEET_JSON,
+    NOT_CERTIFIED,
+    InstallResult,
+)
 from contract.fleet.totals import counted, interruption, sentence, totals
 
-FLEET_JSON = "fleet.json"
 FLEET_MD = "fleet.md"
 FLEET_HTML = "fleet.html"
 
 _MARK = {"passed": "✓", "failed": "✗", "not verifiable": "?", "not exercised": "\u2013"}
 
 
-def exit_code(outcomes: Iterable[InstallResult], *, interrupted: bool = False) -> Exit:
+def exit_code(
+    outcomes: Iterable[InstallResult], *, interrupted: bool = False, known: Collection[str] = ()
+) -> Exit:
     """0 when every install is certified; else the most serious of 3 (a contact not
     restored), 2 (an install could not run, or the fleet was interrupted) and 1 (an
-    install not certified)."""
+    install not certified, unless *known* names it: every failure of it is a known one)."""
     outcomes = list(outcomes)
     if any(not outcome.restored for outcome in outcomes):
         return Exit.NOT_RESTORED
     if interrupted or any(outcome.verdict == COULD_NOT_RUN for outcome in outcomes):
         return Exit.CANNOT_RUN
-    if any(outcome.verdict == NOT_CERTIFIED for outcome in outcomes):
+    if any(o.verdict == NOT_CERTIFIED and o.name not in known for o in outcomes):
         return Exit.FAILED
     return Exit.OK
 
@@ -100,6 +108,46 @@ def _not_exercised_list(installs: Sequence[Mapping[str, Any]]) -> list[str]:
     return [heading, "", *lines, ""]
 
 
+def _standing_cell(install: Mapping[str, Any]) -> str:
+    found = install.get("baseline") or {}
+    status = str(found.get("status", ""))
+    shown = f"**{status}**" if status == REGRESSED else status
+    return shown + (f" (was {found['before']})" if found.get("before") else "")
+
+
+_OPENING = (
+    (REGRESSED, "regressed", "Regressions"),
+    (FIXED_SINCE, "fixed", "Fixed"),
+    (KNOWN_FAILURE, "known", "Known failures"),
+)
+"""The sections a report with a baseline opens with, in order: what needs action first."""
+
+
+def _since_baseline(data: Mapping[str, Any]) -> list[str]:
+    """The comparison with the baseline: its counts, then the regressions, the fixes and
+    the known failures, each install on a line."""
+    found = data.get("baseline")
+    if found is None:
+        return []
+    counted = ", ".join(f"{n} {status}" for status, n in found["installs"].items())
+    lines = [
+        f"## Since the baseline ({found['date'] or 'undated'})",
+        "",
+        f"Against `{found['source']}`: {counted}.",
+        "",
+    ]
+    for versions in found.get("versions_changed", []):
+        lines += [f"Not the same version: {versions}.", ""]
+    for _, key, heading in _OPENING:
+        said = [
+            f"- {install['name']}: {'; '.join(install['baseline'][key])}"
+            for install in data["installs"]
+            if (install.get("baseline") or {}).get(key)
+        ]
+        lines += [f"### {heading}", "", *(said or ["None."]), ""]
+    return lines
+
+
 def to_markdown(data: dict[str, Any]) -> str:
     """``fleet.md``: the totals (and the interruption, if any), then one row per install
     with its coverage and failed requirements, then why any property was not exercised."""
@@ -115,15 +163,21 @@ def to_markdown(data: dict[str, Any]) -> str:
         + (f", shard {data['shard']}" if data.get("shard") else "")
         + ".",
         "",
-        "| install | verdict | restored | exercised | failed requirements | certificate |",
-        "|---|---|---|---|---|---|",
+    ]
+    lines += _since_baseline(data)
+    baseline = "baseline | " if data.get("baseline") else ""
+    lines += [
+        f"| install | {baseline}verdict | restored | exercised | failed requirements "
+        "| certificate |",
+        "|---|---|---|---|---|---|" + ("---|" if baseline else ""),
     ]
     for install in data["installs"]:
         failed = [rid for rid, status in install["requirements"].items() if status == "failed"]
         verdict = install["verdict"] + (f": {install['reason']}" if install.get("reason") else "")
         link = f"[json]({install['certificate']})" if install.get("certificate") else ""
+        standing = f"{_standing_cell(install)} | " if baseline else ""
         lines.append(
-            f"| {install['name']} | {verdict.replace('|', '/')} | "
+            f"| {install['name']} | {standing}{verdict.replace('|', '/')} | "
             f"{'yes' if install['restored'] else '**NO**'} | {_exercised_cell(install)} | "
             f"{', '.join(failed)} | {link} |"
         )

@@ -32,6 +32,8 @@ NOT_CERTIFIED = "not certified"
 COULD_NOT_RUN = "could not run"
 VERDICTS = (CERTIFIED, NOT_CERTIFIED, COULD_NOT_RUN)
 
+FLEET_JSON = "fleet.json"
+"""The fleet report's data, in the output folder beside each install's folder."""
 CERTIFICATE = "certificate.json"
 CERTIFICATE_HTML = "certificate.html"
 OUTCOME = "outcome.json"

@@ -20,8 +20,7 @@ from typing import Any
 
 from contract.errors import ContractError
 from contract.fleet.coverage import InstallCoverage
-from contract.fleet.report import FLEET_JSON
-from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED
+from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, FLEET_JSON, NOT_CERTIFIED
 
 OVERALL = "overall"
 """The transport of a requirement's status when its run says none per transport."""
