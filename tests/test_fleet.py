@@ -461,6 +461,27 @@ def test_merge_refuses_other_versions_and_overlapping_installs(tmp_path: Path) -
     )
 
 
+def test_merge_refuses_a_folder_given_twice_under_any_name(tmp_path: Path) -> None:
+    _report(tmp_path / "shard-1", ["acme"])
+    _report(tmp_path / "shard-2", ["globex"])
+    (tmp_path / "link").symlink_to("shard-1")
+    env = clean_environment()
+    for again, said in (
+        ("shard-1", "shard-1 is given twice"),
+        ("./shard-1/", "shard-1 is given twice"),
+        ("link", "link is shard-1, given twice"),
+    ):
+        result = run_fleet(
+            "merge", "shard-1", "shard-2", again, "--out", "m", cwd=tmp_path, env=env
+        )
+        assert result.returncode == Exit.CANNOT_RUN, result.stdout
+        assert result.stderr == f"contract fleet: cannot merge: {said}\n"
+        assert not (tmp_path / "m").exists()
+    result = run_fleet("merge", "shard-1", "shard-2", "--out", "m", cwd=tmp_path, env=env)
+    assert result.returncode == Exit.OK, result.stderr
+    assert "merged 2 outputs: 2 installs" in result.stdout
+
+
 def test_shards_are_disjoint_cover_the_fleet_and_adding_an_install_moves_no_other() -> None:
     names = [f"install-{n}" for n in range(200)]
     for count in (1, 2, 3, 7):
