@@ -23,7 +23,8 @@ from conftest import Wsgi, served
 from contract.core.schema import schema_directory
 from contract.errors import Exit
 from contract.fleet.coverage import InstallCoverage
-from contract.fleet.file import FLEET_KEYS, parse_fleet
+from contract.fleet.file import parse_fleet
+from contract.fleet.keys import FLEET_KEYS
 from contract.fleet.report import fleet_data, write_fleet_report
 from contract.fleet.runner import InstallResult, previous_outcome
 from contract.server import ReferenceServer

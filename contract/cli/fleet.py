@@ -158,7 +158,7 @@ def _merge(args: argparse.Namespace) -> int:
 
 def _certify(args: argparse.Namespace, path: Path) -> int:
     from contract.core.schema import load_contract
-    from contract.fleet.file import FleetFileError, keys_written_in, load_fleet
+    from contract.fleet.file import FleetFileError, load_fleet
     from contract.fleet.report import FLEET_HTML, exit_code, fleet_data, progress_line
     from contract.fleet.report import write_fleet_report as write
     from contract.fleet.runner import InstallResult, Stopped, certify_fleet, previous_outcome
@@ -166,28 +166,20 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
     from contract.fleet.totals import counted, interruption
     from contract.run.interrupts import interrupt_on_sigterm
 
+    # Every problem of the command line, the file and the keys is told at once.
+    problems: list[str] = []
+    shard = None
     try:
         shard = Shard.parse(args.shard) if args.shard else None
     except ValueError as error:
-        return _fail([str(error)])
+        problems.append(str(error))
     try:
-        fleet = load_fleet(path)
+        fleet = load_fleet(path, environ=os.environ, chosen=shard.holds if shard else None)
     except FleetFileError as error:
-        return _fail(error.problems)
-    chosen = [i for i in fleet.installs if shard is None or shard.holds(i.name)]
-    problems = keys_written_in(fleet, os.environ)
-    problems += [
-        f"{path.name}: install {i.name!r}: api_key_env: required, the variable that holds its key"
-        for i in chosen
-        if not i.api_key_env
-    ]
-    problems += [
-        f"{path.name}: install {i.name!r}: api_key_env: the variable {i.api_key_env} is not set"
-        for i in chosen
-        if i.api_key_env and not os.environ.get(i.api_key_env)
-    ]
+        return _fail(problems + error.problems)
     if problems:
         return _fail(problems)
+    chosen = [i for i in fleet.installs if shard is None or shard.holds(i.name)]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     kept: list[InstallResult] = []
