@@ -228,5 +228,5 @@ def test_the_fleet_workflow_certifies_in_shards_and_merges(tmp_path: Path) -> No
     verdicts = {install["name"]: install["verdict"] for install in report["installs"]}
     assert verdicts == {"acme": "certified", "globex": "not certified"}
     summary = (merge / "step-summary.md").read_text(encoding="utf-8")
-    assert "| globex | not certified | yes | 28/28 | UC-ACCEPT" in summary
+    assert "| globex | not certified | UC-ACCEPT" in summary
     assert (merge / "fleet-report" / "globex" / "certificate.html").is_file()

@@ -184,11 +184,12 @@ def test_a_fleet_of_twelve_servers_gives_the_right_matrix_and_shards_merge_into_
         assert "<!doctype html>" in (folder / "certificate.html").read_text("utf-8").lower()
     page = (tmp_path / "single" / "fleet.html").read_text("utf-8")
     assert 'href="wrong-id/certificate.html"' in page
-    assert "✗ failed" in page
-    assert "✓ passed" in page
+    assert '✗<span class="sr"> failed</span>' in page
+    assert '✓<span class="sr"> passed</span>' in page
     assert " src=" not in page, "self-contained"
     summary = (tmp_path / "single" / "fleet.md").read_text("utf-8")
-    assert "| wrong-id | not certified | yes | 28/28 | UC-ACCEPT, " in summary
+    assert "| wrong-id | not certified | UC-ACCEPT, " in summary
+    assert " | yes | 28/28 | [json](wrong-id/certificate.json) |" in summary
 
     # Each shard resumes from a copy of the single run's folders, so that the shards hold
     # the same certificates: what is compared is the choice of installs and the merge.

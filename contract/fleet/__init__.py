@@ -7,8 +7,9 @@ with ``--shard K/N`` and folded back with ``contract fleet merge``.
 - :mod:`contract.fleet.runner`: each install's certification, in a process of its own,
   started by :mod:`contract.fleet.starter` (forked from :mod:`contract.fleet.zygote`)
   when :mod:`contract.fleet.ramp` gives it its turn;
-- :mod:`contract.fleet.report` (with :mod:`contract.fleet.totals` and
-  :mod:`contract.fleet.report_html`): the fleet report;
+- :mod:`contract.fleet.report` (with :mod:`contract.fleet.totals`, and
+  :mod:`contract.fleet.report_html` laying out :mod:`contract.fleet.report_columns`): the
+  fleet report;
 - :mod:`contract.fleet.merge`: shard outputs into one report;
 - the command line that offers it is :mod:`contract.cli.fleet`.
 """

@@ -12,6 +12,7 @@ from typing import Any
 from contract import __version__
 from contract.core.requirements import CATALOGUE
 from contract.errors import Exit
+from contract.fleet.report_columns import STATUS, failed_requirements
 from contract.fleet.report_html import to_html
 from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED, InstallResult
 from contract.fleet.totals import counted, interruption, sentence, totals
@@ -19,8 +20,6 @@ from contract.fleet.totals import counted, interruption, sentence, totals
 FLEET_JSON = "fleet.json"
 FLEET_MD = "fleet.md"
 FLEET_HTML = "fleet.html"
-
-_MARK = {"passed": "✓", "failed": "✗", "not verifiable": "?", "not exercised": "\u2013"}
 
 
 def exit_code(outcomes: Iterable[InstallResult], *, interrupted: bool = False) -> Exit:
@@ -102,7 +101,8 @@ def _not_exercised_list(installs: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def to_markdown(data: dict[str, Any]) -> str:
     """``fleet.md``: the totals (and the interruption, if any), then one row per install
-    with its coverage and failed requirements, then why any property was not exercised."""
+    with its failed requirements and its coverage, in ``fleet.html``'s order, then why any
+    property was not exercised."""
     count = data["totals"]
     lines = ["# Fleet certification", "", f"{count['installs']} installs: {counted(count)}.", ""]
     stopped = interruption(data)
@@ -115,19 +115,19 @@ def to_markdown(data: dict[str, Any]) -> str:
         + (f", shard {data['shard']}" if data.get("shard") else "")
         + ".",
         "",
-        "| install | verdict | restored | exercised | failed requirements | certificate |",
+        "| install | verdict | failed requirements | restored | exercised | certificate |",
         "|---|---|---|---|---|---|",
     ]
     for install in data["installs"]:
-        failed = [rid for rid, status in install["requirements"].items() if status == "failed"]
+        failed = failed_requirements(install)
         verdict = install["verdict"] + (f": {install['reason']}" if install.get("reason") else "")
         link = f"[json]({install['certificate']})" if install.get("certificate") else ""
         lines.append(
-            f"| {install['name']} | {verdict.replace('|', '/')} | "
+            f"| {install['name']} | {verdict.replace('|', '/')} | {', '.join(failed)} | "
             f"{'yes' if install['restored'] else '**NO**'} | {_exercised_cell(install)} | "
-            f"{', '.join(failed)} | {link} |"
+            f"{link} |"
         )
-    lines += ["", "Requirements: " + ", ".join(f"{m} {s}" for s, m in _MARK.items()), ""]
+    lines += ["", "Requirements: " + ", ".join(f"{m} {w}" for m, w, _ in STATUS.values()), ""]
     lines += _not_exercised_list(data["installs"])
     return "\n".join(lines)
 
