@@ -1,12 +1,15 @@
-"""Regenerate the certificate screenshots of docs/certificate.md.
+"""Regenerate the screenshots of docs/certificate.md and docs/fleet.md.
 
 Run from the repository's root, with the package installed and Chromium on the PATH:
 
-    python docs/screenshots.py
+    python docs/screenshots.py              # every screenshot
+    python docs/screenshots.py fleet        # only fleet.html's (or: certificate)
 
-It certifies three installs (the bundled reference server; one with a planted fault;
-one that leaves a fresh contact changed), writes each run's HTML certificate, and has
-headless Chromium photograph it into docs/images/.
+For the certificate, it certifies three installs (the bundled reference server; one with
+a planted fault; one that leaves a fresh contact changed), writes each run's HTML
+certificate, and has headless Chromium photograph it into docs/images/. For the fleet,
+it photographs the fleet.html of the tests' sample fleet of twenty installs on a laptop's
+screen (1280x800).
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ if __package__ in (None, ""):  # run as a script: the repository's root holds te
 
 from contract.server import ReferenceServer
 from tests.chromium import BROWSER, chromium
+from tests.fleet_sample import write_sample_fleet
 
 IMAGES = Path(__file__).resolve().parent / "images"
 KEY = "docs-screenshot-key"
 WIDTH = 1000
 PHONE = 390
+LAPTOP = (1280, 800)
 TALLEST = 6000
 # Written into a copy of the page: how far down the section to show ends, once laid out.
 _MEASURE = (
@@ -112,23 +117,45 @@ def shoot(
     print(f"{image} ({image.stat().st_size // 1024} KiB, {width}x{tall})")
 
 
-def main() -> None:
+def certificates(folder: Path) -> None:
+    """The three runs' certificates, and the failing one at a phone's width."""
+    runs = {"passing": passing, "failing": failing, "not-restored": not_restored}
+    pages = {name: folder / name / "certificate.html" for name in runs}
+    for page in pages.values():
+        page.parent.mkdir()
+    with ThreadPoolExecutor(len(runs)) as pool:
+        for made in [pool.submit(run, pages[name]) for name, run in runs.items()]:
+            made.result()
+    profile = folder / "profile"
+    shown = {"passing": "matrix", "failing": "failures", "not-restored": "matrix"}
+    for name, page in pages.items():
+        shoot(page, IMAGES / f"certificate-{name}.png", WIDTH, profile, until=shown[name])
+    shoot(pages["failing"], IMAGES / "certificate-phone.png", PHONE, profile, height=1500)
+
+
+def fleet(folder: Path) -> None:
+    """fleet.html of twenty installs as a laptop's screen shows it."""
+    page = write_sample_fleet(folder / "fleet")
+    width, height = LAPTOP
+    shoot(page, IMAGES / "fleet.png", width, folder / "profile", height=height)
+
+
+SHOTS = {"certificate": certificates, "fleet": fleet}
+
+
+def main(names: list[str]) -> None:
+    unknown = sorted(set(names) - set(SHOTS))
+    if unknown:
+        raise SystemExit(
+            f"no such screenshots: {', '.join(unknown)} (there are {', '.join(SHOTS)})"
+        )
     IMAGES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        runs = {"passing": passing, "failing": failing, "not-restored": not_restored}
-        pages = {name: folder / name / "certificate.html" for name in runs}
-        for page in pages.values():
-            page.parent.mkdir()
-        with ThreadPoolExecutor(len(runs)) as pool:
-            for made in [pool.submit(run, pages[name]) for name, run in runs.items()]:
-                made.result()
-        profile = folder / "profile"
-        shown = {"passing": "matrix", "failing": "failures", "not-restored": "matrix"}
-        for name, page in pages.items():
-            shoot(page, IMAGES / f"certificate-{name}.png", WIDTH, profile, until=shown[name])
-        shoot(pages["failing"], IMAGES / "certificate-phone.png", PHONE, profile, height=1500)
+        for name in names or SHOTS:
+            folder = Path(scratch) / name
+            folder.mkdir()
+            SHOTS[name](folder)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

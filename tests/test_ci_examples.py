@@ -164,23 +164,32 @@ def test_the_live_job_certifies_and_records_and_the_replay_job_replays(tmp_path:
         assert form not in shown + written
 
 
-def _hand_over(step: Mapping[str, Any], workspace: Path, artifacts: Path, context: Any) -> None:
-    """What the runner does for an upload or download step: an artifact is a folder."""
+def _hand_over(
+    step: Mapping[str, Any], workspace: Path, stores: tuple[Path, Path], context: Any
+) -> None:
+    """What the runner does for an upload or download step (an artifact is a folder in
+    the first of *stores*), and for the cache (the last folder saved, in the second)."""
     action, settings = step["uses"].split("@")[0], step.get("with", {})
+    artifacts, cache = stores
     if action == "actions/upload-artifact":
         name = _expand(settings["name"], context)
         shutil.copytree(workspace / settings["path"], artifacts / name)
     elif action == "actions/download-artifact":
         for artifact in artifacts.glob(settings["pattern"]):
             shutil.copytree(artifact, workspace / settings["path"] / artifact.name)
+    elif action == "actions/cache/save":
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.copytree(workspace / settings["path"], cache)
+    elif action == "actions/cache/restore" and cache.is_dir():
+        shutil.copytree(cache, workspace / settings["path"])
 
 
 def run_with_artifacts(
-    job: Mapping[str, Any], context: Any, workspace: Path, artifacts: Path
+    job: Mapping[str, Any], context: Any, workspace: Path, artifacts: Path, *, cache: Path
 ) -> list[int]:
     """*job* in *workspace*, as the runner goes through it: after a step fails, only the
-    steps marked ``if: always()`` run; artifacts go through *artifacts*. The exit codes
-    of its shell steps."""
+    steps marked ``if: always()`` run; artifacts go through *artifacts*, the cache through
+    *cache* (from run to run). The exit codes of its shell steps."""
     workspace.mkdir(exist_ok=True)
     codes: list[int] = []
     for step in job["steps"]:
@@ -191,18 +200,43 @@ def run_with_artifacts(
             assert result.returncode in (0, 1), f"{step['run']}\n{result.stdout}\n{result.stderr}"
             codes.append(result.returncode)
         else:
-            _hand_over(step, workspace, artifacts, context)
+            _hand_over(step, workspace, (artifacts, cache), context)
     return codes
 
 
-@pytest.mark.long
-def test_the_fleet_workflow_certifies_in_shards_and_merges(tmp_path: Path) -> None:
-    """The fleet page's matrix: each shard job against reference servers, their outputs
-    handed over as artifacts, and the merge job's report and summary."""
+def _night(
+    tmp_path: Path, night: str, fleet: str, secrets: dict[str, str]
+) -> tuple[dict[str, list[int]], Path]:
+    """One night of the fleet page's workflow: each shard job, then the merge job; the
+    exit codes of each job's shell steps, and the merge's workspace."""
     workflow = workflows(FLEET_PAGE)["fleet"]
     shard_job, merge_job = workflow["jobs"]["shard"], workflow["jobs"]["merge"]
-    artifacts = tmp_path / "artifacts"
-    artifacts.mkdir()
+    artifacts = tmp_path / night / "artifacts"
+    artifacts.mkdir(parents=True)
+    codes = {}
+    for shard in shard_job["strategy"]["matrix"]["shard"]:
+        workspace = tmp_path / night / f"shard-{shard}"
+        workspace.mkdir()
+        (workspace / "fleet.toml").write_text(fleet, encoding="utf-8")
+        context = {"secrets": secrets, "matrix": {"shard": str(shard)}}
+        codes[f"shard-{shard}"] = run_with_artifacts(
+            shard_job, context, workspace, artifacts, cache=tmp_path / "cache"
+        )
+    assert len(list(artifacts.iterdir())) == len(shard_job["strategy"]["matrix"]["shard"])
+    merge = tmp_path / night / "merge"
+    codes["merge"] = run_with_artifacts(
+        merge_job, {"secrets": {}}, merge, artifacts, cache=tmp_path / "cache"
+    )
+    return codes, merge
+
+
+@pytest.mark.long
+def test_the_fleet_workflow_certifies_in_shards_and_merges_beside_the_night_before(
+    tmp_path: Path,
+) -> None:
+    """The fleet page's matrix on two nights: each shard job against reference servers,
+    their outputs handed over as artifacts, the merge job's report and summary, and the
+    first night's report, cached, the second night's baseline."""
     with serve() as acme, serve("--fault", "wrong-id") as globex:
         fleet = (
             f'[defaults]\nuser = "{USER}"\nexamples = 1\ntransport = "rest"\n'
@@ -211,22 +245,30 @@ def test_the_fleet_workflow_certifies_in_shards_and_merges(tmp_path: Path) -> No
             'api_key_env = "GLOBEX_API_KEY"\n'
         )
         secrets = {"ACME_API_KEY": acme.api_key, "GLOBEX_API_KEY": globex.api_key}
-        for shard in shard_job["strategy"]["matrix"]["shard"]:
-            workspace = tmp_path / f"shard-{shard}"
-            workspace.mkdir()
-            (workspace / "fleet.toml").write_text(fleet, encoding="utf-8")
-            context = {"secrets": secrets, "matrix": {"shard": str(shard)}}
-            codes = run_with_artifacts(shard_job, context, workspace, artifacts)
-            holds_globex = "globex" in (workspace / "fleet-report" / "fleet.json").read_text()
-            assert codes[-1] == (1 if holds_globex else 0), "a shard with a failure fails"
-    assert len(list(artifacts.iterdir())) == len(shard_job["strategy"]["matrix"]["shard"])
+        first, merged = _night(tmp_path, "first", fleet, secrets)
+        # globex fails both nights: the second night, that failure is a known one.
+        second, merged_again = _night(tmp_path, "second", fleet, secrets)
 
-    merge = tmp_path / "merge"
-    codes = run_with_artifacts(merge_job, {"secrets": {}}, merge, artifacts)
-    assert codes == [0, 1, 0], "install, merge (not certified), then the summary all the same"
-    report = json.loads((merge / "fleet-report" / "fleet.json").read_text(encoding="utf-8"))
+    holding = {
+        shard: "globex" in (tmp_path / "first" / shard / "fleet-report" / "fleet.json").read_text()
+        for shard in first
+        if shard != "merge"
+    }
+    for shard, holds_globex in holding.items():
+        assert first[shard][-1] == (1 if holds_globex else 0), "a shard with a failure fails"
+    assert first["merge"] == [0, 1, 0, 0], "install, merge (not certified), summary, cache"
+    report = json.loads((merged / "fleet-report" / "fleet.json").read_text(encoding="utf-8"))
     verdicts = {install["name"]: install["verdict"] for install in report["installs"]}
     assert verdicts == {"acme": "certified", "globex": "not certified"}
-    summary = (merge / "step-summary.md").read_text(encoding="utf-8")
-    assert "| globex | not certified | yes | 28/28 | UC-ACCEPT" in summary
-    assert (merge / "fleet-report" / "globex" / "certificate.html").is_file()
+    assert "baseline" not in report, "the first night has none"
+    summary = (merged / "step-summary.md").read_text(encoding="utf-8")
+    assert "| globex | not certified | UC-ACCEPT" in summary
+    assert (merged / "fleet-report" / "globex" / "certificate.html").is_file()
+
+    assert all(codes == [0] * len(codes) for codes in second.values()), second
+    again = json.loads((merged_again / "fleet-report" / "fleet.json").read_text("utf-8"))
+    standings = {i["name"]: i["baseline"]["status"] for i in again["installs"]}
+    assert standings == {"acme": "unchanged", "globex": "known failure"}
+    summary = (merged_again / "step-summary.md").read_text(encoding="utf-8")
+    assert summary.index("### Known failures") < summary.index("| install |")
+    assert "- globex: UC-ACCEPT" in summary

@@ -22,7 +22,7 @@ from conftest import key_forms
 from contract.cli.main import parse_args
 from contract.cli.serve import _options as server_options
 from contract.errors import Exit
-from contract.fleet.file import parse_fleet
+from contract.fleet.file import FleetFileError, parse_fleet
 from contract.fleet.ramp import RampUp
 from contract.fleet.report import exit_code, fleet_data, write_fleet_report
 from contract.fleet.runner import InstallResult
@@ -184,11 +184,12 @@ def test_a_fleet_of_twelve_servers_gives_the_right_matrix_and_shards_merge_into_
         assert "<!doctype html>" in (folder / "certificate.html").read_text("utf-8").lower()
     page = (tmp_path / "single" / "fleet.html").read_text("utf-8")
     assert 'href="wrong-id/certificate.html"' in page
-    assert "✗ failed" in page
-    assert "✓ passed" in page
+    assert '✗<span class="sr"> failed</span>' in page
+    assert '✓<span class="sr"> passed</span>' in page
     assert " src=" not in page, "self-contained"
     summary = (tmp_path / "single" / "fleet.md").read_text("utf-8")
-    assert "| wrong-id | not certified | yes | 28/28 | UC-ACCEPT, " in summary
+    assert "| wrong-id | not certified | UC-ACCEPT, " in summary
+    assert " | yes | 28/28 | [json](wrong-id/certificate.json) |" in summary
 
     # Each shard resumes from a copy of the single run's folders, so that the shards hold
     # the same certificates: what is compared is the choice of installs and the merge.
@@ -394,6 +395,9 @@ def test_a_fleet_file_with_mistakes_gets_one_line_per_problem_and_exit_2(tmp_pat
         "transport?",
         "contract fleet: fleet.toml: defaults: url: belongs to each install, not to the defaults",
         "contract fleet: fleet.toml: install 'globex': name: 2 installs have this name",
+        # Both installs called globex lack it: said once.
+        "contract fleet: fleet.toml: install 'globex': api_key_env: required, the variable "
+        "that holds its key",
     ]
     assert "s3cret" not in result.stderr
     assert "hunter2" not in result.stderr
@@ -410,9 +414,14 @@ def test_settings_certify_would_refuse_and_keys_are_named_by_install(tmp_path: P
     )
     result = run_fleet(path.name, cwd=tmp_path, env=clean_environment())
     assert result.returncode == Exit.CANNOT_RUN
-    first, second = result.stderr.splitlines()
+    first, second, *unset = result.stderr.splitlines()
     assert first.startswith("contract fleet: fleet.toml: install 'a': rate_limit: ")
     assert second.startswith("contract fleet: fleet.toml: install 'b': witness_ids names contact 5")
+    assert unset == [
+        f"contract fleet: fleet.toml: install '{name}': api_key_env: the variable {name.upper()}"
+        "_KEY is not set"
+        for name in ("a", "b")
+    ]
 
     path.write_text(
         '[[install]]\nname = "a"\nurl = "https://a.example"\napi_key_env = "A_KEY"\n'
@@ -428,6 +437,159 @@ def test_settings_certify_would_refuse_and_keys_are_named_by_install(tmp_path: P
         "contract fleet: fleet.toml: install 'b': api_key_env: the variable B_KEY is not set",
     ]
     assert "abcd-1234-efgh" not in result.stdout + result.stderr
+
+
+MANY_KINDS_OF_MISTAKES = """
+[defaults]
+user = "certifier"
+
+[[install]]
+name = "acme"
+url = "https://acme.example"
+api_key_env = "ACME_KEY"
+contact_ids = "4711"
+unknown_policy = "sometimes"
+
+[[install]]
+name = "globex"
+url = "https://globex.example"
+api_key_env = "GLOBEX_KEY"
+rate_limit = "fast"
+schema_extension = "missing-fields.json"
+
+[[install]]
+name = "initech"
+url = "https://initech.example"
+api_key_env = "INITECH_KEY"
+# pasted by mistake: initech-key-1234
+
+[[install]]
+name = "hooli"
+url = "https://hooli.example"
+api_key_env = "HOOLI_KEY"
+contact_ids = [5]
+witness_ids = [5]
+
+[[install]]
+name = "umbrella"
+url = "https://umbrella.example"
+"""
+
+
+def test_every_kind_of_problem_in_a_fleet_file_is_told_at_once(tmp_path: Path) -> None:
+    # Schema mistakes in one install hide neither its unset variable nor any other
+    # install's settings, extension or keys; two bad settings of one install are both said.
+    path = tmp_path / "fleet.toml"
+    path.write_text(MANY_KINDS_OF_MISTAKES, encoding="utf-8")
+    env = clean_environment(GLOBEX_KEY="k-globex", INITECH_KEY="initech-key-1234", HOOLI_KEY="k")
+    result = run_fleet(path.name, "--shard", "x", cwd=tmp_path, env=env)
+    assert result.returncode == Exit.CANNOT_RUN
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "contract fleet: --shard takes K/N with 1 <= K <= N, e.g. 2/3, not 'x'",
+        "contract fleet: fleet.toml: install 'acme': contact_ids: must be a list, e.g. [4711], "
+        "not '4711'",
+        "contract fleet: fleet.toml: install 'acme': unknown_policy: must be one of reject, "
+        "ignore, either",
+        "contract fleet: fleet.toml: install 'globex': rate_limit: a rate limit looks like 10/s "
+        "or 120/min, not 'fast'",
+        "contract fleet: fleet.toml: install 'globex': schema_extension missing-fields.json: "
+        "cannot read schema extension missing-fields.json: No such file or directory",
+        "contract fleet: fleet.toml: install 'hooli': witness_ids names contact 5, which "
+        "contact_ids lets the run change: a witness is only read",
+        "contract fleet: fleet.toml: install 'initech': the key in INITECH_KEY is written in "
+        "the fleet file; keep it only in the environment",
+        "contract fleet: fleet.toml: install 'umbrella': api_key_env: required, the variable "
+        "that holds its key",
+        "contract fleet: fleet.toml: install 'acme': api_key_env: the variable ACME_KEY is not set",
+    ]
+    assert "initech-key-1234" not in result.stderr
+    assert not (tmp_path / "fleet-report").exists(), "nothing ran"
+
+
+DOCS_MISTAKES = """
+[defaults]
+readonly_policy = "either"
+unknown_policy = "either"
+rate_limit = "10/s"
+
+[[install]]
+name = "acme corp"
+url = "https://acme.crm.example.com"
+api_key = "pasted"
+api_key_env = "ACME_API_KEY"
+contact_ids = "4711"
+
+[[install]]
+name = "globex"
+url = "https://crm.globex.example"
+api_key_env = "GLOBEX_API_KEY"
+transprt = "rest"
+unknown_policy = "sometimes"
+schema_extension = "globex-custom-fields.json"
+
+[[install]]
+name = "initech"
+url = "https://initech.example"
+api_key_env = "INITECH_API_KEY"
+rate_limit = "fast"
+contact_ids = [5]
+witness_ids = [5]
+
+[[install]]
+name = "hooli"
+url = "https://hooli.example"
+api_key_env = "HOOLI_API_KEY"
+# hooli-key-1234
+"""
+
+
+def test_the_docs_lines_for_a_fleet_file_with_mistakes_are_what_it_says(tmp_path: Path) -> None:
+    page = (Path(__file__).parent.parent / "docs" / "fleet.md").read_text(encoding="utf-8")
+    after = page[page.index("A file with mistakes is refused") :]
+    (shown,) = re.findall(r"```text\n(.*?)```", after, re.S)[:1]
+    (tmp_path / "fleet.toml").write_text(DOCS_MISTAKES, encoding="utf-8")
+    env = clean_environment(
+        ACME_API_KEY="k-acme", INITECH_API_KEY="k-initech", HOOLI_API_KEY="hooli-key-1234"
+    )
+    result = run_fleet("fleet.toml", cwd=tmp_path, env=env)
+    assert result.returncode == Exit.CANNOT_RUN
+    assert result.stderr == shown
+
+
+def test_a_default_refused_is_said_once_of_the_defaults(tmp_path: Path) -> None:
+    text = (
+        '[defaults]\nrate_limit = "fast"\nschema_extension = "nope.json"\n'
+        '[[install]]\nname = "a"\nurl = "https://a.example"\n'
+        '[[install]]\nname = "b"\nurl = "https://b.example"\nrate_limit = "slow"\n'
+    )
+    with pytest.raises(FleetFileError) as refused:
+        parse_fleet(text, tmp_path / "fleet.toml")
+    assert refused.value.problems == [
+        "fleet.toml: defaults: rate_limit: a rate limit looks like 10/s or 120/min, not 'fast'",
+        "fleet.toml: defaults: schema_extension nope.json: cannot read schema extension "
+        "nope.json: No such file or directory",
+        "fleet.toml: install 'b': rate_limit: a rate limit looks like 10/s or 120/min, not 'slow'",
+    ]
+
+
+def test_a_shard_is_refused_only_the_unset_variables_of_its_own_installs(
+    tmp_path: Path,
+) -> None:
+    names = [f"install-{n}" for n in range(8)]
+    path = tmp_path / "fleet.toml"
+    path.write_text(
+        "".join(
+            f'[[install]]\nname = "{name}"\nurl = "https://{name}.example"\n'
+            f'api_key_env = "KEY_{n}"\n'
+            for n, name in enumerate(names)
+        ),
+        encoding="utf-8",
+    )
+    result = run_fleet(path.name, "--shard", "1/2", cwd=tmp_path, env=clean_environment())
+    assert result.returncode == Exit.CANNOT_RUN
+    unset = [line.split("'")[1] for line in result.stderr.splitlines()]
+    assert unset == [name for name in names if Shard(1, 2).holds(name)]
 
 
 def _report(folder: Path, names: Sequence[str], library: str = "0.1.0") -> Path:
@@ -459,6 +621,27 @@ def test_merge_refuses_other_versions_and_overlapping_installs(tmp_path: Path) -
         result.stderr
         == "contract fleet: nowhere: no fleet.json: not the output of contract fleet\n"
     )
+
+
+def test_merge_refuses_a_folder_given_twice_under_any_name(tmp_path: Path) -> None:
+    _report(tmp_path / "shard-1", ["acme"])
+    _report(tmp_path / "shard-2", ["globex"])
+    (tmp_path / "link").symlink_to("shard-1")
+    env = clean_environment()
+    for again, said in (
+        ("shard-1", "shard-1 is given twice"),
+        ("./shard-1/", "shard-1 is given twice"),
+        ("link", "link is shard-1, given twice"),
+    ):
+        result = run_fleet(
+            "merge", "shard-1", "shard-2", again, "--out", "m", cwd=tmp_path, env=env
+        )
+        assert result.returncode == Exit.CANNOT_RUN, result.stdout
+        assert result.stderr == f"contract fleet: cannot merge: {said}\n"
+        assert not (tmp_path / "m").exists()
+    result = run_fleet("merge", "shard-1", "shard-2", "--out", "m", cwd=tmp_path, env=env)
+    assert result.returncode == Exit.OK, result.stderr
+    assert "merged 2 outputs: 2 installs" in result.stdout
 
 
 def test_shards_are_disjoint_cover_the_fleet_and_adding_an_install_moves_no_other() -> None:

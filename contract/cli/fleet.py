@@ -1,4 +1,5 @@
-"""``contract fleet FLEET.toml`` and ``contract fleet merge DIR…``."""
+"""``contract fleet FLEET.toml`` (and ``contract fleet merge DIR…``, in
+:mod:`contract.cli.fleet_merge`): the command, its options, and the fleet's run."""
 
 from __future__ import annotations
 
@@ -6,21 +7,27 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from contract.cli.command import add_command
+from contract.cli.fleet_merge import run_merge
+from contract.cli.fleet_outputs import (
+    beside_baseline,
+    exit_with,
+    fail,
+    publish,
+    read_baseline,
+    say_baseline,
+)
 from contract.errors import Exit
-
-if TYPE_CHECKING:
-    from contract.fleet.snapshot import Snapshot
 
 EXITS = {
     Exit.OK: "every install is certified",
     Exit.FAILED: "an install is not certified (and every install ran, leaving its contact "
-    "as it was)",
-    Exit.CANNOT_RUN: "an install could not run, or the fleet file, the options, the history "
-    "or the outputs to merge cannot be used (one line per problem), or the fleet was "
-    "interrupted",
+    "as it was), but for a known failure: every failure of it is in the --baseline too",
+    Exit.CANNOT_RUN: "an install could not run, or the fleet file, the options, the "
+    "baseline, the history or the outputs to merge cannot be used (one line per problem), "
+    "or the fleet was interrupted",
     Exit.NOT_RESTORED: "an install's contact was not fully restored: its line and its folder "
     "say which values, and hold the file that puts them back",
 }
@@ -143,117 +150,54 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _fail(lines: list[str]) -> int:
-    for line in lines:
-        sys.stderr.write(f"contract fleet: {line}\n")
-    return Exit.CANNOT_RUN
-
-
 def run_fleet(args: argparse.Namespace) -> int:
     """``contract fleet``: certify the fleet, or merge shard outputs; the exit code."""
     if args.target == "merge":
-        return _merge(args)
+        return run_merge(args)
     if args.folders:
-        return _fail([f"give one fleet file, not {args.target} {' '.join(args.folders)}"])
+        return fail([f"give one fleet file, not {args.target} {' '.join(args.folders)}"])
     if args.history_from:
-        return _fail(["--history-from goes with merge: contract fleet merge DIR... --history FILE"])
+        return fail(["--history-from goes with merge: contract fleet merge DIR... --history FILE"])
     return _certify(args, Path(args.target))
-
-
-def _merge(args: argparse.Namespace) -> int:
-    from contract.fleet.baseline import known_failures
-    from contract.fleet.history import HistoryError
-    from contract.fleet.history_merge import histories_to_merge, merge_histories, name_in_report
-    from contract.fleet.merge import MergeError, merge_outputs
-    from contract.fleet.report import FLEET_HTML, exit_code, write_fleet_report
-    from contract.fleet.runner import InstallResult
-    from contract.fleet.snapshot import DiffInputError
-    from contract.fleet.totals import counted, interruption
-
-    folders = [Path(folder) for folder in args.folders]
-    if not folders:
-        return _fail(["merge needs the output folders of the shards: merge DIR... --out DIR"])
-    if args.history_from and not args.history:
-        return _fail(["--history-from needs --history FILE, the history to merge into"])
-    history = Path(args.history) if args.history else None
-    out = Path(args.out)
-    try:
-        baseline = _baseline(args)
-        given = [Path(file) for file in args.history_from]
-        sources = [] if history is None else histories_to_merge(folders, given, history)
-        data = merge_outputs(folders, out)
-        copied = 0 if history is None else merge_histories(history, sources)
-    except MergeError as error:
-        return _fail(error.problems)
-    except HistoryError as error:
-        return _fail([str(error)])
-    except DiffInputError as error:
-        return _fail([f"--baseline: {error}"])
-    held = [entry["name"] for entry in data["installs"]] + data["not_started"]
-    data = _beside(data, baseline, args.baseline, out, held)
-    name_in_report(data, history, out)
-    write_fleet_report(data, out)
-    count = data["totals"]
-    sys.stdout.write(
-        f"merged {len(folders)} outputs: {count['installs']} installs: {counted(count)}\n"
-        f"fleet report written to {out / FLEET_HTML}\n"
-    )
-    if history is not None:
-        print(f"{copied} runs of {len(sources)} histories merged into {history}")
-    _say_baseline(data)
-    stopped = interruption(data)
-    if stopped is not None:
-        sys.stderr.write(f"contract fleet: {stopped}\n")
-    outcomes = [InstallResult.from_dict(install) for install in data["installs"]]
-    return exit_code(outcomes, interrupted=data["interrupted"], known=known_failures(data))
 
 
 def _certify(args: argparse.Namespace, path: Path) -> int:
     from contract.core.schema import load_contract
     from contract.fleet.baseline import known_failures
-    from contract.fleet.file import FleetFileError, keys_written_in, load_fleet
+    from contract.fleet.file import FleetFileError, load_fleet
     from contract.fleet.history import HistoryError, prepare_history
-    from contract.fleet.history_merge import name_in_report
     from contract.fleet.report import FLEET_HTML, exit_code, fleet_data, progress_line
-    from contract.fleet.report import write_fleet_report as write
     from contract.fleet.runner import InstallResult, Stopped, certify_fleet, previous_outcome
     from contract.fleet.shard import Shard
     from contract.fleet.snapshot import DiffInputError
     from contract.fleet.totals import counted, interruption
     from contract.run.interrupts import interrupt_on_sigterm
 
+    # Every problem of the command line, the file and the keys is told at once.
+    problems: list[str] = []
+    shard = None
     try:
         shard = Shard.parse(args.shard) if args.shard else None
     except ValueError as error:
-        return _fail([str(error)])
-    try:
-        fleet = load_fleet(path)
-    except FleetFileError as error:
-        return _fail(error.problems)
-    chosen = [i for i in fleet.installs if shard is None or shard.holds(i.name)]
-    problems = keys_written_in(fleet, os.environ)
-    problems += [
-        f"{path.name}: install {i.name!r}: api_key_env: required, the variable that holds its key"
-        for i in chosen
-        if not i.api_key_env
-    ]
-    problems += [
-        f"{path.name}: install {i.name!r}: api_key_env: the variable {i.api_key_env} is not set"
-        for i in chosen
-        if i.api_key_env and not os.environ.get(i.api_key_env)
-    ]
+        problems.append(str(error))
     history = Path(args.history) if args.history else None
     try:
         if history is not None:
             prepare_history(history)  # refused before any install runs, not after
     except HistoryError as error:
         problems.append(str(error))
+    baseline = None
     try:
-        baseline = _baseline(args)
+        baseline = read_baseline(args.baseline)
     except DiffInputError as error:
         problems.append(f"--baseline: {error}")
+    try:
+        fleet = load_fleet(path, environ=os.environ, chosen=shard.holds if shard else None)
+    except FleetFileError as error:
+        return fail(problems + error.problems)
     if problems:
-        return _fail(problems)
+        return fail(problems)
+    chosen = [i for i in fleet.installs if shard is None or shard.holds(i.name)]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     kept: list[InstallResult] = []
@@ -300,65 +244,26 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
             interrupted=True,
             not_started=[install.name for install in chosen if install.name not in held],
         )
-        data = _beside(data, baseline, args.baseline, out, [i.name for i in chosen])
-        name_in_report(data, history, out)
-        write(data, out)
-        _say_baseline(data)
+        data = beside_baseline(data, baseline, args.baseline, out, [i.name for i in chosen])
+        told, appended = publish(data, out, history=history, append=True)
+        say_baseline(data)
         # The same totals, in the same words, as the report just written.
         sys.stderr.write(f"contract fleet: {interruption(data)}\n")
+        if told is not None:
+            print(told, flush=True)
         code = exit_code(decided, interrupted=True, known=known_failures(data))
-        return _append(data, out, history, code)
+        return exit_with(data, code, appended)
     finally:
         undo()
     data = fleet_data(decided, schema=schema, shard=str(shard) if shard else None)
-    data = _beside(data, baseline, args.baseline, out, [i.name for i in chosen])
-    name_in_report(data, history, out)
-    write(data, out)
+    data = beside_baseline(data, baseline, args.baseline, out, [i.name for i in chosen])
+    told, appended = publish(data, out, history=history, append=True)
     count = data["totals"]
     print(
         f"{count['installs']} installs: {counted(count)}\n"
         f"fleet report written to {out / FLEET_HTML}"
     )
-    _say_baseline(data)
-    return _append(data, out, history, exit_code(decided, known=known_failures(data)))
-
-
-def _baseline(args: argparse.Namespace) -> Snapshot | None:
-    """The fleet report ``--baseline`` names, read before anything runs."""
-    from contract.fleet.baseline import load_baseline
-
-    return load_baseline(Path(args.baseline)) if args.baseline else None
-
-
-def _beside(
-    data: dict[str, Any], baseline: Snapshot | None, source: str, out: Path, held: list[str]
-) -> dict[str, Any]:
-    """The report *data* with each install's standing against *baseline*, if any."""
-    from contract.fleet.baseline import against_baseline, with_baseline
-
-    if baseline is None:
-        return data
-    return with_baseline(data, against_baseline(baseline, data, out, held), source)
-
-
-def _say_baseline(data: dict[str, Any]) -> None:
-    from contract.fleet.baseline import summary_lines
-
-    for line in summary_lines(data):
-        print(line, flush=True)
-
-
-def _append(data: dict[str, Any], out: Path, history: Path | None, code: int) -> int:
-    """Append the run whose report was just written to *history*; the exit code, 2 (3 for
-    a contact not restored) when it could not be."""
-    from contract.fleet.history import HistoryError, append_run
-
-    if history is None:
-        return code
-    try:
-        run_id = append_run(history, data, out)
-    except HistoryError as error:
-        _fail([str(error)])
-        return code if code == Exit.NOT_RESTORED else Exit.CANNOT_RUN
-    print(f"run {run_id} appended to the history {history}", flush=True)
-    return code
+    say_baseline(data)
+    if told is not None:
+        print(told, flush=True)
+    return exit_with(data, exit_code(decided, known=known_failures(data)), appended)

@@ -29,7 +29,7 @@ from contract.fleet.changes import (
 )
 from contract.fleet.diff import Diff, compare
 from contract.fleet.runner import NOT_CERTIFIED
-from contract.fleet.snapshot import Snapshot, fleet_snapshot, load_fleet_report
+from contract.fleet.snapshot import OVERALL, Snapshot, fleet_snapshot, load_fleet_report
 
 REGRESSED = "regressed"
 KNOWN_FAILURE = "known failure"
@@ -59,10 +59,19 @@ def _is_regression(change: Change) -> bool:
 
 
 def _said(change: Change) -> str:
-    where = f" over {change.transport}" if change.transport else ""
+    where = f" over {change.transport}" if change.transport not in (None, OVERALL) else ""
     what = change.requirement or change.kind
-    moved = f" ({change.before} \u2192 {change.after})" if change.before and change.after else ""
-    return f"{what}{where}{moved}"
+    moved = change.before and change.after and change.before != change.after
+    return f"{what}{where}" + (f" ({change.before} \u2192 {change.after})" if moved else "")
+
+
+_WORDS = {KNOWN_FAILURE: "with known failures"}
+
+
+def counted(installs: Mapping[str, int]) -> str:
+    """``1 regressed, 2 with known failures, 16 unchanged``: the installs per standing,
+    those with none left out."""
+    return ", ".join(f"{n} {_WORDS.get(status, status)}" for status, n in installs.items() if n)
 
 
 @dataclass(frozen=True)
@@ -156,8 +165,10 @@ def summary_lines(data: Mapping[str, Any]) -> list[str]:
     found = data.get("baseline")
     if found is None:
         return []
-    counted = ", ".join(f"{n} {status}" for status, n in found["installs"].items() if n)
-    lines = [f"since the baseline {found['source']} ({found['date'] or 'undated'}): {counted}"]
+    lines = [
+        f"since the baseline {found['source']} ({found['date'] or 'undated'}): "
+        + counted(found["installs"])
+    ]
     for status, key in ((REGRESSED, "regressed"), (FIXED_SINCE, "fixed"), (KNOWN_FAILURE, "known")):
         lines += _install_lines(data["installs"], status, key)
     return lines

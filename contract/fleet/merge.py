@@ -34,6 +34,33 @@ def _read(folder: Path) -> dict[str, Any]:
     return data
 
 
+def _given_twice(folders: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """Each folder once, and a line for each folder given again (under any spelling, or
+    through a link): merged twice, its installs would count twice."""
+    first: dict[Path, Path] = {}
+    problems = []
+    for folder in folders:
+        place = folder.resolve()
+        if place not in first:
+            first[place] = folder
+        elif first[place] == folder:
+            problems.append(f"cannot merge: {folder} is given twice")
+        else:
+            problems.append(f"cannot merge: {folder} is {first[place]}, given twice")
+    return list(first.values()), problems
+
+
+def _read_each(folders: Sequence[Path]) -> tuple[dict[Path, dict[str, Any]], list[str]]:
+    """The report of each folder that holds one, and a line for each that does not."""
+    runs, problems = {}, []
+    for folder in folders:
+        try:
+            runs[folder] = _read(folder)
+        except MergeError as error:
+            problems += error.problems
+    return runs, problems
+
+
 def _same(key: str, what: str, runs: dict[Path, dict[str, Any]]) -> list[str]:
     values = {folder: data.get(key) for folder, data in runs.items()}
     first_folder, first = next(iter(values.items()))
@@ -47,10 +74,14 @@ def _same(key: str, what: str, runs: dict[Path, dict[str, Any]]) -> list[str]:
 def merge_outputs(folders: Sequence[Path], out: Path) -> dict[str, Any]:
     """Fold the fleet outputs in *folders* into *out*: each install's files are copied
     and one report covers them all (each install's coverage, and any shard's interruption
-    with the installs it left unstarted). Raises :class:`MergeError` for outputs made with
-    another library or schema version, or holding the same install."""
-    runs = {folder: _read(folder) for folder in folders}
-    problems = _same("library", "library", runs) + _same("schema", "schema", runs)
+    with the installs it left unstarted). Raises :class:`MergeError`, one line per problem,
+    for a folder given twice, one that holds no report, outputs made with another library
+    or schema version, and outputs that hold the same install."""
+    once, problems = _given_twice(folders)
+    runs, unread = _read_each(once)
+    problems += unread
+    if runs:
+        problems += _same("library", "library", runs) + _same("schema", "schema", runs)
     owner: dict[str, Path] = {}
     for folder, data in runs.items():
         for install in data["installs"]:

@@ -7,12 +7,14 @@ import datetime
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contract import __version__
 from contract.core.requirements import CATALOGUE
 from contract.errors import Exit
 from contract.fleet.baseline import FIXED_SINCE, KNOWN_FAILURE, REGRESSED
+from contract.fleet.baseline import counted as counted_standings
+from contract.fleet.report_columns import STATUS, failed_requirements
 from contract.fleet.report_html import to_html
 from contract.fleet.runner import (
     CERTIFIED,
@@ -23,10 +25,11 @@ from contract.fleet.runner import (
 )
 from contract.fleet.totals import counted, interruption, sentence, totals
 
+if TYPE_CHECKING:
+    from contract.fleet.history import RunSummary
+
 FLEET_MD = "fleet.md"
 FLEET_HTML = "fleet.html"
-
-_MARK = {"passed": "✓", "failed": "✗", "not verifiable": "?", "not exercised": "\u2013"}
 
 
 def exit_code(
@@ -129,11 +132,10 @@ def _since_baseline(data: Mapping[str, Any]) -> list[str]:
     found = data.get("baseline")
     if found is None:
         return []
-    counted = ", ".join(f"{n} {status}" for status, n in found["installs"].items())
     lines = [
         f"## Since the baseline ({found['date'] or 'undated'})",
         "",
-        f"Against `{found['source']}`: {counted}.",
+        f"Against `{found['source']}`: {counted_standings(found['installs'])}.",
         "",
     ]
     for versions in found.get("versions_changed", []):
@@ -150,7 +152,8 @@ def _since_baseline(data: Mapping[str, Any]) -> list[str]:
 
 def to_markdown(data: dict[str, Any]) -> str:
     """``fleet.md``: the totals (and the interruption, if any), then one row per install
-    with its coverage and failed requirements, then why any property was not exercised."""
+    with its failed requirements and its coverage, in ``fleet.html``'s order, then why any
+    property was not exercised."""
     count = data["totals"]
     lines = ["# Fleet certification", "", f"{count['installs']} installs: {counted(count)}.", ""]
     stopped = interruption(data)
@@ -167,27 +170,31 @@ def to_markdown(data: dict[str, Any]) -> str:
     lines += _since_baseline(data)
     baseline = "baseline | " if data.get("baseline") else ""
     lines += [
-        f"| install | {baseline}verdict | restored | exercised | failed requirements "
+        f"| install | verdict | failed requirements | {baseline}restored | exercised "
         "| certificate |",
         "|---|---|---|---|---|---|" + ("---|" if baseline else ""),
     ]
     for install in data["installs"]:
-        failed = [rid for rid, status in install["requirements"].items() if status == "failed"]
+        failed = failed_requirements(install)
         verdict = install["verdict"] + (f": {install['reason']}" if install.get("reason") else "")
         link = f"[json]({install['certificate']})" if install.get("certificate") else ""
         standing = f"{_standing_cell(install)} | " if baseline else ""
         lines.append(
-            f"| {install['name']} | {standing}{verdict.replace('|', '/')} | "
+            f"| {install['name']} | {verdict.replace('|', '/')} | "
+            f"{', '.join(failed)} | {standing}"
             f"{'yes' if install['restored'] else '**NO**'} | {_exercised_cell(install)} | "
-            f"{', '.join(failed)} | {link} |"
+            f"{link} |"
         )
-    lines += ["", "Requirements: " + ", ".join(f"{m} {s}" for s, m in _MARK.items()), ""]
+    lines += ["", "Requirements: " + ", ".join(f"{m} {w}" for m, w, _ in STATUS.values()), ""]
     lines += _not_exercised_list(data["installs"])
     return "\n".join(lines)
 
 
-def write_fleet_report(data: dict[str, Any], out: Path) -> None:
-    """``fleet.json``, ``fleet.md`` and ``fleet.html`` in *out*."""
+def write_fleet_report(
+    data: dict[str, Any], out: Path, recent: Mapping[str, Sequence[RunSummary]] | None = None
+) -> None:
+    """``fleet.json``, ``fleet.md`` and ``fleet.html`` in *out*; *recent* (each install's
+    last runs, from a history) shows in the page."""
     (out / FLEET_JSON).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (out / FLEET_MD).write_text(to_markdown(data), "utf-8")
-    (out / FLEET_HTML).write_text(to_html(data), "utf-8")
+    (out / FLEET_HTML).write_text(to_html(data, recent), "utf-8")

@@ -1,20 +1,25 @@
-"""``fleet.html``: installs by requirements, sortable and filterable, self-contained."""
+"""``fleet.html``: installs by requirements, sortable and filterable, self-contained; its
+columns are :func:`contract.fleet.report_columns.matrix_columns`."""
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+from contract.fleet.baseline import counted as counted_standings
+from contract.fleet.report_columns import (
+    STATUS,
+    Column,
+    InstallEntry,
+    matrix_columns,
+    not_judged_cell,
+)
 from contract.fleet.runner import CERTIFIED, COULD_NOT_RUN, NOT_CERTIFIED
 from contract.fleet.totals import TOTALS, interruption, sentence
 
-_STATUS = {
-    "passed": ("✓", "passed", "ok"),
-    "failed": ("✗", "failed", "bad"),
-    "not verifiable": ("?", "not verifiable", "warn"),
-    "not exercised": ("\u2013", "not exercised", "none"),
-}
-_VERDICT = {CERTIFIED: "ok", NOT_CERTIFIED: "bad", COULD_NOT_RUN: "warn"}
+if TYPE_CHECKING:
+    from contract.fleet.history import RunSummary
 
 _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:1rem;color:#111;background:#fff}
@@ -23,15 +28,32 @@ h1{font-size:1.4rem;margin:.2rem 0}
 .counts li{border:1px solid #999;border-radius:.3rem;padding:.2rem .6rem}
 .controls{display:flex;flex-wrap:wrap;gap:.8rem;margin:.6rem 0}
 .scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;font-size:.9rem}
-th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;white-space:nowrap}
-thead th{position:sticky;top:0;background:#eee}
-th button{font:inherit;background:none;border:0;padding:0;cursor:pointer;text-decoration:underline}
+table{border-collapse:collapse;font-size:.85rem;table-layout:fixed;width:100%}
+caption{text-align:left;padding:.2rem 0}
+th,td{border:1px solid #bbb;padding:.25rem .3rem;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
+thead th{position:sticky;top:0;background:#eee;vertical-align:bottom;overflow-wrap:normal}
+th button{font:inherit;background:none;border:0;padding:0;cursor:pointer;text-decoration:underline;
+text-align:inherit}
+thead th.narrow{text-align:center;padding:.3rem 0}
+th.narrow button{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
+td.mark{text-align:center;padding:.25rem 0}
+tbody th{position:sticky;left:0;z-index:1;background:#fff}
+thead th:first-child{left:0;z-index:2}
+tbody th small{font-weight:normal}
+.id{white-space:nowrap}
 .ok{background:#d9f2d9}.bad{background:#f8d0d0}.warn{background:#fbeec2}.none{background:#f2f2f2}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .legend{font-size:.85rem}
-.exercised ul{margin:.2rem 0 0;padding-left:1.1rem;white-space:normal;min-width:20rem}
+.exercised summary{font-size:.8rem;overflow-wrap:break-word}
+.exercised ul{margin:.2rem 0 0;padding-left:1.1rem;overflow-wrap:break-word}
 .stopped{border:2px solid #b58a00;padding:.3rem .6rem}
-@media print{.controls{display:none}thead th{position:static}body{margin:0}}
+.since h2{font-size:1.1rem;margin:.6rem 0 .2rem}.since h3{font-size:.95rem;margin:.3rem 0;
+padding:.1rem .4rem;display:inline-block}.since ul{margin:.1rem 0 .4rem;padding-left:1.2rem}
+td.standing{font-size:.75rem;overflow-wrap:normal;padding:.25rem .15rem}
+.strip{font-size:.75rem;font-weight:normal;white-space:nowrap}
+.run{display:inline-block;min-width:1ch;margin-right:1px;text-align:center}
+@media print{.controls{display:none}thead th,tbody th{position:static}body{margin:0}}
 """
 
 # The filter and the sort live in the address (?install=…&verdict=…&sort=…&order=…), so
@@ -59,9 +81,11 @@ _SCRIPT = """
       c.removeAttribute('aria-sort');if(c.dataset.column===column)i=j;});
     if(i<0)return;
     head.cells[i].setAttribute('aria-sort',up?'ascending':'descending');
-    // A row of an install that could not run ends in one cell spanning the columns left.
+    // A row of an install that could not run has one cell spanning the judged columns.
     function key(r){
-      var c=r.cells[Math.min(i,r.cells.length-1)];return c.dataset.key||c.textContent;}
+      var c,j,at=0;
+      for(j=0;j<r.cells.length;j++){c=r.cells[j];at+=c.colSpan;if(at>i)break;}
+      return c.dataset.key||c.textContent;}
     rows.sort(function(a,b){
       var x=key(a),y=key(b);
       return (x<y?-1:x>y?1:0)*(up?1:-1);});
@@ -86,66 +110,40 @@ _SCRIPT = """
 })();
 """
 
-_ORDER = {"failed": "0", "not verifiable": "1", "not exercised": "2", "passed": "3"}
-_LAST = "~"
-"""The sort key of a cell that holds no verdict: after every one that does."""
 
-
-def _cell(status: str | None) -> str:
-    mark, word, tone = _STATUS.get(status or "", ("", "not in the run", "none"))
-    key = _ORDER.get(status or "", "4")
-    return f'<td class="{tone}" data-key="{key}">{mark} {word}</td>'
-
-
-def _exercised(install: dict[str, Any]) -> str:
-    """The install's coverage: ``28/28``, or flagged, with each property left out and why
-    (on hover, and in a list that opens)."""
+def _row(install: InstallEntry, columns: Sequence[Column]) -> str:
+    judged = [column for column in columns if column.judged]
+    cells = []
+    for column in columns:
+        if install["verdict"] != COULD_NOT_RUN or not column.judged:
+            cells.append(column.cell(install))
+        elif column is judged[0]:  # it judged nothing: no coverage, no verdicts
+            cells.append(not_judged_cell(install, len(judged)))
     esc = html.escape
-    coverage = install.get("coverage")
-    if coverage is None:
-        return f'<td class="none" data-key="{_LAST}">not recorded</td>'
-    shown = f"{coverage['exercised']}/{coverage['writable']}"
-    key = f"{coverage['exercised'] / max(coverage['writable'], 1):.4f}"
-    left_out = coverage["not_exercised"]
-    if not left_out:
-        return f'<td class="ok exercised" data-key="{key}">{shown}</td>'
-    # Each reason is a sentence that names its property.
-    why = "".join(f"<li>{esc(text)}</li>" for text in left_out.values())
-    hover = "not exercised: " + "; ".join(left_out.values())
     return (
-        f'<td class="warn exercised" data-key="{key}" title="{esc(hover)}"><details>'
-        f"<summary>⚠ {shown} partial: {esc(', '.join(left_out))}</summary>"
-        f"<ul>{why}</ul></details></td>"
+        f'<tr data-name="{esc(install["name"])}" data-verdict="{esc(install["verdict"])}">'
+        f"{''.join(cells)}</tr>"
     )
 
 
-def _row(install: dict[str, Any], requirements: list[str]) -> str:
+def _heading(column: Column) -> str:
     esc = html.escape
-    name = esc(install["name"])
-    certificate = install.get("certificate")
-    if certificate:
-        page = esc(certificate.removesuffix(".json") + ".html")
-        name = f'<a href="{page}">{name}</a> (<a href="{esc(certificate)}">json</a>)'
-    verdict = install["verdict"]
-    said = esc(verdict) + (f": {esc(install['reason'])}" if install.get("reason") else "")
-    restored = "yes" if install["restored"] else "✗ NO"
-    if verdict == COULD_NOT_RUN:  # it judged nothing: no coverage, no verdicts
-        cells = (
-            f'<td colspan="{len(requirements) + 1}" class="warn" data-key="{_LAST}">'
-            "could not run: no requirement was judged</td>"
-        )
-    else:
-        cells = _exercised(install) + "".join(
-            _cell(install["requirements"].get(rid)) for rid in requirements
-        )
+    kind = ' class="narrow"' if column.narrow else ""
+    title = f' title="{esc(column.title)}"' if column.title else ""
     return (
-        f'<tr data-name="{esc(install["name"])}" data-verdict="{esc(verdict)}">'
-        f'<th scope="row" data-key="{esc(install["name"])}">{name}<br>'
-        f"<small>{esc(install['url'])}</small></th>"
-        f'<td class="{_VERDICT.get(verdict, "none")}">{said}</td>'
-        f'<td class="{"ok" if install["restored"] else "bad"}">{restored}</td>'
-        f"{cells}</tr>"
+        f'<th scope="col" data-column="{esc(column.key)}"{kind}{title}>'
+        f'<button type="button">{esc(column.key)}</button></th>'
     )
+
+
+def _widths(columns: Sequence[Column]) -> str:
+    """The columns' widths; the one that grows takes what the others leave, and the table
+    is never narrower than their sum (past it, the page scrolls, the installs in sight)."""
+    cols = "".join(
+        "<col>" if column.grows else f'<col style="width:{column.width:g}rem">'
+        for column in columns
+    )
+    return f"<colgroup>{cols}</colgroup>"
 
 
 def _stopped(data: dict[str, Any]) -> str:
@@ -159,16 +157,45 @@ def _stopped(data: dict[str, Any]) -> str:
     return f'<p class="stopped warn" role="alert">{html.escape(sentence(said))}.{named}</p>'
 
 
-def to_html(data: dict[str, Any]) -> str:
-    """The fleet report as one self-contained page."""
+_SINCE = (
+    ("regressed", "Regressions", "bad"),
+    ("fixed", "Fixed", "ok"),
+    ("known", "Known failures", "warn"),
+)
+"""What a report with a baseline opens with, in order: what needs action first."""
+
+
+def _since_baseline(data: dict[str, Any]) -> str:
+    """The comparison with the baseline: its counts, then the regressions, the fixes and
+    the known failures, an install a line."""
+    found = data.get("baseline")
+    if found is None:
+        return ""
+    esc = html.escape
+    counted = counted_standings(found["installs"])
+    versions = "".join(f"; not the same version: {esc(v)}" for v in found["versions_changed"])
+    parts = [
+        f"<h2>Since the baseline ({esc(found['date'] or 'undated')})</h2>",
+        f"<p>Against <code>{esc(found['source'])}</code>: {esc(counted)}{versions}.</p>",
+    ]
+    for key, heading, tone in _SINCE:
+        said = [
+            f"<li><b>{esc(install['name'])}</b>: {esc('; '.join(install['baseline'][key]))}</li>"
+            for install in data["installs"]
+            if (install.get("baseline") or {}).get(key)
+        ]
+        items = "".join(said) or "<li>none</li>"
+        parts.append(f'<h3 class="{tone if said else "none"}">{heading}</h3><ul>{items}</ul>')
+    return f'<section class="since" aria-label="since the baseline">{"".join(parts)}</section>'
+
+
+def to_html(data: dict[str, Any], recent: Mapping[str, Sequence[RunSummary]] | None = None) -> str:
+    """The fleet report as one self-contained page; with *recent* (from a history), each
+    install's last runs beside its name."""
     esc = html.escape
     count = data["totals"]
-    requirements = list(data["requirements"])
-    header = "".join(
-        f'<th scope="col" data-column="{esc(label)}"><button type="button">{esc(label)}'
-        "</button></th>"
-        for label in ["install", "verdict", "restored", "exercised", *requirements]
-    )
+    columns = matrix_columns(list(data["requirements"]), baseline="baseline" in data, recent=recent)
+    least = sum(column.width for column in columns)
     options = "".join(
         f'<option value="{esc(v)}">{esc(v)}</option>'
         for v in (CERTIFIED, NOT_CERTIFIED, COULD_NOT_RUN)
@@ -178,7 +205,7 @@ def to_html(data: dict[str, Any]) -> str:
         for key, words in (("installs", "installs"), *TOTALS)
     )
     shard = f", shard {esc(data['shard'])}" if data.get("shard") else ""
-    legend = ", ".join(f"{mark} {word}" for mark, word, _ in _STATUS.values())
+    legend = ", ".join(f"{mark} {word}" for mark, word, _ in STATUS.values())
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -189,15 +216,17 @@ def to_html(data: dict[str, Any]) -> str:
         f"{_stopped(data)}"
         f"<p>Library {esc(data['library'])}, schema {esc(data['schema'])}{shard}; "
         f"{esc(data.get('date', ''))}.</p>"
+        f"{_since_baseline(data)}"
         '<div class="controls">'
         '<label>Install <input id="filter-text" type="search"></label>'
         '<label>Verdict <select id="filter-verdict"><option value="">any</option>'
         f"{options}</select></label>"
         '<span id="shown" role="status"></span></div>'
-        '<div class="scroll"><table id="fleet">'
-        "<caption>Installs \u00d7 requirements (select a heading to sort)</caption>"
-        f"<thead><tr>{header}</tr></thead><tbody>"
-        + "".join(_row(install, requirements) for install in data["installs"])
+        f'<div class="scroll"><table id="fleet" style="min-width:{least:g}rem">'
+        "<caption>Installs \u00d7 requirements (select a heading to sort; a requirement's "
+        "statement shows on its heading's hover)</caption>"
+        f"{_widths(columns)}<thead><tr>{''.join(map(_heading, columns))}</tr></thead><tbody>"
+        + "".join(_row(install, columns) for install in data["installs"])
         + f'</tbody></table></div><p class="legend">{esc(legend)}</p>'
         f"<script>{_SCRIPT}</script></body></html>\n"
     )
