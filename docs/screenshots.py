@@ -134,10 +134,13 @@ def certificates(folder: Path) -> None:
 
 
 def fleet(folder: Path) -> None:
-    """fleet.html of twenty installs as a laptop's screen shows it."""
-    page = write_sample_fleet(folder / "fleet")
+    """fleet.html of twenty installs as a laptop's screen shows it: one night alone, and
+    beside the night before, with a history."""
     width, height = LAPTOP
+    page = write_sample_fleet(folder / "fleet")
     shoot(page, IMAGES / "fleet.png", width, folder / "profile", height=height)
+    page = write_sample_fleet(folder / "over-time" / "fleet", over_time=True)
+    shoot(page, IMAGES / "fleet-baseline.png", width, folder / "profile", height=height)
 
 
 SHOTS = {"certificate": certificates, "fleet": fleet}

@@ -14,6 +14,9 @@ from contract.fleet.history import runs_of
 from tests.conftest import run_contract
 from tests.test_history import fleet, reference_servers, write_fleet
 
+# The nights are run once, in one worker.
+pytestmark = pytest.mark.xdist_group("nights")
+
 # Each night, which server each install is: a clean one, or one with a fault planted. No
 # two installs of one night share a server: each certifies its contact 1.
 CLEAN, WRONG_ID = frozenset[str](), frozenset({"wrong-id"})

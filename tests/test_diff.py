@@ -21,6 +21,9 @@ from contract.fleet.snapshot import InstallSnapshot, Snapshot, fleet_snapshot
 from contract.server import ReferenceServer
 from tests.conftest import USER, certify, clean_environment, free_port, run_contract
 
+# The runs the module's fixtures certify are made once, in one worker.
+pytestmark = pytest.mark.xdist_group("diff")
+
 EXAMPLES = "3"
 SEED = "1"
 HOSTILE = '<script>alert("diff")</script> & <b>bold</b>'
