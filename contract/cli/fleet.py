@@ -252,7 +252,7 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
         if told is not None:
             print(told, flush=True)
         code = exit_code(decided, interrupted=True, known=known_failures(data))
-        return exit_with(data, code, appended)
+        return exit_with(code, appended)
     finally:
         undo()
     data = fleet_data(decided, schema=schema, shard=str(shard) if shard else None)
@@ -266,4 +266,4 @@ def _certify(args: argparse.Namespace, path: Path) -> int:
     say_baseline(data)
     if told is not None:
         print(told, flush=True)
-    return exit_with(data, exit_code(decided, known=known_failures(data)), appended)
+    return exit_with(exit_code(decided, known=known_failures(data)), appended)

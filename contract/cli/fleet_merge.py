@@ -63,4 +63,4 @@ def run_merge(args: argparse.Namespace) -> int:
         sys.stderr.write(f"contract fleet: {stopped}\n")
     outcomes = [InstallResult.from_dict(install) for install in data["installs"]]
     code = exit_code(outcomes, interrupted=data["interrupted"], known=known_failures(data))
-    return exit_with(data, code, appended)
+    return exit_with(code, appended)

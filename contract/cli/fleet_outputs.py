@@ -83,6 +83,6 @@ def say_baseline(data: dict[str, Any]) -> None:
         print(line, flush=True)
 
 
-def exit_with(data: dict[str, Any], code: int, appended: bool) -> int:
+def exit_with(code: int, appended: bool) -> int:
     """*code*, or 2 when the history could not be appended (3 stays 3)."""
     return code if appended or code == Exit.NOT_RESTORED else Exit.CANNOT_RUN

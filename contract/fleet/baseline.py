@@ -135,14 +135,16 @@ def with_baseline(data: dict[str, Any], diff: Diff, source: str) -> dict[str, An
     installs = [
         entry | {"baseline": standings[entry["name"]].to_dict()} for entry in data["installs"]
     ]
-    counted = {status: sum(s.status == status for s in standings.values()) for status in STANDINGS}
+    per_standing = {
+        status: sum(found.status == status for found in standings.values()) for status in STANDINGS
+    }
     return data | {
         "installs": installs,
         "baseline": {
             "source": source,
             "date": diff.old.date,
             "versions": dict(diff.old.versions),
-            "installs": counted,
+            "installs": per_standing,
             "versions_changed": [str(version) for version in diff.versions],
             "changes": [change.to_dict() for change in diff.changes],
         },
