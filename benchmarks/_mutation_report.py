@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 
 from benchmarks import _machine
 from benchmarks._mutants import READINGS, SURVIVORS, Mutant, MutantFate, Reading, Result, Tally
@@ -19,6 +21,10 @@ _EXITS = {
     3: "exit 3: a contact left changed",
 }
 _OUTPUT_LINES = 15
+# Where a traceback's files lie is the machine's business: an installed library's path is
+# shown from its site-packages on, this repository's from its root.
+_INSTALLED = re.compile(r'"[^"]*/site-packages/')
+_REPOSITORY = str(Path(__file__).resolve().parent.parent) + os.sep
 """Lines of a test command's output shown for a mutant the tool could not run."""
 
 
@@ -279,12 +285,17 @@ def render_survivors(run: MutationRun) -> str:
         lines += _detail(mutant, run.results[mutant.id], str(reading) if reading else "**unread**")
     for mutant in run.errors():
         result = run.results[mutant.id]
-        tail = result.output.strip().splitlines()[-_OUTPUT_LINES:]
+        tail = [_portable(line) for line in result.output.strip().splitlines()[-_OUTPUT_LINES:]]
         lines += _detail(mutant, result, "the tool could not test it")
         lines += ["```text", *tail, "```", ""]
     if len(lines) == 5:
         lines.append("No mutant survived.")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _portable(line: str) -> str:
+    """*line* with no path of this machine in it."""
+    return _INSTALLED.sub('".../site-packages/', line).replace(_REPOSITORY, "")
 
 
 def _detail(mutant: Mutant, result: Result, reading: str) -> list[str]:
