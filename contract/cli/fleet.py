@@ -48,6 +48,8 @@ def add_fleet_command(commands: Any) -> argparse.ArgumentParser:
         "fleet report (fleet.json, fleet.html, fleet.md) to --out.\n"
         "contract fleet merge DIR... --out DIR: fold the outputs of a fleet's shards into "
         "one report.\n"
+        "With --baseline PREVIOUS, each install is shown beside an earlier report, and a "
+        "failure that report holds too is a known failure (contract diff compares any two). "
         "With --history FILE, each run is appended to a history file (merge: the shards' "
         "histories are merged into it), which contract history FILE shows.",
     )
