@@ -5,11 +5,12 @@ reads back as sent) and UC-PARTIAL (what it did not send is unchanged).
 Their tests draw the same payloads (the same seed, the same strategy), so the first to
 need an update sends it between two reads (the one before is the last read, when no
 request has followed it), and the others judge that same exchange instead of sending it
-again. A test that judges an exchange another sent has its client told of its requests (:attr:`~contract.run.client.ContactClient.on_reused`): a
-recording writes a ``reuse`` line in that test's case naming the exchange it repeats, and
-a replay, which shares as the run did (the tests of one transport run in one process, in
-order), takes that exchange's answer off the case; where it does not share (the
-provider's test not replayed), the case answers the request with it.
+again. A test that judges an exchange another sent has its client told of its requests
+(:attr:`~contract.run.client.ContactClient.on_reused`): a recording writes a ``reuse``
+line in that test's case naming the exchange it repeats, and a replay, which shares as
+the run did (the tests of one transport run in one process, in order), takes that
+exchange's answer off the case; where it does not share (the provider's test not
+replayed), the case answers the request with it.
 UC-IDEMPOTENT keeps its own updates: it needs two identical ones back to back.
 """
 
