@@ -110,22 +110,17 @@ def _preflight(settings: RunSettings, stop: StopAtNextRequest) -> None:
 
 @contextlib.contextmanager
 def _embedded_server(settings: RunSettings) -> Iterator[RunSettings]:
-    from contract.server import ReferenceServer, ServerOptions
-    from contract.server.apart import can_fork, server_apart
+    from contract.server import ReferenceServer
 
-    options = ServerOptions(
-        contacts=max(10, settings.workers), schema_extension=settings.schema_extension
-    )
-    # Forked, the server answers on another core than the client's; where this process
-    # cannot fork, it runs on a thread of this one, where there is no round trip to hide.
-    apart = can_fork()
-    with server_apart(options) if apart else ReferenceServer(options) as server:
+    contacts = max(10, settings.workers)
+    extension = settings.schema_extension
+    with ReferenceServer(contacts=contacts, schema_extension=extension) as server:
         aimed = settings.with_target(server.url, server.user, server.api_key)
         # A contact whose every value is set: the run exercises every writable property
         # (the tests cover fresh contacts, whose "empty" values no update can put back).
         plausible_ids = tuple(server.plausible_contact_ids[: settings.workers])
         yield dataclasses.replace(
-            aimed, contact_ids=aimed.contact_ids or plausible_ids, in_process=not apart
+            aimed, contact_ids=aimed.contact_ids or plausible_ids, in_process=True
         )
 
 

@@ -150,9 +150,8 @@ OPTIONS: tuple[Option, ...] = (
         "keep-alive connections per transport over which each worker sends, side by side, "
         "the requests a conforming install refuses without change; 1 sends everything "
         "in turn",
-        default_shown=f"{DEFAULT_CONNECTIONS}; 1 for --mock, and for the bundled server where "
-        "this process cannot fork it: both answer in this process, where there is no round "
-        "trip to hide",
+        default_shown=f"{DEFAULT_CONNECTIONS}; 1 for the bundled server and --mock, which "
+        "answer in this process, where there is no round trip to hide",
         plugin_default_shown=str(DEFAULT_CONNECTIONS),
         metavar="N",
     ),
@@ -275,9 +274,8 @@ class RunSettings:
     frontend: Frontend = Frontend.PLUGIN
     """Where the settings came from, to name options in messages as the user gave them."""
     in_process: bool = False
-    """True when the install answers in this process (``--mock``, or the bundled server
-    where this process cannot fork it): there is no round trip to hide, so what goes side
-    by side by default goes in turn."""
+    """True when the install answers in this process (the bundled server, ``--mock``):
+    there is no round trip to hide, so what goes side by side by default goes in turn."""
     share_evidence: bool = False
     """True when the tests that judge the same valid updates share their exchanges (see
     :mod:`contract.run.evidence`): when they all run in one process. A recording keeps
