@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from contract.errors import ContractError
 from contract.recording.bodies import body_of
@@ -72,6 +73,12 @@ def open_text(path: Path, mode: str, *, compressed: bool | None = None) -> IO[st
         raw = gzip.GzipFile(path, mode + "b", mtime=0)
         return io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
     return path.open(mode, encoding="utf-8", newline="\n")
+
+
+def recorded_path(url: str) -> str:
+    """What a line records of a request's *url*: its path and query, never its host."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def draw_fields(value: Any) -> dict[str, Any]:

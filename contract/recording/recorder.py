@@ -18,7 +18,14 @@ from contract.exchange.answers import Exchange
 from contract.exchange.endpoint import Endpoint
 from contract.recording.bodies import body_fields
 from contract.recording.compact import Compactor
-from contract.recording.lines import FORMAT, draw_fields, dumps, is_gzip, open_text
+from contract.recording.lines import (
+    FORMAT,
+    draw_fields,
+    dumps,
+    is_gzip,
+    open_text,
+    recorded_path,
+)
 from contract.recording.redaction import Redactor
 from contract.run.cases import EXPLORE, Cases
 from contract.run.certifier import Certifier
@@ -242,8 +249,7 @@ class Recorder:
     def record_exchange(self, exchange: Exchange) -> None:
         """One request and its answer, credentials and host removed."""
         redact = self.redactor
-        url = urlsplit(exchange.url)
-        path = url.path + (f"?{url.query}" if url.query else "")
+        path = recorded_path(exchange.url)
         line: dict[str, Any] = {"kind": "exchange", **self.scope.fields()}
         if exchange.attempt > 1:
             line["attempt"] = exchange.attempt  # a retry: the network lost the attempts before

@@ -8,7 +8,6 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 import responses
@@ -20,7 +19,7 @@ from contract.core.transports import Transport
 from contract.errors import ContractError
 from contract.exchange.answers import Exchange
 from contract.exchange.endpoint import Endpoint
-from contract.recording.lines import RecordedAnswer, RecordedCase, Recording
+from contract.recording.lines import RecordedAnswer, RecordedCase, Recording, recorded_path
 from contract.recording.recorder import Scope
 from contract.run.cases import (
     BATCH,
@@ -187,8 +186,7 @@ class Replayer:
 
     def answer(self, request: requests.PreparedRequest) -> tuple[int, Mapping[str, str], bytes]:
         """The recorded answer to *request*, matched on method, path and body."""
-        url = urlsplit(request.url or "")
-        path = url.path + (f"?{url.query}" if url.query else "")
+        path = recorded_path(request.url or "")
         method = str(request.method)
         queue = self._answers.get((method, path, _body(request)))
         if not queue:
@@ -215,9 +213,8 @@ class Replayer:
         """Exchanges the test judged without sending them, as it did when recorded: their
         answers leave the case, so that the case's next requests get their own."""
         for exchange in exchanges:
-            url = urlsplit(exchange.url)
-            path = url.path + (f"?{url.query}" if url.query else "")
-            queue = self._answers.get((exchange.method, path, exchange.request_body))
+            key = (exchange.method, recorded_path(exchange.url), exchange.request_body)
+            queue = self._answers.get(key)
             if queue:
                 queue.popleft()
 
