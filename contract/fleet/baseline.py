@@ -11,7 +11,7 @@ not run and a contact left changed keep their exit codes.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,6 +161,43 @@ def known_failures(data: Mapping[str, Any]) -> frozenset[str]:
     )
 
 
+@dataclass(frozen=True)
+class Opening:
+    """One section a report with a baseline opens with: its heading, the standing it
+    lists, and what it says of each install, install by install."""
+
+    heading: str
+    status: str
+    installs: tuple[tuple[str, str], ...]
+
+
+_SECTIONS = (
+    ("Regressions", REGRESSED, "regressed"),
+    ("Fixed", FIXED_SINCE, "fixed"),
+    ("Known failures", KNOWN_FAILURE, "known"),
+)
+"""The sections, in order: what needs action first."""
+
+
+def opening(data: Mapping[str, Any]) -> list[Opening]:
+    """What a report with a baseline opens with: the regressions, the fixes and the known
+    failures; empty for a report without one."""
+    if data.get("baseline") is None:
+        return []
+    return [
+        Opening(
+            heading,
+            status,
+            tuple(
+                (entry["name"], "; ".join(entry["baseline"][key]))
+                for entry in data["installs"]
+                if (entry.get("baseline") or {}).get(key)
+            ),
+        )
+        for heading, status, key in _SECTIONS
+    ]
+
+
 def summary_lines(data: Mapping[str, Any]) -> list[str]:
     """What the terminal says after a run with a baseline: the count per standing, then
     each install that regressed, was fixed or fails as before."""
@@ -171,14 +208,6 @@ def summary_lines(data: Mapping[str, Any]) -> list[str]:
         f"since the baseline {found['source']} ({found['date'] or 'undated'}): "
         + counted(found["installs"])
     ]
-    for status, key in ((REGRESSED, "regressed"), (FIXED_SINCE, "fixed"), (KNOWN_FAILURE, "known")):
-        lines += _install_lines(data["installs"], status, key)
+    for section in opening(data):
+        lines += [f"  {name}: {section.status}: {said}" for name, said in section.installs]
     return lines
-
-
-def _install_lines(installs: Sequence[Mapping[str, Any]], status: str, key: str) -> list[str]:
-    return [
-        f"  {entry['name']}: {status}: {'; '.join(entry['baseline'][key])}"
-        for entry in installs
-        if (entry.get("baseline") or {}).get(key)
-    ]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from contract import __version__
 from contract.core.requirements import CATALOGUE
 from contract.errors import Exit
-from contract.fleet.baseline import FIXED_SINCE, KNOWN_FAILURE, REGRESSED
+from contract.fleet.baseline import REGRESSED, opening
 from contract.fleet.baseline import counted as counted_standings
 from contract.fleet.report_columns import STATUS, failed_requirements
 from contract.fleet.report_html import to_html
@@ -118,14 +118,6 @@ def _standing_cell(install: Mapping[str, Any]) -> str:
     return shown + (f" (was {found['before']})" if found.get("before") else "")
 
 
-_OPENING = (
-    (REGRESSED, "regressed", "Regressions"),
-    (FIXED_SINCE, "fixed", "Fixed"),
-    (KNOWN_FAILURE, "known", "Known failures"),
-)
-"""The sections a report with a baseline opens with, in order: what needs action first."""
-
-
 def _since_baseline(data: Mapping[str, Any]) -> list[str]:
     """The comparison with the baseline: its counts, then the regressions, the fixes and
     the known failures, each install on a line."""
@@ -140,13 +132,9 @@ def _since_baseline(data: Mapping[str, Any]) -> list[str]:
     ]
     for versions in found.get("versions_changed", []):
         lines += [f"Not the same version: {versions}.", ""]
-    for _, key, heading in _OPENING:
-        said = [
-            f"- {install['name']}: {'; '.join(install['baseline'][key])}"
-            for install in data["installs"]
-            if (install.get("baseline") or {}).get(key)
-        ]
-        lines += [f"### {heading}", "", *(said or ["None."]), ""]
+    for section in opening(data):
+        said = [f"- {name}: {what}" for name, what in section.installs]
+        lines += [f"### {section.heading}", "", *(said or ["None."]), ""]
     return lines
 
 

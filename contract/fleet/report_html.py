@@ -7,6 +7,7 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from contract.fleet.baseline import FIXED_SINCE, KNOWN_FAILURE, REGRESSED, opening
 from contract.fleet.baseline import counted as counted_standings
 from contract.fleet.report_columns import (
     STATUS,
@@ -157,12 +158,7 @@ def _stopped(data: dict[str, Any]) -> str:
     return f'<p class="stopped warn" role="alert">{html.escape(sentence(said))}.{named}</p>'
 
 
-_SINCE = (
-    ("regressed", "Regressions", "bad"),
-    ("fixed", "Fixed", "ok"),
-    ("known", "Known failures", "warn"),
-)
-"""What a report with a baseline opens with, in order: what needs action first."""
+_TONE = {REGRESSED: "bad", FIXED_SINCE: "ok", KNOWN_FAILURE: "warn"}
 
 
 def _since_baseline(data: dict[str, Any]) -> str:
@@ -178,14 +174,11 @@ def _since_baseline(data: dict[str, Any]) -> str:
         f"<h2>Since the baseline ({esc(found['date'] or 'undated')})</h2>",
         f"<p>Against <code>{esc(found['source'])}</code>: {esc(counted)}{versions}.</p>",
     ]
-    for key, heading, tone in _SINCE:
-        said = [
-            f"<li><b>{esc(install['name'])}</b>: {esc('; '.join(install['baseline'][key]))}</li>"
-            for install in data["installs"]
-            if (install.get("baseline") or {}).get(key)
-        ]
+    for section in opening(data):
+        said = [f"<li><b>{esc(name)}</b>: {esc(what)}</li>" for name, what in section.installs]
+        tone = _TONE[section.status] if said else "none"
         items = "".join(said) or "<li>none</li>"
-        parts.append(f'<h3 class="{tone if said else "none"}">{heading}</h3><ul>{items}</ul>')
+        parts.append(f'<h3 class="{tone}">{esc(section.heading)}</h3><ul>{items}</ul>')
     return f'<section class="since" aria-label="since the baseline">{"".join(parts)}</section>'
 
 
